@@ -1,0 +1,54 @@
+# Paddock: `make run` serves the demo club, `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# xstatic-bootstrap's sdist builds with pkg_resources, gone from setuptools >= 81.
+BUILD_CONSTRAINT := .ci/build-constraints.txt
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint setup browser-deps migrate static demo clean
+
+$(STAMP): pyproject.toml $(BUILD_CONSTRAINT)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	PIP_CONSTRAINT=$(BUILD_CONSTRAINT) $(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+migrate: setup
+	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
+
+static: setup
+	DJANGO_DEBUG=1 $(BIN)/python manage.py collectstatic --noinput -v0
+
+demo: migrate static
+	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo
+
+run: demo
+	@echo "Serving the demo club on http://$(HOST):$(PORT)/"
+	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing Debian's Chromium for the browser tests…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	else echo "Chromium is missing: run 'sudo apt-get install chromium'"; exit 1; fi
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings_test
+	DJANGO_DEBUG=1 $(BIN)/python manage.py check --fail-level WARNING
+
+test: lint browser-deps
+	@echo "== pytest on SQLite (with the browser tests in Chromium) =="
+	$(BIN)/pytest -q
+	@echo "== pytest on a throwaway PostgreSQL =="
+	tests/with_postgres.sh $(BIN)/pytest -q -m "not browser"
+
+clean:
+	rm -rf $(VENV) staticfiles test-output

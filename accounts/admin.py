@@ -1,0 +1,127 @@
+from allauth.account.models import EmailAddress
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+
+from accounts.models import Sequence, User
+from accounts.services import member_approve, member_set_status
+
+
+class MemberCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email",)
+
+
+class MemberChangeForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"  # noqa: DJ007 - the admin's change form shows every field by design
+
+
+class EmailAddressInline(admin.TabularInline):
+    model = EmailAddress
+    extra = 0
+    fields = ("email", "verified", "primary")
+
+
+@admin.register(User)
+class MemberAdmin(BaseUserAdmin):
+    add_form = MemberCreationForm
+    form = MemberChangeForm
+    ordering = ("-date_joined",)
+    list_display = (
+        "email",
+        "display_name",
+        "membership_number",
+        "membership_status",
+        "renewal_date",
+        "country",
+        "is_staff",
+        "date_joined",
+    )
+    list_filter = ("membership_status", "is_staff", "is_active", "groups", "country")
+    search_fields = ("email", "display_name", "membership_number")
+    readonly_fields = ("membership_number", "member_since", "last_login", "date_joined")
+    actions = ["approve_members", "lapse_members", "resign_members"]
+    inlines = [EmailAddressInline]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (
+            "Membership",
+            {
+                "fields": (
+                    "membership_number",
+                    "membership_status",
+                    "member_since",
+                    "renewal_date",
+                )
+            },
+        ),
+        ("Profile", {"fields": ("display_name", "country", "city", "bio", "avatar")}),
+        ("Privacy", {"fields": ("name_visibility", "directory_listed", "show_location")}),
+        (
+            "Permissions",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def save_model(self, request, obj, form, change):
+        # Approval goes through the service, which hands out the membership number.
+        approving = (
+            change
+            and "membership_status" in form.changed_data
+            and obj.membership_status == User.Status.ACTIVE
+        )
+        if approving:
+            obj.membership_status = form.initial["membership_status"]
+        super().save_model(request, obj, form, change)
+        if approving:
+            member_approve(member=obj, approved_by=request.user)
+            obj.refresh_from_db()
+
+    def get_search_results(self, request, queryset, search_term):
+        # A plain number finds the member with that membership number exactly.
+        term = search_term.strip().lstrip("#")
+        if term.isdigit():
+            return queryset.filter(membership_number=int(term)), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.action(description="Approve selected members (give membership numbers)")
+    def approve_members(self, request, queryset):
+        count = 0
+        for member in queryset.exclude(membership_status=User.Status.ACTIVE):
+            member_approve(member=member, approved_by=request.user)
+            count += 1
+        self.message_user(request, f"{count} member(s) approved.", messages.SUCCESS)
+
+    @admin.action(description="Mark selected members as lapsed")
+    def lapse_members(self, request, queryset):
+        count = 0
+        for member in queryset.filter(membership_status=User.Status.ACTIVE):
+            member_set_status(member=member, status=User.Status.LAPSED)
+            count += 1
+        self.message_user(request, f"{count} member(s) marked as lapsed.", messages.SUCCESS)
+
+    @admin.action(description="Mark selected members as resigned")
+    def resign_members(self, request, queryset):
+        count = 0
+        for member in queryset.exclude(membership_number__isnull=True).exclude(
+            membership_status=User.Status.RESIGNED
+        ):
+            member_set_status(member=member, status=User.Status.RESIGNED)
+            count += 1
+        self.message_user(request, f"{count} member(s) marked as resigned.", messages.SUCCESS)
+
+
+@admin.register(Sequence)
+class SequenceAdmin(admin.ModelAdmin):
+    list_display = ("name", "last_value")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,79 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout, Submit
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from accounts.models import User
+from config.lib.images import clean_image
+
+AVATAR_SIDE = 512
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = [
+            "display_name",
+            "country",
+            "city",
+            "bio",
+            "avatar",
+            "name_visibility",
+            "directory_listed",
+            "show_location",
+        ]
+        widgets = {
+            "bio": forms.Textarea(attrs={"rows": 4}),
+            "avatar": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+            "name_visibility": forms.RadioSelect,
+        }
+        help_texts = {
+            "avatar": "JPEG, PNG or WebP, up to 10 MB. We remove location and camera data.",
+            "name_visibility": "Who may see your name next to your cars and RSVPs. "
+            "Others see your membership number instead.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["display_name"].required = True
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset("About you", "display_name", "country", "city", "bio", "avatar"),
+            Fieldset("Privacy", "name_visibility", "directory_listed", "show_location"),
+        )
+
+    def clean_display_name(self):
+        return " ".join(self.cleaned_data["display_name"].split())
+
+    def clean_city(self):
+        return " ".join(self.cleaned_data["city"].split())
+
+    def clean_avatar(self):
+        avatar = self.cleaned_data.get("avatar")
+        if isinstance(avatar, UploadedFile):
+            return clean_image(avatar, max_side=AVATAR_SIDE)
+        return avatar
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(
+        label="I understand that my account and personal data will be deleted for good.",
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Delete my account", css_class="btn-danger"))
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password

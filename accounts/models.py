@@ -1,0 +1,167 @@
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django_countries.fields import CountryField
+
+
+class MemberQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(membership_status=User.Status.ACTIVE, is_active=True)
+
+    def in_directory(self):
+        """Active members who chose to be listed, in the directory's order."""
+        return (
+            self.active()
+            .filter(directory_listed=True)
+            .exclude(name_visibility=User.Visibility.NOBODY)
+        )
+
+
+class UserManager(BaseUserManager.from_queryset(MemberQuerySet)):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person with an account: a club member (or applicant), logging in by e-mail."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending approval"
+        ACTIVE = "active", "Active"
+        LAPSED = "lapsed", "Lapsed"
+        RESIGNED = "resigned", "Resigned"
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Everyone, including the public"
+        MEMBERS = "members", "Club members only"
+        NOBODY = "nobody", "Nobody"
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField("e-mail address", unique=True)
+
+    display_name = models.CharField(
+        max_length=80, blank=True, help_text="How your name appears on the site."
+    )
+    country = CountryField(blank=True, blank_label="(not given)")
+    city = models.CharField(max_length=80, blank=True)
+    bio = models.TextField("short bio", max_length=1000, blank=True)
+    avatar = models.ImageField(upload_to="avatars/", blank=True)
+    name_visibility = models.CharField(
+        "show my name to",
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.MEMBERS,
+    )
+    directory_listed = models.BooleanField(
+        "list me in the members' directory",
+        default=True,
+        help_text="Other active members can find you in the directory.",
+    )
+    show_location = models.BooleanField(
+        "show my city in the directory",
+        default=False,
+        help_text="Your country is always shown to members; your city only if you tick this.",
+    )
+
+    membership_number = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    membership_status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    member_since = models.DateField(null=True, blank=True, editable=False)
+    renewal_date = models.DateField(null=True, blank=True)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["display_name", "email"]
+        verbose_name = "member"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership_number"],
+                condition=Q(membership_number__isnull=False),
+                name="accounts_user_unique_membership_number",
+            ),
+            models.CheckConstraint(
+                condition=Q(membership_status="pending") | Q(membership_number__isnull=False),
+                name="accounts_user_member_has_number",
+                violation_error_message="A member who has been approved needs a membership number.",
+            ),
+        ]
+        indexes = [models.Index(fields=["membership_status", "display_name"])]
+
+    def __str__(self):
+        return self.display_name or self.email
+
+    def get_absolute_url(self):
+        if self.membership_number is None:
+            return reverse("accounts:profile")
+        return reverse("members:detail", args=[self.membership_number])
+
+    @property
+    def is_active_member(self) -> bool:
+        return self.is_active and self.membership_status == self.Status.ACTIVE
+
+    @property
+    def is_organiser(self) -> bool:
+        return self.is_staff or self.groups.filter(name=ORGANISERS_GROUP).exists()
+
+    def name_for(self, viewer) -> str:
+        """The name `viewer` may see for this member, honouring the privacy choice."""
+        fallback = f"Member No. {self.membership_number}" if self.membership_number else "A member"
+        if viewer is not None and viewer.is_authenticated and viewer.pk == self.pk:
+            return str(self)
+        if not self.display_name:
+            return fallback
+        if self.name_visibility == self.Visibility.PUBLIC:
+            return self.display_name
+        if self.name_visibility == self.Visibility.MEMBERS and getattr(
+            viewer, "is_active_member", False
+        ):
+            return self.display_name
+        if viewer is not None and getattr(viewer, "is_staff", False):
+            return self.display_name
+        return fallback
+
+
+ORGANISERS_GROUP = "Organisers"
+
+
+class Sequence(models.Model):
+    """A named counter whose numbers are handed out once and never again.
+
+    Membership numbers (and later the register's plaque numbers) come from here,
+    so a number stays unique even after its holder's record is deleted.
+    """
+
+    name = models.SlugField(max_length=50, primary_key=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name}: {self.last_value}"

@@ -1,0 +1,93 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from accounts.forms import DeleteAccountForm, ProfileForm
+from accounts.models import User
+from accounts.services import member_delete, member_export_data
+
+DIRECTORY_PAGE_SIZE = 30
+
+
+def require_active_member(request) -> None:
+    """403 unless the logged-in user is an active member (or staff)."""
+    if not (request.user.is_active_member or request.user.is_staff):
+        raise PermissionDenied("The members' directory is for active members.")
+
+
+@login_required
+def profile(request):
+    return render(request, "accounts/profile.html", {"member": request.user})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request):
+    member = request.user
+    if request.method == "POST":
+        form = ProfileForm(request.POST, request.FILES, instance=member)
+        if form.is_valid():
+            old_avatar = member.avatar.name if "avatar" in form.changed_data else ""
+            with transaction.atomic():
+                form.save()
+            if old_avatar and old_avatar != member.avatar.name:
+                member.avatar.storage.delete(old_avatar)
+            messages.success(request, "Your profile has been saved.")
+            return redirect("accounts:profile")
+        messages.error(request, "Please correct the errors below.")
+    else:
+        form = ProfileForm(instance=member)
+    return render(request, "accounts/profile_form.html", {"form": form})
+
+
+@login_required
+def data_export(request):
+    data = member_export_data(member=request.user)
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="paddock-my-data-{stamp}.json"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request):
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        member_delete(member=request.user)
+        logout(request)
+        messages.success(request, "Your account has been deleted. Thank you for being a member.")
+        return redirect("home")
+    return render(request, "accounts/delete.html", {"form": form})
+
+
+@login_required
+def directory(request):
+    require_active_member(request)
+    members = User.objects.in_directory().order_by("display_name", "membership_number")
+    query = " ".join(request.GET.get("q", "").split())[:80]
+    if query:
+        members = members.filter(
+            Q(display_name__icontains=query) | Q(city__icontains=query, show_location=True)
+        )
+    page = Paginator(members, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "accounts/directory.html", {"page": page, "query": query})
+
+
+@login_required
+def member_detail(request, number: int):
+    require_active_member(request)
+    member = get_object_or_404(User.objects.in_directory(), membership_number=number)
+    return render(request, "accounts/member_detail.html", {"member": member})

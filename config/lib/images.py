@@ -1,0 +1,83 @@
+"""Safe handling of uploaded images: no app imports here.
+
+Every uploaded picture goes through `clean_image`: it must be a real, complete
+image within the size and pixel limits; it is turned upright, resized, and
+re-encoded from pixels only, so no EXIF (GPS above all) or other metadata
+survives.
+"""
+
+import io
+import uuid
+import warnings
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
+
+
+def _human_size(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f} MB"
+
+
+def open_image(upload) -> Image.Image:
+    """Open and fully decode an upload, or raise ValidationError with a clear message."""
+    max_bytes = settings.PADDOCK_MAX_UPLOAD_BYTES
+    if upload.size is not None and upload.size > max_bytes:
+        raise ValidationError(
+            f"This file is {_human_size(upload.size)}; the limit is {_human_size(max_bytes)}. "
+            "Please upload a smaller photo.",
+            code="too_large",
+        )
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            Image.MAX_IMAGE_PIXELS = settings.PADDOCK_MAX_IMAGE_PIXELS
+            image = Image.open(upload)
+            if image.format not in ALLOWED_FORMATS:
+                raise ValidationError(
+                    "Please upload a JPEG, PNG, WebP or GIF photo.", code="bad_format"
+                )
+            width, height = image.size
+            if width * height > settings.PADDOCK_MAX_IMAGE_PIXELS:
+                raise ValidationError(
+                    f"This image is {width}×{height} pixels, which is too large to process.",
+                    code="too_many_pixels",
+                )
+            image.load()
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ValidationError(
+            "This image is too large to process.", code="too_many_pixels"
+        ) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ValidationError(
+            "This file is not a picture we can read, or it is damaged or incomplete. "
+            "Please upload a JPEG, PNG, WebP or GIF photo.",
+            code="invalid_image",
+        ) from exc
+    finally:
+        upload.seek(0)
+    return image
+
+
+def clean_image(upload, *, max_side: int, quality: int = 85) -> ContentFile:
+    """Return a fresh JPEG: upright, at most `max_side` pixels a side, with no metadata."""
+    image = open_image(upload)
+    image = ImageOps.exif_transpose(image)
+    if image.mode not in ("RGB", "L"):
+        background = Image.new("RGB", image.size, (255, 255, 255))
+        rgba = image.convert("RGBA")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        image = background
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    # A new image object with only pixels: nothing of the original's info dict is written.
+    clean = Image.new(image.mode, image.size)
+    clean.paste(image)
+    clean.save(out, format="JPEG", quality=quality, optimize=True)
+    return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.jpg")

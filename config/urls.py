@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from config import views
+
+admin.site.site_header = f"{settings.PADDOCK_CLUB_NAME} — staff"
+admin.site.site_title = "Paddock admin"
+admin.site.index_title = "Club records"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("members/", include("accounts.urls_members")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.PADDOCK_SERVE_MEDIA:
+    # Every stored picture was re-encoded as a JPEG on upload, so serving media from
+    # Django is safe; a larger club lets its reverse proxy do it instead.
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -1,0 +1,86 @@
+"""Shared fixtures: the cast of test users, and Chromium for the browser tests."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the ORM must still work.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from tests.factories import MemberFactory, PendingMemberFactory  # noqa: E402
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
+CHROMIUM = os.environ.get("PADDOCK_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Every test writes uploads to its own temporary MEDIA_ROOT."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def member(db):
+    """An active member: the owner in most tests."""
+    return MemberFactory(display_name="Olga Owner")
+
+
+@pytest.fixture
+def other_member(db):
+    return MemberFactory(display_name="Otto Other")
+
+
+@pytest.fixture
+def pending_member(db):
+    return PendingMemberFactory(display_name="Petra Pending")
+
+
+@pytest.fixture
+def organiser(db):
+    from django.contrib.auth.models import Group
+
+    from accounts.models import ORGANISERS_GROUP
+
+    user = MemberFactory(display_name="Oscar Organiser")
+    user.groups.add(Group.objects.get(name=ORGANISERS_GROUP))
+    return user
+
+
+@pytest.fixture
+def staff(db):
+    return MemberFactory(display_name="Stella Staff", is_staff=True, is_superuser=True)
+
+
+# --- Browser tests -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--headless",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def screenshot(page):
+    """Save a full-page screenshot under test-output/screenshots/<name>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
