@@ -134,6 +134,8 @@ class User(AbstractUser):
         fallback = f"Member No. {self.membership_number}" if self.membership_number else "A member"
         if viewer is not None and viewer.is_authenticated and viewer.pk == self.pk:
             return str(self)
+        if not self.is_active and not self.display_name:
+            return "A former member"
         if not self.display_name:
             return fallback
         if self.name_visibility == self.Visibility.PUBLIC:
@@ -142,7 +144,7 @@ class User(AbstractUser):
             viewer, "is_active_member", False
         ):
             return self.display_name
-        if viewer is not None and getattr(viewer, "is_staff", False):
+        if self.name_visibility == self.Visibility.MEMBERS and getattr(viewer, "is_staff", False):
             return self.display_name
         return fallback
 

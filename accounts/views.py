@@ -35,9 +35,10 @@ def profile(request):
 def profile_edit(request):
     member = request.user
     if request.method == "POST":
+        # Read before validation: is_valid() already puts the new file on `member`.
+        old_avatar = member.avatar.name
         form = ProfileForm(request.POST, request.FILES, instance=member)
         if form.is_valid():
-            old_avatar = member.avatar.name if "avatar" in form.changed_data else ""
             with transaction.atomic():
                 form.save()
             if old_avatar and old_avatar != member.avatar.name:

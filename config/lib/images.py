@@ -19,7 +19,8 @@ ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
 
 
 def _human_size(n: int) -> str:
-    return f"{n / (1024 * 1024):.0f} MB"
+    # One decimal: a 10.4 MB file must not be reported as "10 MB; the limit is 10 MB".
+    return f"{n / (1024 * 1024):.1f} MB"
 
 
 def open_image(upload) -> Image.Image:
