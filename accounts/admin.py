@@ -2,6 +2,8 @@ from allauth.account.models import EmailAddress
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils.translation import ngettext
+from django_countries.filters import CountryFilter
 
 from accounts.models import Sequence, User
 from accounts.services import member_approve, member_set_status
@@ -40,7 +42,13 @@ class MemberAdmin(BaseUserAdmin):
         "is_staff",
         "date_joined",
     )
-    list_filter = ("membership_status", "is_staff", "is_active", "groups", "country")
+    list_filter = (
+        "membership_status",
+        "is_staff",
+        "is_active",
+        "groups",
+        ("country", CountryFilter),
+    )
     search_fields = ("email", "display_name", "membership_number")
     readonly_fields = ("membership_number", "member_since", "last_login", "date_joined")
     actions = ["approve_members", "lapse_members", "resign_members"]
@@ -95,7 +103,11 @@ class MemberAdmin(BaseUserAdmin):
         for member in queryset.exclude(membership_status=User.Status.ACTIVE):
             member_approve(member=member, approved_by=request.user)
             count += 1
-        self.message_user(request, f"{count} member(s) approved.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%d member approved.", "%d members approved.", count) % count,
+            messages.SUCCESS,
+        )
 
     @admin.action(description="Mark selected members as lapsed")
     def lapse_members(self, request, queryset):
@@ -103,7 +115,11 @@ class MemberAdmin(BaseUserAdmin):
         for member in queryset.filter(membership_status=User.Status.ACTIVE):
             member_set_status(member=member, status=User.Status.LAPSED)
             count += 1
-        self.message_user(request, f"{count} member(s) marked as lapsed.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%d member marked as lapsed.", "%d members marked as lapsed.", count) % count,
+            messages.SUCCESS,
+        )
 
     @admin.action(description="Mark selected members as resigned")
     def resign_members(self, request, queryset):
@@ -113,7 +129,12 @@ class MemberAdmin(BaseUserAdmin):
         ):
             member_set_status(member=member, status=User.Status.RESIGNED)
             count += 1
-        self.message_user(request, f"{count} member(s) marked as resigned.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%d member marked as resigned.", "%d members marked as resigned.", count)
+            % count,
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Sequence)

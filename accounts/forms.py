@@ -4,12 +4,19 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from accounts.models import User
+from config.lib.forms import ImageUploadField
 from config.lib.images import clean_image
 
 AVATAR_SIDE = 512
 
 
 class ProfileForm(forms.ModelForm):
+    avatar = ImageUploadField(
+        label="Photo",
+        required=False,
+        help_text="JPEG, PNG, WebP or GIF, up to 10 MB. We remove location and camera data.",
+    )
+
     class Meta:
         model = User
         fields = [
@@ -24,11 +31,9 @@ class ProfileForm(forms.ModelForm):
         ]
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 4}),
-            "avatar": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
             "name_visibility": forms.RadioSelect,
         }
         help_texts = {
-            "avatar": "JPEG, PNG or WebP, up to 10 MB. We remove location and camera data.",
             "name_visibility": "Who may see your name next to your cars and RSVPs. "
             "Others see your membership number instead.",
         }

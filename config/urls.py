@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 
 from config import views
 
@@ -14,10 +13,12 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("members/", include("accounts.urls_members")),
+    path("register/", include("register.urls")),
+    path("meets/", include("meets.urls")),
     path("admin/", admin.site.urls),
 ]
 
 if settings.PADDOCK_SERVE_MEDIA:
     # Every stored picture was re-encoded as a JPEG on upload, so serving media from
     # Django is safe; a larger club lets its reverse proxy do it instead.
-    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+    urlpatterns += [path("media/<path:path>", views.media, name="media")]

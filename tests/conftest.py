@@ -43,7 +43,8 @@ def organiser(db):
     from accounts.models import ORGANISERS_GROUP
 
     user = MemberFactory(display_name="Oscar Organiser")
-    user.groups.add(Group.objects.get(name=ORGANISERS_GROUP))
+    # get_or_create: browser tests flush the database, data migrations' rows included.
+    user.groups.add(Group.objects.get_or_create(name=ORGANISERS_GROUP)[0])
     return user
 
 

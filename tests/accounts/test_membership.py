@@ -315,7 +315,7 @@ def test_the_admin_approves_members_in_bulk(
         )
 
     assert response.status_code == 200
-    assert "3 member(s) approved." in response.content.decode()
+    assert "3 members approved." in response.content.decode()
     for user in selected:
         user.refresh_from_db()
         assert user.membership_status == User.Status.ACTIVE
@@ -337,7 +337,7 @@ def test_the_admin_marks_members_as_lapsed_in_bulk(staff_client, member, other_m
         follow=True,
     )
 
-    assert "2 member(s) marked as lapsed." in response.content.decode()
+    assert "2 members marked as lapsed." in response.content.decode()
     statuses = dict(User.objects.values_list("pk", "membership_status"))
     assert statuses[member.pk] == User.Status.LAPSED
     assert statuses[other_member.pk] == User.Status.LAPSED
@@ -353,7 +353,7 @@ def test_the_admin_marks_members_as_resigned_but_not_applicants(staff_client, me
         follow=True,
     )
 
-    assert "1 member(s) marked as resigned." in response.content.decode()
+    assert "1 member marked as resigned." in response.content.decode()
     member.refresh_from_db()
     applicant.refresh_from_db()
     assert member.membership_status == User.Status.RESIGNED

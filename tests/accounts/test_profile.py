@@ -197,7 +197,7 @@ def member_with_avatar(member):
 REFUSED = {
     "a_text_file_named_jpg": (
         lambda: b"Dear club, please find my photo attached.\n" * 20,
-        "Upload a valid image.",
+        "This file is not a picture we can read",
     ),
     "a_truncated_jpeg": (
         lambda: jpeg_bytes(size=(800, 600), color="orange", quality=95)[:-300],
@@ -205,7 +205,7 @@ REFUSED = {
     ),
     "a_decompression_bomb": (
         png_bomb_bytes,
-        "Upload a valid image.",
+        "too large to process",
     ),
     "a_file_over_the_upload_limit": (
         lambda: noise_jpeg_bytes(1000),
