@@ -4,9 +4,11 @@ Invented people only. Idempotent: every row is looked up by its e-mail address f
 """
 
 import datetime
+import functools
 import random
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 
@@ -110,15 +112,18 @@ BIOS = [
     "Weekend driver, Sunday-morning coffee meets, always happy to talk diffs and bushings.",
     "",
 ]
-MEMBER_COUNT = 36
+MEMBER_COUNT = 130
+
+
+@functools.cache
+def _password_hash() -> str:
+    return make_password(DEMO_PASSWORD)  # hashed once: hashing is slow on purpose
 
 
 def _member(email: str, name: str, **fields) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
-        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, display_name=name)
-        for key, value in fields.items():
-            setattr(user, key, value)
+        user = User(email=email, display_name=name, password=_password_hash(), **fields)
         user.save()
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     return user

@@ -116,6 +116,12 @@ class User(AbstractUser):
     def __str__(self):
         return self.display_name or self.email
 
+    def get_full_name(self) -> str:
+        return self.display_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.display_name.split(" ")[0] if self.display_name else self.email
+
     def get_absolute_url(self):
         if self.membership_number is None:
             return reverse("accounts:profile")

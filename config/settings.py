@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "accounts",
+    "register",
 ]
 
 MIDDLEWARE = [
@@ -185,6 +186,8 @@ PADDOCK_CLUB_TAGLINE = os.environ.get(
     "Every 1 Series M Coupé, chassis by chassis — and the people who drive them.",
 )
 PADDOCK_MEMBERSHIP_MONTHS = env_int("PADDOCK_MEMBERSHIP_MONTHS", 12)
+# The site's public address, for links in e-mails, calendar files and QR codes.
+PADDOCK_SITE_URL = os.environ.get("PADDOCK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # E-mail: printed on the console in debug, SMTP from the environment in production.
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "Paddock <noreply@localhost>")

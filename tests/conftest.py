@@ -1,6 +1,7 @@
 """Shared fixtures: the cast of test users, and Chromium for the browser tests."""
 
 import os
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,25 @@ CHROMIUM = os.environ.get("PADDOCK_CHROMIUM", "/usr/bin/chromium")
 def _media_root(settings, tmp_path):
     """Every test writes uploads to its own temporary MEDIA_ROOT."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _data_migration_rows(request):
+    """Put back the rows data migrations made (the Organisers group, the site's name).
+
+    A transactional test (threads, a live server) ends with a flush that deletes them,
+    and every later transactional test would miss them: sign-up e-mails need the Site.
+    """
+    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps as django_apps
+
+    for module, function in [
+        ("accounts.migrations.0002_organisers_group", "create_organisers"),
+        ("accounts.migrations.0003_site_name", "name_the_site"),
+    ]:
+        getattr(import_module(module), function)(django_apps, None)
 
 
 @pytest.fixture

@@ -1,0 +1,50 @@
+"""Who may see and change which car: one place, so every view answers alike.
+
+404 to anyone who must not know a car exists (pending or rejected records belong to
+their owner and staff); 403 to a member who can see a car but may not change it.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from register.models import Car
+
+
+def can_see(user, car: Car) -> bool:
+    if car.is_public or user.is_staff:
+        return True
+    return user.is_authenticated and car.ownerships.current().filter(member=user).exists()
+
+
+def is_owner(user, car: Car) -> bool:
+    return user.is_authenticated and car.ownerships.current().filter(member=user).exists()
+
+
+def get_car_for_viewer(request, pk: int) -> Car:
+    car = Car.objects.select_related("model_line", "colour").filter(pk=pk).first()
+    if car is None or not can_see(request.user, car):
+        raise Http404("No such car on the register.")
+    return car
+
+
+def get_car_for_owner(request, pk: int) -> Car:
+    """The car, if the logged-in user owns it now (or is staff)."""
+    car = get_car_for_viewer(request, pk)
+    if not (request.user.is_staff or is_owner(request.user, car)):
+        raise PermissionDenied("Only the car's current owner can change it.")
+    return car
+
+
+def require_active_member(request) -> None:
+    if not (request.user.is_active_member or request.user.is_staff):
+        raise PermissionDenied(
+            "Registering and claiming cars is for active members. "
+            "Your membership is still waiting for approval by the club's staff."
+            if request.user.membership_status == "pending"
+            else "Registering and claiming cars is for active members."
+        )
+
+
+def require_staff(request) -> None:
+    if not request.user.is_staff:
+        raise PermissionDenied("This page is for the club's staff.")

@@ -1,0 +1,219 @@
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+
+from register import services
+from register.models import (
+    Car,
+    CarPhoto,
+    Claim,
+    Colour,
+    MileageReading,
+    ModelLine,
+    Ownership,
+    ProductionFigure,
+    TimelineEntry,
+    Transfer,
+)
+
+
+class ProductionFigureInline(admin.TabularInline):
+    model = ProductionFigure
+    extra = 0
+
+
+class ColourInline(admin.TabularInline):
+    model = Colour
+    extra = 0
+
+
+@admin.register(ModelLine)
+class ModelLineAdmin(admin.ModelAdmin):
+    list_display = ("name", "marque", "production_years")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [ProductionFigureInline, ColourInline]
+
+
+@admin.register(Colour)
+class ColourAdmin(admin.ModelAdmin):
+    list_display = ("name", "paint_code", "model_line", "kind", "reported_production", "source")
+    list_filter = ("model_line", "kind")
+    search_fields = ("name", "paint_code")
+
+
+class OwnershipInline(admin.TabularInline):
+    model = Ownership
+    extra = 0
+    autocomplete_fields = ("member",)
+    fields = (
+        "member",
+        "owner_name",
+        "name_visibility",
+        "country",
+        "started_on",
+        "ended_on",
+        "note",
+    )
+
+
+class PhotoInline(admin.TabularInline):
+    model = CarPhoto
+    extra = 0
+    fields = ("preview", "caption", "is_cover", "uploaded_by", "created_at")
+    readonly_fields = ("preview", "uploaded_by", "created_at")
+
+    @admin.display(description="Photo")
+    def preview(self, obj):
+        if not obj.thumbnail:
+            return "—"
+        return format_html('<img src="{}" alt="" style="height:60px">', obj.thumbnail.url)
+
+
+class TimelineInline(admin.TabularInline):
+    model = TimelineEntry
+    extra = 0
+    fields = ("happened_on", "kind", "title", "author")
+    raw_id_fields = ("author",)
+
+
+class MileageInline(admin.TabularInline):
+    model = MileageReading
+    extra = 0
+    fields = ("read_on", "kilometres", "recorded_by")
+    raw_id_fields = ("recorded_by",)
+
+
+class ReasonForm(forms.Form):
+    _selected_action = forms.CharField(widget=forms.MultipleHiddenInput)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
+
+
+def _reject_with_reason(modeladmin, request, queryset, reject, what):
+    """An admin action with a confirmation page that asks staff for the reason."""
+    if "apply" in request.POST:
+        form = ReasonForm(request.POST)
+        if form.is_valid():
+            done = 0
+            for obj in queryset:
+                try:
+                    reject(obj, request.user, form.cleaned_data["reason"])
+                    done += 1
+                except services.RegisterError as exc:
+                    modeladmin.message_user(request, f"{obj}: {exc}", messages.WARNING)
+            modeladmin.message_user(request, f"{done} {what} rejected.", messages.SUCCESS)
+            return None
+    else:
+        form = ReasonForm(initial={"_selected_action": request.POST.getlist("_selected_action")})
+    return TemplateResponse(
+        request,
+        "admin/register/reject_reason.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": f"Reject {what}",
+            "objects": queryset,
+            "form": form,
+            "action": request.POST.get("action"),
+            "opts": modeladmin.model._meta,
+        },
+    )
+
+
+@admin.register(Car)
+class CarAdmin(admin.ModelAdmin):
+    list_display = (
+        "plaque_number",
+        "vin",
+        "model_line",
+        "colour",
+        "build_date",
+        "country",
+        "status",
+        "review_status",
+    )
+    list_display_links = ("plaque_number", "vin")
+    list_filter = ("review_status", "model_line", "colour", "status", "country", "transmission")
+    search_fields = (
+        "=plaque_number",
+        "vin",
+        "ownerships__member__display_name",
+        "ownerships__member__email",
+        "ownerships__owner_name",
+    )
+    list_select_related = ("model_line", "colour")
+    readonly_fields = ("plaque_number", "verified_at", "created_at", "updated_at")
+    inlines = [OwnershipInline, PhotoInline, TimelineInline, MileageInline]
+    actions = ["approve_cars", "reject_cars"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ("registered_by",)
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip().upper()
+        if len(term) == 7 and term.isalnum():
+            queryset |= self.model.objects.filter(vin__endswith=term)
+        return queryset, True if search_term else may_have_duplicates
+
+    @admin.action(description="Verify selected cars (give plaque numbers)")
+    def approve_cars(self, request, queryset):
+        cars = list(queryset.exclude(review_status=Car.Review.VERIFIED).order_by("created_at"))
+        for car in cars:
+            services.car_approve(car=car, staff=request.user)
+        self.message_user(request, f"{len(cars)} car(s) verified.", messages.SUCCESS)
+
+    @admin.action(description="Reject selected cars (asks for a reason)")
+    def reject_cars(self, request, queryset):
+        return _reject_with_reason(
+            self,
+            request,
+            queryset,
+            lambda car, staff, reason: services.car_reject(car=car, staff=staff, reason=reason),
+            "cars",
+        )
+
+
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):
+    list_display = ("car", "claimant", "state", "created_at", "decided_by")
+    list_filter = ("state",)
+    search_fields = ("car__vin", "claimant__email", "claimant__display_name")
+    list_select_related = ("car", "car__model_line", "claimant", "decided_by")
+    raw_id_fields = ("car", "claimant", "decided_by")
+    actions = ["approve_claims", "reject_claims"]
+
+    @admin.action(description="Approve selected claims")
+    def approve_claims(self, request, queryset):
+        done = 0
+        for claim in queryset.filter(state=Claim.State.PENDING):
+            services.claim_approve(claim=claim, staff=request.user)
+            done += 1
+        self.message_user(request, f"{done} claim(s) approved.", messages.SUCCESS)
+
+    @admin.action(description="Reject selected claims (asks for a reason)")
+    def reject_claims(self, request, queryset):
+        return _reject_with_reason(
+            self,
+            request,
+            queryset,
+            lambda claim, staff, reason: services.claim_reject(
+                claim=claim, staff=staff, reason=reason
+            ),
+            "claims",
+        )
+
+
+@admin.register(Transfer)
+class TransferAdmin(admin.ModelAdmin):
+    list_display = ("car", "from_member", "to_member", "transfer_date", "state", "created_at")
+    list_filter = ("state",)
+    search_fields = ("car__vin", "from_member__email", "to_member__email")
+    list_select_related = ("car", "car__model_line", "from_member", "to_member")
+    raw_id_fields = ("car", "from_member", "to_member")
+
+
+@admin.register(Ownership)
+class OwnershipAdmin(admin.ModelAdmin):
+    list_display = ("car", "member", "owner_name", "started_on", "ended_on")
+    search_fields = ("car__vin", "member__email", "member__display_name", "owner_name")
+    list_select_related = ("car", "car__model_line", "member")
+    raw_id_fields = ("car", "member")

@@ -1,0 +1,87 @@
+import django_filters
+from django.db.models import F
+from django.db.models.functions import ExtractYear
+from django_countries import countries
+
+from register.models import Car, Colour, ModelLine
+from register.validators import VIN_SHORT_LENGTH, normalise_vin
+
+PLAQUE = F("plaque_number").asc(nulls_last=True)
+SORTS = {
+    "plaque": ("Plaque number", [PLAQUE, "vin"]),
+    "built": ("Build date, oldest first", [F("build_date").asc(nulls_last=True), PLAQUE]),
+    "-built": ("Build date, newest first", [F("build_date").desc(nulls_last=True), PLAQUE]),
+    "colour": ("Colour", ["colour__name", PLAQUE]),
+    "-added": ("Recently added", ["-created_at", "-id"]),
+}
+
+
+def _years():
+    years = (
+        Car.objects.public()
+        .exclude(build_date=None)
+        .annotate(y=ExtractYear("build_date"))
+        .values_list("y", flat=True)
+        .distinct()
+        .order_by("y")
+    )
+    return [(y, str(y)) for y in years]
+
+
+class CarFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="VIN, last 7 or plaque number")
+    model_line = django_filters.ModelChoiceFilter(
+        queryset=ModelLine.objects.all(), empty_label="All models", label="Model"
+    )
+    colour = django_filters.ModelChoiceFilter(
+        queryset=Colour.objects.all(), empty_label="All colours"
+    )
+    year = django_filters.ChoiceFilter(
+        method="filter_year", choices=_years, empty_label="All years", label="Build year"
+    )
+    country = django_filters.ChoiceFilter(
+        choices=lambda: list(countries), empty_label="All countries", label="Country"
+    )
+    status = django_filters.ChoiceFilter(
+        choices=Car.Status.choices, empty_label="Any status", label="Life status"
+    )
+    verified = django_filters.ChoiceFilter(
+        method="filter_verified",
+        choices=[("yes", "Verified only"), ("no", "Not verified only")],
+        empty_label="Verified or not",
+        label="Verification",
+    )
+    sort = django_filters.ChoiceFilter(
+        method="sort_by",
+        choices=[(key, label) for key, (label, _) in SORTS.items()],
+        empty_label="Plaque number",
+        label="Sort by",
+    )
+
+    class Meta:
+        model = Car
+        fields: list[str] = []
+
+    def search(self, queryset, name, value):
+        raw = value.strip().lstrip("#")
+        if not raw:
+            return queryset
+        if raw.isdigit() and len(raw) <= 6:
+            return queryset.filter(plaque_number=int(raw))
+        vin = normalise_vin(raw)
+        if len(vin) == VIN_SHORT_LENGTH:
+            return queryset.filter(vin__endswith=vin)
+        if len(vin) == 17:
+            return queryset.filter(vin=vin)
+        return queryset.filter(vin__endswith=vin) if len(vin) > 3 else queryset.none()
+
+    def filter_year(self, queryset, name, value):
+        return queryset.filter(build_date__year=int(value))
+
+    def filter_verified(self, queryset, name, value):
+        if value == "yes":
+            return queryset.filter(review_status=Car.Review.VERIFIED)
+        return queryset.exclude(review_status=Car.Review.VERIFIED)
+
+    def sort_by(self, queryset, name, value):
+        return queryset.order_by(*SORTS.get(value, SORTS["plaque"])[1])

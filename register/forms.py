@@ -1,0 +1,301 @@
+import datetime
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout
+from django import forms
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from accounts.models import User
+from config.lib.forms import ImageUploadField
+from register.models import Car, Colour, MileageReading, ModelLine, TimelineEntry
+from register.validators import normalise_vin, validate_vin
+
+MILES_TO_KM = 1.609344
+
+
+class MonthField(forms.DateField):
+    """A month picker: "2011-06" becomes 1 June 2011."""
+
+    widget = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+    input_formats = ["%Y-%m", "%m/%Y", "%Y-%m-%d"]
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace(day=1) if value else value
+
+
+def _no_future(value: datetime.date | None, what: str) -> None:
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(f"The {what} cannot be in the future.")
+
+
+class CarForm(forms.ModelForm):
+    """The spec of a car, for registering a new car and for the owner's edits."""
+
+    build_date = MonthField(label="Build month", required=False)
+
+    class Meta:
+        model = Car
+        fields = [
+            "vin",
+            "model_line",
+            "colour",
+            "build_date",
+            "market",
+            "country",
+            "transmission",
+            "steering",
+            "options",
+            "status",
+            "story",
+            "vin_visibility",
+        ]
+        widgets = {
+            "options": forms.Textarea(attrs={"rows": 3}),
+            "story": forms.Textarea(attrs={"rows": 5}),
+            "vin_visibility": forms.RadioSelect,
+        }
+        help_texts = {
+            "vin": "17 characters, on the windscreen base or the registration document.",
+            "vin_visibility": "Staff always see the full VIN; you choose what the public sees.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["colour"].queryset = Colour.objects.select_related("model_line")
+        self.fields["model_line"].queryset = ModelLine.objects.all()
+        if self.instance.pk:
+            # The VIN identifies the car; only staff correct it, in the admin.
+            self.fields["vin"].disabled = True
+        else:
+            # People type VINs with spaces and dashes: clean_vin drops them, then checks
+            # the 17 characters. The model's max_length must not refuse them first.
+            vin = self.fields["vin"]
+            vin.max_length = 40
+            vin.validators = [v for v in vin.validators if not isinstance(v, MaxLengthValidator)]
+            vin.widget.attrs["maxlength"] = "40"
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(
+                "The car",
+                "vin",
+                Div(
+                    Div("model_line", css_class="col-md-6"),
+                    Div("colour", css_class="col-md-6"),
+                    css_class="row",
+                ),
+                Div(
+                    Div("build_date", css_class="col-md-4"),
+                    Div("market", css_class="col-md-4"),
+                    Div("country", css_class="col-md-4"),
+                    css_class="row",
+                ),
+                Div(
+                    Div("transmission", css_class="col-md-4"),
+                    Div("steering", css_class="col-md-4"),
+                    Div("status", css_class="col-md-4"),
+                    css_class="row",
+                ),
+                "options",
+                "story",
+            ),
+            Fieldset("Privacy", "vin_visibility"),
+        )
+
+    def clean_vin(self):
+        if self.instance.pk:
+            return self.instance.vin
+        vin = normalise_vin(self.cleaned_data.get("vin", ""))
+        validate_vin(vin)
+        existing = Car.objects.filter(vin=vin).first()
+        if existing is not None and not existing.is_public:
+            raise forms.ValidationError(
+                "This VIN is already waiting for the registrar. If the car is yours and you "
+                "did not register it, please contact the club's staff.",
+                code="duplicate_vin",
+            )
+        if existing is not None:
+            claim_url = reverse("register:claim", args=[existing.pk])
+            raise forms.ValidationError(
+                format_html(
+                    "This car is already on the register. If it is yours, "
+                    '<a href="{}">claim it</a> instead.',
+                    claim_url,
+                ),
+                code="duplicate_vin",
+            )
+        return vin
+
+    def clean_build_date(self):
+        value = self.cleaned_data.get("build_date")
+        _no_future(value, "build month")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        colour, line = data.get("colour"), data.get("model_line")
+        if colour and line and colour.model_line_id != line.pk:
+            self.add_error("colour", f"{colour.name} is not a colour of the {line.name}.")
+        return data
+
+
+class NewCarForm(CarForm):
+    started_on = forms.DateField(
+        label="You have owned it since",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper.layout.append(Fieldset("Your ownership", "started_on"))
+
+    def clean_started_on(self):
+        value = self.cleaned_data.get("started_on")
+        _no_future(value, "date you bought it")
+        return value
+
+
+class ClaimForm(forms.Form):
+    evidence = forms.CharField(
+        label="Your evidence",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        help_text="When and from whom you bought it, and what documents you hold.",
+    )
+    evidence_photo = ImageUploadField(
+        label="A photo of the registration document (hide your address)", required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class FindCarForm(forms.Form):
+    vin = forms.CharField(label="VIN", max_length=40)
+
+    def clean_vin(self):
+        vin = normalise_vin(self.cleaned_data["vin"])
+        validate_vin(vin)
+        return vin
+
+
+class TimelineEntryForm(forms.ModelForm):
+    class Meta:
+        model = TimelineEntry
+        fields = ["kind", "happened_on", "title", "body"]
+        widgets = {
+            "happened_on": forms.DateInput(attrs={"type": "date"}),
+            "body": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_happened_on(self):
+        value = self.cleaned_data["happened_on"]
+        _no_future(value, "date")
+        if value.year < 1900:
+            raise forms.ValidationError("Please check the year.")
+        return value
+
+
+class MileageForm(forms.ModelForm):
+    UNITS = [("km", "km"), ("mi", "miles")]
+    distance = forms.IntegerField(label="Odometer reading", min_value=0, max_value=3_000_000)
+    unit = forms.ChoiceField(choices=UNITS, initial="km")
+
+    class Meta:
+        model = MileageReading
+        fields = ["read_on"]
+        widgets = {"read_on": forms.DateInput(attrs={"type": "date"})}
+        labels = {"read_on": "Read on"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["read_on"].initial = timezone.localdate
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_read_on(self):
+        value = self.cleaned_data["read_on"]
+        _no_future(value, "reading date")
+        return value
+
+    def save(self, commit=True):
+        distance, unit = self.cleaned_data["distance"], self.cleaned_data["unit"]
+        self.instance.kilometres = round(distance * MILES_TO_KM) if unit == "mi" else distance
+        return super().save(commit)
+
+
+class PhotoForm(forms.Form):
+    image = ImageUploadField(label="Photo")
+    caption = forms.CharField(max_length=200, required=False)
+    make_cover = forms.BooleanField(label="Use as the cover photo", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The limit is configurable (PADDOCK_MAX_UPLOAD_MB): say the one that applies.
+        limit = settings.PADDOCK_MAX_UPLOAD_BYTES / (1024 * 1024)
+        self.fields["image"].help_text = f"JPEG, PNG or WebP, up to {limit:g} MB."
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class TransferForm(forms.Form):
+    buyer = forms.CharField(
+        label="The buyer's e-mail address or membership number",
+        max_length=254,
+        help_text="The buyer must be a member of the club; they accept the transfer themselves.",
+    )
+    transfer_date = forms.DateField(
+        label="Date of sale", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args, seller: User, **kwargs):
+        self.seller = seller
+        super().__init__(*args, **kwargs)
+        self.fields["transfer_date"].initial = timezone.localdate
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_buyer(self):
+        raw = self.cleaned_data["buyer"].strip()
+        number = raw.lstrip("#").removeprefix("No.").strip()
+        lookup = Q(membership_number=int(number)) if number.isdigit() else Q(email__iexact=raw)
+        buyer = User.objects.filter(lookup, is_active=True).first()
+        if buyer is None or buyer.membership_number is None:
+            raise forms.ValidationError("We found no member with that e-mail address or number.")
+        if buyer.pk == self.seller.pk:
+            raise forms.ValidationError("You cannot transfer a car to yourself.")
+        return buyer
+
+    def clean_transfer_date(self):
+        value = self.cleaned_data["transfer_date"]
+        _no_future(value, "date of sale")
+        return value
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (sent to the member)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+    )
+
+
+class TransferResponseForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("accept", "Accept"), ("decline", "Decline"), ("cancel", "Cancel")]
+    )

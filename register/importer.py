@@ -1,0 +1,530 @@
+"""Import an existing register (the club's old spreadsheet) from a CSV file.
+
+Two steps, both here: `check_file()` reads and validates every row and reports every
+problem of every row, touching nothing; `import_rows()` writes the valid rows in one
+transaction. Nothing is ever half-imported: the view imports only a file without
+rejected rows, unless staff explicitly ask to skip the rejected ones.
+
+Columns (header row, any case, spaces or underscores, extra columns ignored):
+vin, model_line, colour, build_month, market, country, transmission, steering, status,
+plaque_number, verified, owner_name, options, story. Only vin and model_line are required.
+"""
+
+import contextlib
+import csv
+import datetime
+import io
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django_countries import countries
+
+from accounts.models import Sequence, User
+from config.lib.csvutil import unguard_cell
+from register.models import Car, Colour, ModelLine, Ownership
+from register.services import PLAQUE_SEQUENCE
+from register.validators import normalise_vin, validate_vin
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+REQUIRED_COLUMNS = ("vin", "model_line")
+COLUMNS = (
+    "vin",
+    "model_line",
+    "colour",
+    "build_month",
+    "market",
+    "country",
+    "transmission",
+    "steering",
+    "status",
+    "plaque_number",
+    "verified",
+    "owner_name",
+    "options",
+    "story",
+)
+# Other spellings of a column name that old spreadsheets use.
+COLUMN_ALIASES = {
+    "color": "colour",
+    "model": "model_line",
+    "plaque": "plaque_number",
+    "build_date": "build_month",
+    "first_market": "market",
+    "life_status": "status",
+    "owner": "owner_name",
+}
+COUNTRY_ALIASES = {
+    "uk": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "usa": "US",
+    "united states": "US",
+    "holland": "NL",
+}
+YES = {"yes", "y", "true", "1", "x", "verified", "ja"}
+NO = {"no", "n", "false", "0", "", "unverified", "nein"}
+_YEAR_RE = re.compile(r"^(\d{4})$")
+_MONTH_RES = (
+    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})(?:-\d{1,2})?$"),  # 2011-06, 2011-06-01
+    re.compile(r"^(?P<m>\d{1,2})[/.](?P<y>\d{4})$"),  # 06/2011, 6.2011
+)
+EARLIEST_YEAR = 1885
+
+
+class ImportFileError(ValidationError):
+    """The file as a whole cannot be read: wrong encoding, no vin column, too big."""
+
+
+@dataclass
+class Row:
+    """One valid row, ready to become a car."""
+
+    line: int
+    vin: str
+    model_line: ModelLine
+    colour: Colour | None
+    build_date: datetime.date | None
+    market: str
+    country: str
+    transmission: str
+    steering: str
+    status: str
+    plaque_number: int | None
+    verified: bool
+    owner_name: str
+    options: str
+    story: str
+
+
+@dataclass
+class Rejected:
+    line: int
+    vin: str
+    reasons: list[str]
+
+
+@dataclass
+class Report:
+    valid: list[Row] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    imported: int = 0
+
+    @property
+    def rows(self) -> int:
+        return len(self.valid) + len(self.rejected)
+
+
+# --- Reading the file -----------------------------------------------------------------
+
+
+def decode(data: bytes) -> str:
+    """The file as text; a file that is not UTF-8 is refused with the first bad line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportFileError(
+            f"Line {line}: the file is not UTF-8 text. In your spreadsheet, save it as "
+            "“CSV UTF-8 (comma delimited)” and upload it again.",
+            code="encoding",
+        ) from exc
+
+
+def _column_name(raw: str) -> str:
+    name = re.sub(r"[\s\-]+", "_", raw.strip().lower())
+    return COLUMN_ALIASES.get(name, name)
+
+
+def read_table(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
+    """The header's column positions and every non-blank row with its line number."""
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample.splitlines()[0] if sample else "", delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ImportFileError("The file is empty.", code="empty") from None
+    except csv.Error as exc:
+        raise ImportFileError(f"Line 1: {exc}.", code="csv") from exc
+    columns: dict[str, int] = {}
+    for index, raw in enumerate(header):
+        name = _column_name(raw)
+        if name in COLUMNS and name not in columns:
+            columns[name] = index
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        raise ImportFileError(
+            f"Line 1: the header has no {' and no '.join(missing)} column. "
+            f"The columns are: {', '.join(COLUMNS)}.",
+            code="missing_column",
+        )
+    rows: list[tuple[int, list[str]]] = []
+    previous_end = reader.line_num
+    try:
+        for cells in reader:
+            start, previous_end = previous_end + 1, reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            rows.append((start, cells))
+            if len(rows) > MAX_ROWS:
+                raise ImportFileError(
+                    f"The file has more than {MAX_ROWS:,} rows. Please split it into smaller ones.",
+                    code="too_many_rows",
+                )
+    except csv.Error as exc:
+        raise ImportFileError(f"Line {reader.line_num}: {exc}.", code="csv") from exc
+    return columns, rows
+
+
+# --- Checking the rows ----------------------------------------------------------------
+
+
+class _Lookups:
+    """Everything a row is checked against, loaded in a fixed number of queries."""
+
+    def __init__(self, vins: list[str], plaques: list[int]):
+        lines = list(ModelLine.objects.all())
+        self.lines: dict[str, ModelLine] = {}
+        for ml in lines:
+            self.lines[ml.name.casefold()] = ml
+            self.lines[ml.slug.casefold()] = ml
+        # A colour is found by its name or, failing that, its paint code.
+        colours = list(Colour.objects.all())
+        self.colours: dict[tuple[int, str], Colour] = {}
+        for colour in colours:
+            self.colours.setdefault((colour.model_line_id, colour.name.casefold()), colour)
+        for colour in colours:
+            if colour.paint_code:
+                key = (colour.model_line_id, colour.paint_code.casefold())
+                self.colours.setdefault(key, colour)
+        self.existing_vins = _existing(Car.objects.values_list("vin", flat=True), "vin", vins)
+        self.existing_plaques = _existing(
+            Car.objects.values_list("plaque_number", flat=True), "plaque_number", plaques
+        )
+
+
+def _existing(queryset, field_name: str, values: list) -> set:
+    found: set = set()
+    unique = sorted(set(values))
+    for start in range(0, len(unique), 900):  # under SQLite's limit on query parameters
+        found.update(queryset.filter(**{f"{field_name}__in": unique[start : start + 900]}))
+    return found
+
+
+def _choice(value: str, choices, synonyms: dict[str, str], what: str, default: str) -> str:
+    text = value.strip().casefold()
+    if not text:
+        return default
+    for code, label in choices:
+        if text in (code.casefold(), str(label).casefold()):
+            return code
+    if text in synonyms:
+        return synonyms[text]
+    options = ", ".join(code for code, _ in choices)
+    raise ValueError(f"unknown {what} “{value.strip()}” (use one of: {options})")
+
+
+def _country(value: str, what: str) -> str:
+    text = value.strip()
+    if not text:
+        return ""
+    code = countries.alpha2(text) if len(text) in (2, 3) else ""
+    code = code or COUNTRY_ALIASES.get(text.casefold(), "") or countries.by_name(text)
+    if not code:
+        raise ValueError(
+            f"unknown {what} “{text}” (use an ISO code such as DE, or its English name)"
+        )
+    return code
+
+
+def _build_date(value: str) -> datetime.date | None:
+    text = value.strip()
+    if not text:
+        return None
+    year = month = None
+    if match := _YEAR_RE.match(text):
+        year, month = int(match.group(1)), 1
+    else:
+        for pattern in _MONTH_RES:
+            if match := pattern.match(text):
+                year, month = int(match.group("y")), int(match.group("m"))
+                break
+    if year is None or not 1 <= month <= 12:
+        raise ValueError(f"build month “{text}” is not a date (use YYYY-MM or YYYY)")
+    day = datetime.date(year, month, 1)
+    if year < EARLIEST_YEAR or day > timezone.localdate():
+        raise ValueError(f"build month “{text}” is not plausible")
+    return day
+
+
+def _verified(value: str) -> bool:
+    text = value.strip().casefold()
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise ValueError(f"verified must be yes or no, not “{value.strip()}”")
+
+
+def _plaque(value: str) -> int | None:
+    text = value.strip().lstrip("#")
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 1 or int(text) > 2_000_000_000:
+        raise ValueError(f"plaque number “{value.strip()}” is not a whole number above 0")
+    return int(text)
+
+
+TRANSMISSION_SYNONYMS = {"mt": "manual", "auto": "automatic", "at": "automatic", "dkg": "dct"}
+STEERING_SYNONYMS = {"left": "lhd", "right": "rhd", "l": "lhd", "r": "rhd"}
+STATUS_SYNONYMS = {"on the road": "road", "off road": "off_road", "scrapped": "written_off"}
+
+
+def check_file(data: bytes) -> Report:
+    """Read and check every row; raises ImportFileError if the file cannot be read at all."""
+    if len(data) > MAX_BYTES:
+        raise ImportFileError(
+            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is "
+            f"{MAX_BYTES // 1024 // 1024} MB.",
+            code="too_large",
+        )
+    columns, table = read_table(decode(data))
+
+    def cell(cells: list[str], name: str) -> str:
+        index = columns.get(name)
+        if index is None or index >= len(cells):
+            return ""
+        return unguard_cell(cells[index].strip())
+
+    vins = [normalise_vin(cell(cells, "vin")) for _, cells in table]
+    plaques = []
+    for _, cells in table:
+        with contextlib.suppress(ValueError):  # reported row by row below
+            plaques.append(_plaque(cell(cells, "plaque_number")))
+    lookups = _Lookups(vins, [p for p in plaques if p is not None])
+
+    report = Report()
+    first_line_of_vin: dict[str, int] = {}
+    first_line_of_plaque: dict[int, int] = {}
+    for (line, cells), vin in zip(table, vins, strict=True):
+        reasons: list[str] = []
+
+        def attempt(parse, *args, default=None, reasons=reasons):
+            try:
+                return parse(*args)
+            except ValueError as exc:
+                message = str(exc)
+                reasons.append(message[0].upper() + message[1:] + ".")
+                return default
+
+        if not vin:
+            reasons.append("The VIN is missing.")
+        else:
+            try:
+                validate_vin(vin)
+            except ValidationError as exc:
+                reasons.extend(exc.messages)
+            if vin in first_line_of_vin:
+                reasons.append(f"The same VIN is already on line {first_line_of_vin[vin]}.")
+            else:
+                first_line_of_vin[vin] = line
+            if vin in lookups.existing_vins:
+                reasons.append("A car with this VIN is already on the register.")
+
+        line_name = cell(cells, "model_line")
+        model_line = lookups.lines.get(line_name.casefold()) if line_name else None
+        if not line_name:
+            reasons.append("The model line is missing.")
+        elif model_line is None:
+            reasons.append(f"Unknown model line “{line_name}”.")
+
+        colour = None
+        colour_name = cell(cells, "colour")
+        if colour_name and model_line is not None:
+            colour = lookups.colours.get((model_line.pk, colour_name.casefold()))
+            if colour is None:
+                reasons.append(f"Unknown colour “{colour_name}” for the {model_line.name}.")
+
+        build_date = attempt(_build_date, cell(cells, "build_month"))
+        market = attempt(_country, cell(cells, "market"), "market", default="")
+        country = attempt(_country, cell(cells, "country"), "country", default="")
+        transmission = attempt(
+            _choice,
+            cell(cells, "transmission"),
+            Car.Transmission.choices,
+            TRANSMISSION_SYNONYMS,
+            "transmission",
+            Car.Transmission.UNKNOWN,
+        )
+        steering = attempt(
+            _choice,
+            cell(cells, "steering"),
+            Car.Steering.choices,
+            STEERING_SYNONYMS,
+            "steering",
+            Car.Steering.LEFT,
+        )
+        status = attempt(
+            _choice,
+            cell(cells, "status"),
+            Car.Status.choices,
+            STATUS_SYNONYMS,
+            "status",
+            Car.Status.UNKNOWN,
+        )
+        verified = attempt(_verified, cell(cells, "verified"), default=False)
+        plaque = attempt(_plaque, cell(cells, "plaque_number"))
+        if plaque is not None:
+            if plaque in first_line_of_plaque:
+                reasons.append(
+                    f"Plaque number {plaque} is already on line {first_line_of_plaque[plaque]}."
+                )
+            else:
+                first_line_of_plaque[plaque] = line
+            if plaque in lookups.existing_plaques:
+                reasons.append(f"Plaque number {plaque} is already used by a car on the register.")
+        owner_name = cell(cells, "owner_name")
+        if len(owner_name) > Ownership._meta.get_field("owner_name").max_length:
+            reasons.append("The owner's name is longer than 120 characters.")
+
+        if reasons:
+            report.rejected.append(Rejected(line=line, vin=cell(cells, "vin"), reasons=reasons))
+            continue
+        report.valid.append(
+            Row(
+                line=line,
+                vin=vin,
+                model_line=model_line,
+                colour=colour,
+                build_date=build_date,
+                market=market,
+                country=country,
+                transmission=transmission,
+                steering=steering,
+                status=status,
+                plaque_number=plaque,
+                verified=verified,
+                owner_name=owner_name,
+                options=cell(cells, "options"),
+                story=cell(cells, "story"),
+            )
+        )
+    return report
+
+
+# --- Writing ----------------------------------------------------------------------------
+
+
+def import_rows(*, rows: list[Row], staff: User | None) -> list[Car]:
+    """Create the cars (and their non-member owners) in one transaction.
+
+    Verified rows keep their plaque number or get the next ones from the plaque
+    sequence; the sequence is raised past every number used, so that numbers handed
+    out later by `car_approve` never collide with an imported one.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        sequence, _ = Sequence.objects.select_for_update().get_or_create(name=PLAQUE_SEQUENCE)
+        highest_used = Car.objects.aggregate(n=Max("plaque_number"))["n"] or 0
+        given = [row.plaque_number for row in rows if row.plaque_number is not None]
+        next_number = max([sequence.last_value, highest_used, *given]) + 1
+        cars = []
+        for row in rows:
+            plaque = row.plaque_number
+            if plaque is None and row.verified:
+                plaque, next_number = next_number, next_number + 1
+            cars.append(
+                Car(
+                    vin=row.vin,
+                    model_line=row.model_line,
+                    colour=row.colour,
+                    build_date=row.build_date,
+                    market=row.market,
+                    country=row.country,
+                    transmission=row.transmission,
+                    steering=row.steering,
+                    status=row.status,
+                    plaque_number=plaque,
+                    review_status=Car.Review.VERIFIED if row.verified else Car.Review.UNVERIFIED,
+                    verified_at=now if row.verified else None,
+                    options=row.options,
+                    story=row.story,
+                    registered_by=staff,
+                    created_at=now,
+                )
+            )
+        sequence.last_value = next_number - 1
+        sequence.save(update_fields=["last_value"])
+        Car.objects.bulk_create(cars, batch_size=500)
+        if not all(car.pk for car in cars):
+            # A database that cannot return new keys from a bulk insert: look them up.
+            ids = dict(Car.objects.filter(vin__in=[c.vin for c in cars]).values_list("vin", "pk"))
+            for car in cars:
+                car.pk = car.id = ids[car.vin]
+        Ownership.objects.bulk_create(
+            [
+                Ownership(
+                    car=car,
+                    owner_name=row.owner_name,
+                    name_visibility=Ownership.Visibility.MEMBERS,
+                    country=row.country,
+                    note="Imported",
+                )
+                for car, row in zip(cars, rows, strict=True)
+                if row.owner_name
+            ],
+            batch_size=500,
+        )
+    return cars
+
+
+def template_rows() -> list[list[str]]:
+    """Two example rows for the downloadable template, using this register's own names."""
+    line = ModelLine.objects.first()
+    line_name = line.name if line else "BMW 1 Series M Coupé (E82)"
+    colours = list(line.colours.all()[:2]) if line else []
+    names = [c.paint_code or c.name for c in colours] + ["Valencia Orange", "Alpine White"]
+    return [
+        [
+            "WBSUR9C50BA000001",
+            line_name,
+            names[0],
+            "2011-05",
+            "DE",
+            "Germany",
+            "manual",
+            "lhd",
+            "road",
+            "12",
+            "yes",
+            "",
+            "Adaptive M headlights",
+            "Delivered at BMW Welt.",
+        ],
+        [
+            "WBSUR9C50BA000002",
+            line_name,
+            names[1],
+            "2012",
+            "GB",
+            "GB",
+            "manual",
+            "rhd",
+            "stored",
+            "",
+            "no",
+            "A. Previous Owner",
+            "",
+            "",
+        ],
+    ]

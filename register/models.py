@@ -1,0 +1,546 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Count, F, Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django_countries.fields import CountryField
+
+from register.validators import VIN_SHORT_LENGTH, normalise_vin, validate_vin
+
+
+class ModelLine(models.Model):
+    """A model the club registers, e.g. "BMW 1 Series M Coupé (E82)"."""
+
+    marque = models.CharField(max_length=60)
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    production_start = models.PositiveSmallIntegerField(null=True, blank=True)
+    production_end = models.PositiveSmallIntegerField(null=True, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["marque", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(production_end__isnull=True)
+                | Q(production_start__isnull=True)
+                | Q(production_end__gte=F("production_start")),
+                name="register_modelline_years_in_order",
+                violation_error_message="Production cannot end before it starts.",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)[:120]
+        super().save(*args, **kwargs)
+
+    @property
+    def production_years(self) -> str:
+        if self.production_start and self.production_end:
+            return f"{self.production_start}–{self.production_end}"
+        return str(self.production_start or "")
+
+
+class ProductionFigure(models.Model):
+    """How many were built, according to one source. Sources may disagree: keep them all."""
+
+    model_line = models.ForeignKey(ModelLine, on_delete=models.CASCADE, related_name="figures")
+    label = models.CharField(max_length=120, help_text='e.g. "customer cars" or "all cars"')
+    count = models.PositiveIntegerField()
+    source = models.CharField(max_length=200)
+    source_url = models.URLField(blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    is_primary = models.BooleanField(
+        default=False, help_text="The figure the club uses for coverage statistics."
+    )
+
+    class Meta:
+        ordering = ["-is_primary", "count"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model_line"],
+                condition=Q(is_primary=True),
+                name="register_figure_one_primary_per_line",
+                violation_error_message="A model line has only one primary production figure.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.model_line}: {self.count} {self.label} ({self.source})"
+
+
+class Colour(models.Model):
+    class Kind(models.TextChoices):
+        STANDARD = "standard", "Standard"
+        SPECIAL = "special", "Special (individual) paint"
+
+    model_line = models.ForeignKey(ModelLine, on_delete=models.CASCADE, related_name="colours")
+    name = models.CharField(max_length=80)
+    paint_code = models.CharField(max_length=20, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.STANDARD)
+    swatch = models.CharField(
+        max_length=7,
+        default="#888888",
+        validators=[RegexValidator(r"^#[0-9A-Fa-f]{6}$", "A hex colour like #F58220.")],
+        help_text="A hex colour for charts, e.g. #F58220.",
+    )
+    reported_production = models.PositiveIntegerField(null=True, blank=True)
+    source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["model_line", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model_line", "name"], name="register_colour_unique_name_per_line"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.paint_code})" if self.paint_code else self.name
+
+
+class CarQuerySet(models.QuerySet):
+    def public(self):
+        """Cars the public may see: verified ones and accepted unverified records."""
+        return self.filter(review_status__in=Car.PUBLIC_STATES)
+
+    def for_list(self):
+        """Everything a card of a car shows, in a fixed number of queries."""
+        return self.select_related("model_line", "colour").prefetch_related(
+            Prefetch(
+                "photos",
+                queryset=CarPhoto.objects.filter(is_cover=True),
+                to_attr="cover_photos",
+            )
+        )
+
+    def owned_by(self, member):
+        return self.filter(ownerships__member=member, ownerships__ended_on__isnull=True).distinct()
+
+
+class Car(models.Model):
+    class Review(models.TextChoices):
+        PENDING = "pending", "Waiting for staff"
+        VERIFIED = "verified", "Verified"
+        UNVERIFIED = "unverified", "On the register, not verified"
+        REJECTED = "rejected", "Rejected"
+
+    class Status(models.TextChoices):
+        ON_THE_ROAD = "road", "On the road"
+        STORED = "stored", "Stored"
+        OFF_THE_ROAD = "off_road", "Off the road"
+        WRITTEN_OFF = "written_off", "Written off"
+        STOLEN = "stolen", "Stolen"
+        EXPORTED = "exported", "Exported"
+        UNKNOWN = "unknown", "Unknown"
+
+    class Transmission(models.TextChoices):
+        MANUAL = "manual", "Manual"
+        AUTOMATIC = "automatic", "Automatic"
+        DCT = "dct", "Dual-clutch"
+        UNKNOWN = "unknown", "Unknown"
+
+    class Steering(models.TextChoices):
+        LEFT = "lhd", "Left-hand drive"
+        RIGHT = "rhd", "Right-hand drive"
+
+    class VinVisibility(models.TextChoices):
+        LAST7 = "last7", "Only the last 7 characters"
+        FULL = "full", "The full VIN"
+
+    PUBLIC_STATES = (Review.VERIFIED, Review.UNVERIFIED)
+
+    vin = models.CharField("VIN", max_length=17, unique=True, validators=[validate_vin])
+    model_line = models.ForeignKey(ModelLine, on_delete=models.PROTECT, related_name="cars")
+    colour = models.ForeignKey(
+        Colour, on_delete=models.PROTECT, related_name="cars", null=True, blank=True
+    )
+    build_date = models.DateField(
+        null=True, blank=True, help_text="Month of production (the day is always the 1st)."
+    )
+    market = CountryField("first market", blank=True)
+    country = CountryField("where it lives now", blank=True)
+    transmission = models.CharField(
+        max_length=10, choices=Transmission.choices, default=Transmission.MANUAL
+    )
+    steering = models.CharField(max_length=3, choices=Steering.choices, default=Steering.LEFT)
+    options = models.TextField(blank=True, help_text="Factory options, one per line.")
+    status = models.CharField(
+        "life status", max_length=12, choices=Status.choices, default=Status.ON_THE_ROAD
+    )
+    story = models.TextField("the car's story", blank=True)
+    vin_visibility = models.CharField(
+        "show the public",
+        max_length=5,
+        choices=VinVisibility.choices,
+        default=VinVisibility.LAST7,
+    )
+    plaque_number = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    review_status = models.CharField(
+        max_length=10, choices=Review.choices, default=Review.PENDING, db_index=True
+    )
+    rejection_reason = models.TextField(blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text="The staff member who verified or rejected the record.",
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CarQuerySet.as_manager()
+
+    class Meta:
+        # Cars without a plaque last, on SQLite and PostgreSQL alike.
+        ordering = [F("plaque_number").asc(nulls_last=True), "vin"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plaque_number"],
+                condition=Q(plaque_number__isnull=False),
+                name="register_car_unique_plaque",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_status="verified", plaque_number__isnull=False)
+                | ~Q(review_status="verified"),
+                name="register_car_verified_has_plaque",
+                violation_error_message="A verified car needs a plaque number.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["review_status", "plaque_number"]),
+            models.Index(fields=["colour", "review_status"]),
+            models.Index(fields=["build_date"]),
+        ]
+
+    def __str__(self):
+        return f"{self.model_line.name if self.model_line_id else 'Car'} …{self.vin_short}"
+
+    def get_absolute_url(self):
+        return reverse("register:car", args=[self.pk])
+
+    def clean_fields(self, exclude=None):
+        # Normalise before the field validators run: "wbsur…" or "WBS-UR…" is a valid VIN.
+        self.vin = normalise_vin(self.vin)
+        super().clean_fields(exclude)
+
+    def clean(self):
+        self.vin = normalise_vin(self.vin)
+        if (
+            self.colour_id
+            and self.model_line_id
+            and self.colour.model_line_id != self.model_line_id
+        ):
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"colour": "This colour belongs to another model line."})
+
+    @property
+    def vin_short(self) -> str:
+        return self.vin[-VIN_SHORT_LENGTH:]
+
+    @property
+    def public_vin(self) -> str:
+        if self.vin_visibility == self.VinVisibility.FULL:
+            return self.vin
+        return "•" * (len(self.vin) - VIN_SHORT_LENGTH) + self.vin_short
+
+    @property
+    def is_public(self) -> bool:
+        return self.review_status in self.PUBLIC_STATES
+
+    @property
+    def is_verified(self) -> bool:
+        return self.review_status == self.Review.VERIFIED
+
+    @property
+    def build_year(self):
+        return self.build_date.year if self.build_date else None
+
+    @property
+    def current_owner(self):
+        """The current ownership, from `for_list()`'s prefetch when there is one."""
+        if hasattr(self, "current_ownerships"):
+            return self.current_ownerships[0] if self.current_ownerships else None
+        return self.ownerships.current().select_related("member").first()
+
+    @property
+    def cover_photo(self):
+        if hasattr(self, "cover_photos"):
+            return self.cover_photos[0] if self.cover_photos else None
+        return self.photos.filter(is_cover=True).first()
+
+
+def colour_counts() -> dict[int, int]:
+    """Public cars per colour id, in one query: the basis of every rarity figure."""
+    rows = (
+        Car.objects.public()
+        .exclude(colour=None)
+        .values("colour")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["colour"]: row["n"] for row in rows}
+
+
+class OwnershipQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(ended_on__isnull=True)
+
+
+class Ownership(models.Model):
+    """A dated period in which a person owned a car. Members or, for earlier owners, names."""
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Everyone"
+        MEMBERS = "members", "Club members only"
+        NOBODY = "nobody", "Nobody"
+
+    car = models.ForeignKey(Car, on_delete=models.CASCADE, related_name="ownerships")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="ownerships",
+    )
+    owner_name = models.CharField(
+        max_length=120, blank=True, help_text="For an earlier owner who is not a member."
+    )
+    name_visibility = models.CharField(
+        "show a non-member's name to",
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.MEMBERS,
+    )
+    country = CountryField(blank=True)
+    started_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    objects = OwnershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["car", F("started_on").asc(nulls_first=True), "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["car"],
+                condition=Q(ended_on__isnull=True),
+                name="register_ownership_one_current_per_car",
+                violation_error_message="A car has only one current owner.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True)
+                | Q(started_on__isnull=True)
+                | Q(ended_on__gte=F("started_on")),
+                name="register_ownership_dates_in_order",
+                violation_error_message="An ownership cannot end before it starts.",
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "ended_on"])]
+
+    def __str__(self):
+        who = self.member or self.owner_name or "unknown owner"
+        return f"{who} — {self.car_id}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_on is None
+
+    def name_for(self, viewer) -> str:
+        """The owner's name as `viewer` may see it."""
+        if self.member_id:
+            return self.member.name_for(viewer)
+        if not self.owner_name:
+            return "Unknown owner"
+        if self.name_visibility == self.Visibility.PUBLIC:
+            return self.owner_name
+        is_member = getattr(viewer, "is_active_member", False) or getattr(viewer, "is_staff", False)
+        if self.name_visibility == self.Visibility.MEMBERS and is_member:
+            return self.owner_name
+        if getattr(viewer, "is_staff", False):
+            return self.owner_name
+        return "Name withheld"
+
+
+class TimelineEntry(models.Model):
+    class Kind(models.TextChoices):
+        DELIVERED = "delivered", "Delivered"
+        SOLD = "sold", "Sold"
+        SERVICE = "service", "Service"
+        RESTORED = "restored", "Restored"
+        REPAINTED = "repainted", "Repainted"
+        MODIFIED = "modified", "Modified"
+        ACCIDENT = "accident", "Accident"
+        TRACK_DAY = "track_day", "Track day"
+        MEET = "meet", "Meet"
+        OTHER = "other", "Other"
+
+    car = models.ForeignKey(Car, on_delete=models.CASCADE, related_name="timeline")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.OTHER)
+    happened_on = models.DateField("date")
+    title = models.CharField(max_length=120)
+    body = models.TextField("details", blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-happened_on", "-id"]
+        verbose_name_plural = "timeline entries"
+
+    def __str__(self):
+        return f"{self.happened_on}: {self.title}"
+
+
+class MileageReading(models.Model):
+    car = models.ForeignKey(Car, on_delete=models.CASCADE, related_name="mileage_readings")
+    read_on = models.DateField()
+    kilometres = models.PositiveIntegerField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-read_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kilometres__lte=5_000_000),
+                name="register_mileage_plausible",
+                violation_error_message="That mileage is not plausible.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kilometres:,} km on {self.read_on}"
+
+
+def _photo_path(instance, filename):
+    return f"cars/{instance.car_id}/{filename}"
+
+
+class CarPhoto(models.Model):
+    car = models.ForeignKey(Car, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=_photo_path, width_field="width", height_field="height")
+    thumbnail = models.ImageField(upload_to=_photo_path)
+    width = models.PositiveIntegerField(null=True, editable=False)
+    height = models.PositiveIntegerField(null=True, editable=False)
+    caption = models.CharField(max_length=200, blank=True)
+    is_cover = models.BooleanField(default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-is_cover", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["car"], condition=Q(is_cover=True), name="register_photo_one_cover_per_car"
+            )
+        ]
+
+    def __str__(self):
+        return self.caption or f"Photo {self.pk} of car {self.car_id}"
+
+    @property
+    def alt_text(self) -> str:
+        return self.caption or f"Photo of {self.car}"
+
+
+class Claim(models.Model):
+    """A member says they own a car already on the register; staff decide."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for staff"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    car = models.ForeignKey(Car, on_delete=models.CASCADE, related_name="claims")
+    claimant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claims"
+    )
+    evidence = models.TextField(help_text="How you came to own it: date, seller, documents.")
+    evidence_photo = models.ImageField(upload_to="claims/", blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    reason = models.TextField("staff's reason", blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["car", "claimant"],
+                condition=Q(state="pending"),
+                name="register_claim_one_pending_per_member_and_car",
+                violation_error_message="You already have a claim on this car waiting for staff.",
+            )
+        ]
+
+    def __str__(self):
+        return f"Claim on {self.car} by {self.claimant}"
+
+
+class Transfer(models.Model):
+    """The owner hands a car to another member, who accepts."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for the buyer"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        CANCELLED = "cancelled", "Cancelled"
+
+    car = models.ForeignKey(Car, on_delete=models.CASCADE, related_name="transfers")
+    from_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="transfers_out"
+    )
+    to_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="transfers_in"
+    )
+    transfer_date = models.DateField(default=timezone.localdate)
+    note = models.CharField(max_length=200, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["car"],
+                condition=Q(state="pending"),
+                name="register_transfer_one_pending_per_car",
+                violation_error_message="This car already has a transfer waiting.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_member=F("to_member")),
+                name="register_transfer_to_someone_else",
+                violation_error_message="You cannot transfer a car to yourself.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Transfer of {self.car} to {self.to_member}"

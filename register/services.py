@@ -1,0 +1,343 @@
+"""The register's writes: registration, claims, verification, transfers, photos."""
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import sequence_next
+from config.lib.email import send_templated
+from config.lib.images import clean_image
+from register.models import Car, CarPhoto, Claim, Ownership, TimelineEntry, Transfer
+
+PHOTO_SIDE = 1600
+THUMB_SIDE = 480
+PLAQUE_SEQUENCE = "plaque-number"
+
+
+class RegisterError(Exception):
+    """A rule of the register was broken; the message is for the user."""
+
+
+def _car_url(car: Car) -> str:
+    return car.get_absolute_url()
+
+
+def car_register(*, member: User, car: Car, started_on: datetime.date | None = None) -> Car:
+    """A member registers a new car: it waits for staff, owned by them meanwhile."""
+    with transaction.atomic():
+        car.review_status = Car.Review.PENDING
+        car.registered_by = member
+        car.full_clean()
+        car.save()
+        Ownership.objects.create(
+            car=car, member=member, started_on=started_on, country=member.country
+        )
+    return car
+
+
+def car_approve(*, car: Car, staff: User | None) -> Car:
+    """Verify a car: it gets the next plaque number, for good, and the owner is told."""
+    with transaction.atomic():
+        car = Car.objects.select_for_update().get(pk=car.pk)
+        if car.review_status == Car.Review.VERIFIED:
+            return car
+        if car.plaque_number is None:
+            car.plaque_number = sequence_next(name=PLAQUE_SEQUENCE)
+        car.review_status = Car.Review.VERIFIED
+        car.rejection_reason = ""
+        car.verified_at = timezone.now()
+        car.save(
+            update_fields=["plaque_number", "review_status", "rejection_reason", "verified_at"]
+        )
+        owner = car.current_owner
+        if owner and owner.member_id:
+            member = owner.member
+            transaction.on_commit(
+                lambda: send_templated(
+                    to=[member.email],
+                    subject=f"Your car is verified: plaque No. {car.plaque_number}",
+                    template="register/email/car_approved.txt",
+                    context={"car": car, "member": member},
+                )
+            )
+    return car
+
+
+def car_reject(*, car: Car, staff: User | None, reason: str) -> Car:
+    if not reason.strip():
+        raise RegisterError("Please give the owner a reason.")
+    with transaction.atomic():
+        car = Car.objects.select_for_update().get(pk=car.pk)
+        if car.review_status != Car.Review.PENDING:
+            raise RegisterError("Only a car waiting for staff can be rejected.")
+        car.review_status = Car.Review.REJECTED
+        car.rejection_reason = reason.strip()
+        car.reviewed_by = staff
+        car.save(update_fields=["review_status", "rejection_reason", "reviewed_by"])
+        owner = car.current_owner
+        if owner and owner.member_id:
+            member = owner.member
+            transaction.on_commit(
+                lambda: send_templated(
+                    to=[member.email],
+                    subject="Your car registration was not accepted",
+                    template="register/email/car_rejected.txt",
+                    context={"car": car, "member": member, "reason": car.rejection_reason},
+                )
+            )
+    return car
+
+
+def claim_create(*, car: Car, member: User, evidence: str, evidence_photo=None) -> Claim:
+    with transaction.atomic():
+        if car.ownerships.current().filter(member=member).exists():
+            raise RegisterError("You are already the owner of this car.")
+        if Claim.objects.filter(car=car, claimant=member, state=Claim.State.PENDING).exists():
+            raise RegisterError("You already have a claim on this car waiting for staff.")
+        claim = Claim(car=car, claimant=member, evidence=evidence)
+        if evidence_photo is not None:
+            claim.evidence_photo = clean_image(evidence_photo, max_side=PHOTO_SIDE)
+        claim.save()
+    return claim
+
+
+def _hand_over(*, car: Car, to_member: User, on: datetime.date, note: str = "") -> Ownership:
+    """Close the current ownership and open the next one: the caller holds the transaction."""
+    current = car.ownerships.current().first()
+    if current is not None:
+        current.ended_on = max(on, current.started_on) if current.started_on else on
+        current.save(update_fields=["ended_on"])
+    return Ownership.objects.create(
+        car=car, member=to_member, started_on=on, country=to_member.country, note=note
+    )
+
+
+def claim_approve(*, claim: Claim, staff: User | None) -> Claim:
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().select_related("car", "claimant").get(pk=claim.pk)
+        if claim.state != Claim.State.PENDING:
+            raise RegisterError("This claim has already been decided.")
+        _hand_over(car=claim.car, to_member=claim.claimant, on=timezone.localdate(), note="Claim")
+        claim.state = Claim.State.APPROVED
+        claim.decided_by = staff
+        claim.decided_at = timezone.now()
+        claim.save(update_fields=["state", "decided_by", "decided_at"])
+        transaction.on_commit(
+            lambda: send_templated(
+                to=[claim.claimant.email],
+                subject="Your claim was approved",
+                template="register/email/claim_decided.txt",
+                context={"claim": claim, "car": claim.car, "approved": True},
+            )
+        )
+    return claim
+
+
+def claim_reject(*, claim: Claim, staff: User | None, reason: str) -> Claim:
+    if not reason.strip():
+        raise RegisterError("Please give the member a reason.")
+    with transaction.atomic():
+        claim = Claim.objects.select_for_update().select_related("car", "claimant").get(pk=claim.pk)
+        if claim.state != Claim.State.PENDING:
+            raise RegisterError("This claim has already been decided.")
+        claim.state = Claim.State.REJECTED
+        claim.reason = reason.strip()
+        claim.decided_by = staff
+        claim.decided_at = timezone.now()
+        claim.save(update_fields=["state", "reason", "decided_by", "decided_at"])
+        transaction.on_commit(
+            lambda: send_templated(
+                to=[claim.claimant.email],
+                subject="Your claim was not accepted",
+                template="register/email/claim_decided.txt",
+                context={"claim": claim, "car": claim.car, "approved": False},
+            )
+        )
+    return claim
+
+
+def transfer_start(
+    *, car: Car, from_member: User, to_member: User, on: datetime.date, note: str = ""
+) -> Transfer:
+    with transaction.atomic():
+        if not car.ownerships.current().filter(member=from_member).exists():
+            raise RegisterError("Only the car's current owner can transfer it.")
+        if to_member.pk == from_member.pk:
+            raise RegisterError("You cannot transfer a car to yourself.")
+        if Transfer.objects.filter(car=car, state=Transfer.State.PENDING).exists():
+            raise RegisterError("This car already has a transfer waiting. Cancel it first.")
+        transfer = Transfer.objects.create(
+            car=car, from_member=from_member, to_member=to_member, transfer_date=on, note=note
+        )
+        transaction.on_commit(
+            lambda: send_templated(
+                to=[to_member.email],
+                subject="A car is being transferred to you",
+                template="register/email/transfer_started.txt",
+                context={"transfer": transfer, "car": car},
+            )
+        )
+    return transfer
+
+
+def transfer_accept(*, transfer: Transfer, member: User) -> Transfer:
+    """The buyer accepts: one ownership closes and the next opens, exactly once."""
+    with transaction.atomic():
+        transfer = (
+            Transfer.objects.select_for_update()
+            .select_related("car", "from_member", "to_member")
+            .get(pk=transfer.pk)
+        )
+        if transfer.to_member_id != member.pk:
+            raise RegisterError("This transfer is not addressed to you.")
+        if transfer.state != Transfer.State.PENDING:
+            raise RegisterError(f"This transfer is already {transfer.get_state_display().lower()}.")
+        car = Car.objects.select_for_update().get(pk=transfer.car_id)
+        if not car.ownerships.current().filter(member=transfer.from_member).exists():
+            raise RegisterError("The seller no longer owns this car.")
+        _hand_over(car=car, to_member=member, on=transfer.transfer_date, note="Transfer")
+        TimelineEntry.objects.create(
+            car=car,
+            kind=TimelineEntry.Kind.SOLD,
+            happened_on=transfer.transfer_date,
+            title="Changed hands within the club",
+        )
+        transfer.state = Transfer.State.ACCEPTED
+        transfer.decided_at = timezone.now()
+        transfer.save(update_fields=["state", "decided_at"])
+        seller = transfer.from_member
+        transaction.on_commit(
+            lambda: send_templated(
+                to=[seller.email],
+                subject="Your car's transfer was accepted",
+                template="register/email/transfer_decided.txt",
+                context={"transfer": transfer, "car": car},
+            )
+        )
+    return transfer
+
+
+def transfer_close(*, transfer: Transfer, member: User) -> Transfer:
+    """The buyer declines, or the seller cancels, a pending transfer."""
+    with transaction.atomic():
+        transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+        if transfer.state != Transfer.State.PENDING:
+            raise RegisterError(f"This transfer is already {transfer.get_state_display().lower()}.")
+        if member.pk == transfer.to_member_id:
+            transfer.state = Transfer.State.DECLINED
+        elif member.pk == transfer.from_member_id:
+            transfer.state = Transfer.State.CANCELLED
+        else:
+            raise RegisterError("This transfer is not yours.")
+        transfer.decided_at = timezone.now()
+        transfer.save(update_fields=["state", "decided_at"])
+        if transfer.state == Transfer.State.DECLINED:
+            # The seller is waiting for the buyer: tell them. (A seller who cancels knows.)
+            transaction.on_commit(
+                lambda: send_templated(
+                    to=[transfer.from_member.email],
+                    subject="Your car's transfer was declined",
+                    template="register/email/transfer_decided.txt",
+                    context={"transfer": transfer, "car": transfer.car},
+                )
+            )
+    return transfer
+
+
+def photo_add(
+    *, car: Car, upload, member: User | None, caption: str = "", make_cover: bool = False
+) -> CarPhoto:
+    """Store a cleaned photo and its thumbnail; the first photo becomes the cover."""
+    image = clean_image(upload, max_side=PHOTO_SIDE)
+    thumb = clean_image(upload, max_side=THUMB_SIDE, quality=80)
+    with transaction.atomic():
+        Car.objects.select_for_update().filter(pk=car.pk).first()
+        first = not car.photos.exists()
+        if make_cover and not first:
+            car.photos.filter(is_cover=True).update(is_cover=False)
+        photo = CarPhoto(car=car, caption=caption, uploaded_by=member, is_cover=first or make_cover)
+        photo.image.save(image.name, image, save=False)
+        photo.thumbnail.save("thumb-" + thumb.name, thumb, save=False)
+        photo.save()
+    return photo
+
+
+def photo_make_cover(*, photo: CarPhoto) -> None:
+    with transaction.atomic():
+        CarPhoto.objects.filter(car=photo.car_id, is_cover=True).update(is_cover=False)
+        CarPhoto.objects.filter(pk=photo.pk).update(is_cover=True)
+
+
+def photo_delete(*, photo: CarPhoto) -> None:
+    with transaction.atomic():
+        was_cover = photo.is_cover
+        car_id = photo.car_id
+        files = [photo.image.name, photo.thumbnail.name]
+        storage = photo.image.storage
+        photo.delete()
+        if was_cover:
+            successor = CarPhoto.objects.filter(car=car_id).order_by("created_at", "id").first()
+            if successor:
+                CarPhoto.objects.filter(pk=successor.pk).update(is_cover=True)
+        transaction.on_commit(lambda: [storage.delete(name) for name in files if name])
+
+
+def member_register_data(*, member: User) -> dict[str, Any]:
+    """The member's part of the register, for their data export."""
+    ownerships = Ownership.objects.filter(member=member).select_related("car", "car__colour")
+    return {
+        "ownerships": [
+            {
+                "vin": o.car.vin,
+                "car": str(o.car),
+                "colour": str(o.car.colour or ""),
+                "plaque_number": o.car.plaque_number,
+                "started_on": o.started_on,
+                "ended_on": o.ended_on,
+            }
+            for o in ownerships
+        ],
+        "claims": [
+            {"vin": c.car.vin, "evidence": c.evidence, "state": c.state, "created_at": c.created_at}
+            for c in Claim.objects.filter(claimant=member).select_related("car")
+        ],
+        "transfers": [
+            {
+                "vin": t.car.vin,
+                "direction": "out" if t.from_member_id == member.pk else "in",
+                "state": t.state,
+                "date": t.transfer_date,
+            }
+            for t in Transfer.objects.filter(from_member=member).select_related("car")
+            | Transfer.objects.filter(to_member=member).select_related("car")
+        ],
+        "timeline_entries": list(
+            TimelineEntry.objects.filter(author=member).values("car__vin", "happened_on", "title")
+        ),
+    }
+
+
+def member_register_anonymise(*, member: User) -> None:
+    """Keep every car's history, without the member's name or evidence."""
+    Ownership.objects.filter(member=member).update(
+        owner_name="", name_visibility=Ownership.Visibility.NOBODY
+    )
+    Transfer.objects.filter(state=Transfer.State.PENDING).filter(from_member=member).update(
+        state=Transfer.State.CANCELLED, decided_at=timezone.now()
+    )
+    Transfer.objects.filter(state=Transfer.State.PENDING, to_member=member).update(
+        state=Transfer.State.DECLINED, decided_at=timezone.now()
+    )
+    photos = []
+    for claim in Claim.objects.filter(claimant=member):
+        if claim.evidence_photo:
+            photos.append(claim.evidence_photo.name)
+    Claim.objects.filter(claimant=member, state=Claim.State.PENDING).update(
+        state=Claim.State.WITHDRAWN
+    )
+    Claim.objects.filter(claimant=member).update(evidence="", evidence_photo="")
+    storage = Claim._meta.get_field("evidence_photo").storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in photos])

@@ -1,0 +1,316 @@
+"""The register's statistics: produced versus registered, by colour, year, country, status.
+
+Everything is counted by the database in a fixed number of aggregate queries, however
+many cars the register holds: never one query per car or per colour. Only public cars
+(verified, or accepted without verification) count; pending and rejected records never do.
+
+`register_stats()` returns plain data, and each breakdown as a `Chart` that the template
+`register/includes/_bar_chart.html` draws as a table with a bar beside every number.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractYear, TruncMonth
+from django_countries import countries
+
+from register.models import Car, Colour, ModelLine, ProductionFigure
+from register.rarity import Rarity
+
+# Build months are listed month by month (empty months too) up to this many; beyond it
+# the chart would be a wall of rows, and the by-year chart says the same thing.
+MAX_MONTH_ROWS = 240
+
+SWATCH_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+PUBLIC = Q(cars__review_status__in=Car.PUBLIC_STATES)
+
+
+def safe_swatch(value: str) -> str:
+    """A colour for an SVG fill: only a hex colour, else a neutral grey."""
+    return value if SWATCH_RE.match(value or "") else "#888888"
+
+
+def percent(part: int, whole: int | None) -> float | None:
+    return 100 * part / whole if whole else None
+
+
+@dataclass
+class Bar:
+    """One row of a chart: a label, its count and how long its bar is."""
+
+    label: str
+    value: int
+    width: float = 0.0  # percent of the longest bar in the chart
+    share: float | None = None  # percent of the chart's total
+    swatch: str = ""  # a hex colour; bars without one use the site's blue
+    details: tuple[str, ...] = ()  # small lines under the label
+    rare: bool = False
+
+
+@dataclass
+class Chart:
+    slug: str
+    title: str
+    label_heading: str
+    bars: list[Bar]
+    total: int
+    value_heading: str = "Cars"
+    share_heading: str = "Share"
+    note: str = ""
+
+    def __post_init__(self):
+        longest = max((bar.value for bar in self.bars), default=0)
+        for bar in self.bars:
+            bar.width = round(100 * bar.value / longest, 1) if longest else 0.0
+            bar.share = percent(bar.value, self.total)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(bar.value for bar in self.bars)
+
+
+@dataclass
+class LineStats:
+    line: ModelLine
+    registered: int
+    figures: list[ProductionFigure]
+    colour_chart: Chart | None = None
+
+    @property
+    def primary(self) -> ProductionFigure | None:
+        return next((f for f in self.figures if f.is_primary), None)
+
+    @property
+    def coverage(self) -> float | None:
+        """Registered cars as a percentage of the club's primary production figure."""
+        return percent(self.registered, self.primary.count) if self.primary else None
+
+    @property
+    def figures_disagree(self) -> bool:
+        return len({f.count for f in self.figures}) > 1
+
+    @property
+    def figure_range(self) -> tuple[int, int] | None:
+        counts = [f.count for f in self.figures]
+        return (min(counts), max(counts)) if counts else None
+
+
+@dataclass
+class RegisterStats:
+    total: int
+    verified: int
+    without_colour: int
+    without_build_date: int
+    without_country: int
+    lines: list[LineStats]
+    all_lines: list[ModelLine]
+    selected_line: ModelLine | None
+    charts: dict[str, Chart] = field(default_factory=dict)
+
+    @property
+    def unverified(self) -> int:
+        return self.total - self.verified
+
+
+def rarity_text(rarity: Rarity) -> str:
+    """A sentence an owner understands, for every count including none."""
+    name = rarity.colour.name
+    if rarity.registered == 0:
+        text = f"No {name} car on the register yet"
+    elif rarity.registered == 1:
+        text = f"The only {name} car on the register"
+    else:
+        text = f"One of {rarity.registered} in {name} on the register"
+    return text
+
+
+def _colour_chart(line_stats: LineStats, colours: list[Colour], uncoloured: int) -> Chart:
+    total = line_stats.registered
+    bars = []
+    for colour in sorted(colours, key=lambda c: (-c.registered, c.name)):
+        rarity = Rarity(colour=colour, registered=colour.registered, registered_in_line=total)
+        kind = colour.get_kind_display()
+        details = [f"Paint code {colour.paint_code} · {kind}" if colour.paint_code else kind]
+        details.append(rarity_text(rarity))
+        if colour.reported_production is not None:
+            source = f" (source: {colour.source})" if colour.source else ""
+            details.append(f"Reported built: {colour.reported_production:,}{source}")
+        bars.append(
+            Bar(
+                label=colour.name,
+                value=colour.registered,
+                swatch=safe_swatch(colour.swatch),
+                details=tuple(details),
+                rare=rarity.is_rare,
+            )
+        )
+    if uncoloured:
+        bars.append(Bar(label="Colour not recorded", value=uncoloured, swatch="#ced4da"))
+    return Chart(
+        slug=f"colours-{line_stats.line.slug}",
+        title=f"{line_stats.line.name}: registered cars by colour",
+        label_heading="Colour",
+        share_heading="Share",
+        bars=bars,
+        total=total,
+    )
+
+
+def _month_bars(counts: dict[datetime.date, int]) -> list[Bar]:
+    """Every month from the first to the last build month, empty months included."""
+    if not counts:
+        return []
+    first, last = min(counts), max(counts)
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    if months > MAX_MONTH_ROWS:
+        keys = sorted(counts)
+    else:
+        keys = []
+        year, month = first.year, first.month
+        for _ in range(months):
+            keys.append(datetime.date(year, month, 1))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return [Bar(label=key.strftime("%B %Y"), value=counts.get(key, 0)) for key in keys]
+
+
+def register_stats(*, line: ModelLine | None = None) -> RegisterStats:
+    """Every figure of the statistics page in eight queries (see the comments)."""
+    # 1. Model lines, each with its count of public cars.
+    all_lines = list(ModelLine.objects.annotate(registered=Count("cars", filter=PUBLIC)))
+    lines = [ml for ml in all_lines if line is None or ml.pk == line.pk]
+    line_ids = [ml.pk for ml in lines]
+
+    # 2. Every production figure of those lines, all sources side by side.
+    figures: dict[int, list[ProductionFigure]] = {pk: [] for pk in line_ids}
+    for figure in ProductionFigure.objects.filter(model_line__in=line_ids):
+        figures[figure.model_line_id].append(figure)
+    line_stats = [
+        LineStats(line=ml, registered=ml.registered, figures=figures[ml.pk]) for ml in lines
+    ]
+
+    # 3. Colours with their count of public cars.
+    colours = list(
+        Colour.objects.filter(model_line__in=line_ids).annotate(
+            registered=Count("cars", filter=PUBLIC)
+        )
+    )
+
+    cars = Car.objects.public()
+    if line is not None:
+        cars = cars.filter(model_line=line)
+
+    # 4. Totals, verified, and the records that lack a colour, a build date or a country.
+    totals = cars.aggregate(
+        total=Count("id"),
+        verified=Count("id", filter=Q(review_status=Car.Review.VERIFIED)),
+        without_colour=Count("id", filter=Q(colour=None)),
+        without_build_date=Count("id", filter=Q(build_date=None)),
+        without_country=Count("id", filter=Q(country="")),
+    )
+    # Cars without a colour, per line (from query 1's count less the coloured ones).
+    coloured: dict[int, int] = {}
+    for colour in colours:
+        coloured[colour.model_line_id] = coloured.get(colour.model_line_id, 0) + colour.registered
+    for stats in line_stats:
+        stats.colour_chart = _colour_chart(
+            stats,
+            [c for c in colours if c.model_line_id == stats.line.pk],
+            stats.registered - coloured.get(stats.line.pk, 0),
+        )
+
+    total = totals["total"]
+    dated = cars.exclude(build_date=None).order_by()
+
+    # 5. By build year.
+    years = dated.annotate(year=ExtractYear("build_date")).values("year").annotate(n=Count("id"))
+    year_chart = Chart(
+        slug="years",
+        title="Registered cars by build year",
+        label_heading="Build year",
+        bars=[Bar(label=str(row["year"]), value=row["n"]) for row in years.order_by("year")],
+        total=total,
+        note=_missing_note(totals["without_build_date"], "build date"),
+    )
+
+    # 6. By build month.
+    months = dated.annotate(month=TruncMonth("build_date")).values("month").annotate(n=Count("id"))
+    month_counts = {_as_date(row["month"]): row["n"] for row in months}
+    month_chart = Chart(
+        slug="months",
+        title="Registered cars by build month",
+        label_heading="Build month",
+        bars=_month_bars(month_counts),
+        total=total,
+        note=_missing_note(totals["without_build_date"], "build date"),
+    )
+
+    # 7. By the country where the car lives now.
+    by_country = cars.values("country").annotate(n=Count("id")).order_by()
+    country_bars = [
+        Bar(label=countries.name(row["country"]) or row["country"], value=row["n"])
+        for row in by_country
+        if row["country"]
+    ]
+    country_bars.sort(key=lambda bar: (-bar.value, bar.label))
+    country_chart = Chart(
+        slug="countries",
+        title="Where the registered cars live",
+        label_heading="Country",
+        bars=country_bars,
+        total=total,
+        note=_missing_note(totals["without_country"], "country"),
+    )
+
+    # 8. By life status (every status listed, none hidden for being empty).
+    by_status = dict(cars.values_list("status").annotate(n=Count("id")).order_by())
+    status_chart = Chart(
+        slug="status",
+        title="Registered cars by life status",
+        label_heading="Life status",
+        bars=[
+            Bar(label=label, value=by_status.get(value, 0)) for value, label in Car.Status.choices
+        ],
+        total=total,
+    )
+
+    verified_chart = Chart(
+        slug="verified",
+        title="Verified by the registrar",
+        label_heading="Record",
+        bars=[
+            Bar(label="Verified (with a plaque)", value=totals["verified"]),
+            Bar(label="On the register, not verified", value=total - totals["verified"]),
+        ],
+        total=total,
+    )
+
+    return RegisterStats(
+        total=total,
+        verified=totals["verified"],
+        without_colour=totals["without_colour"],
+        without_build_date=totals["without_build_date"],
+        without_country=totals["without_country"],
+        lines=line_stats,
+        all_lines=all_lines,
+        selected_line=line,
+        charts={
+            "years": year_chart,
+            "months": month_chart,
+            "countries": country_chart,
+            "status": status_chart,
+            "verified": verified_chart,
+        },
+    )
+
+
+def _as_date(value) -> datetime.date:
+    """TruncMonth gives a date on a DateField; be tolerant of a datetime."""
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def _missing_note(count: int, what: str) -> str:
+    if not count:
+        return ""
+    return f"{count:,} registered car{'s' if count != 1 else ''} without a recorded {what}."

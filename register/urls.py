@@ -1,0 +1,34 @@
+from django.urls import path
+
+from register.views import exports, owner, public, staff, stats
+
+app_name = "register"
+
+urlpatterns = [
+    # Public
+    path("", public.car_list, name="list"),
+    path("cars/<int:pk>/", public.car_detail, name="car"),
+    path("stats/", stats.statistics, name="stats"),
+    path("export.csv", exports.public_csv, name="export_csv"),
+    path("export.json", exports.public_json, name="export_json"),
+    # Members
+    path("garage/", owner.garage, name="garage"),
+    path("add/", owner.car_add, name="add"),
+    path("claim/", owner.claim_find, name="claim_find"),
+    path("cars/<int:pk>/claim/", owner.car_claim, name="claim"),
+    path("cars/<int:pk>/edit/", owner.car_edit, name="edit"),
+    path("cars/<int:pk>/timeline/", owner.timeline_add, name="timeline_add"),
+    path("cars/<int:pk>/mileage/", owner.mileage_add, name="mileage_add"),
+    path("cars/<int:pk>/photos/", owner.photo_add, name="photo_add"),
+    path("photos/<int:pk>/cover/", owner.photo_cover, name="photo_cover"),
+    path("photos/<int:pk>/delete/", owner.photo_delete, name="photo_delete"),
+    path("cars/<int:pk>/transfer/", owner.transfer_start, name="transfer"),
+    path("transfers/<int:pk>/", owner.transfer_respond, name="transfer_respond"),
+    # Staff
+    path("review/", staff.review_queue, name="review"),
+    path("review/cars/<int:pk>/", staff.review_car, name="review_car"),
+    path("review/claims/<int:pk>/", staff.review_claim, name="review_claim"),
+    path("review/claims/<int:pk>/evidence.jpg", staff.claim_evidence, name="claim_evidence"),
+    path("staff/export.csv", exports.staff_csv, name="export_staff_csv"),
+    path("staff/import/", staff.import_cars, name="import"),
+]

@@ -1,0 +1,251 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from register import services
+from register.access import get_car_for_owner, get_car_for_viewer, is_owner, require_active_member
+from register.forms import (
+    CarForm,
+    ClaimForm,
+    FindCarForm,
+    MileageForm,
+    NewCarForm,
+    PhotoForm,
+    TimelineEntryForm,
+    TransferForm,
+    TransferResponseForm,
+)
+from register.models import Car, CarPhoto, Claim, Transfer
+from register.services import RegisterError
+
+
+@login_required
+def garage(request):
+    member = request.user
+    cars = Car.objects.owned_by(member).for_list().order_by("plaque_number", "vin")
+    context = {
+        "cars": cars,
+        "claims": Claim.objects.filter(claimant=member).select_related("car", "car__model_line")[
+            :20
+        ],
+        "transfers_in": Transfer.objects.filter(
+            to_member=member, state=Transfer.State.PENDING
+        ).select_related("car", "car__model_line", "car__colour", "from_member"),
+        "transfers_out": Transfer.objects.filter(
+            from_member=member, state=Transfer.State.PENDING
+        ).select_related("car", "car__model_line", "to_member"),
+    }
+    return render(request, "register/garage.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def car_add(request):
+    require_active_member(request)
+    form = NewCarForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            car = services.car_register(
+                member=request.user,
+                car=form.save(commit=False),
+                started_on=form.cleaned_data.get("started_on"),
+            )
+        except (IntegrityError, ValidationError):
+            # Two submits of the same VIN in the same second: the other one won, and
+            # either the service's full_clean() or the database said no.
+            form.add_error("vin", "This car is already on the register.")
+        else:
+            messages.success(
+                request,
+                "Thank you! Your car is on its way: the registrar will verify it and "
+                "give it a plaque number. You can add photos and its story meanwhile.",
+            )
+            return redirect(car)
+    return render(request, "register/car_form.html", {"form": form, "adding": True})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim_find(request):
+    require_active_member(request)
+    form = FindCarForm(request.GET or None)
+    car = None
+    if form.is_bound and form.is_valid():
+        car = Car.objects.public().filter(vin=form.cleaned_data["vin"]).first()
+        if car is not None:
+            return redirect("register:claim", pk=car.pk)
+    return render(request, "register/claim_find.html", {"form": form, "searched": form.is_bound})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def car_claim(request, pk: int):
+    require_active_member(request)
+    car = get_car_for_viewer(request, pk)
+    if is_owner(request.user, car):
+        messages.info(request, "You are already the owner of this car.")
+        return redirect(car)
+    form = ClaimForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.claim_create(
+                car=car,
+                member=request.user,
+                evidence=form.cleaned_data["evidence"],
+                evidence_photo=form.cleaned_data.get("evidence_photo"),
+            )
+        except (RegisterError, IntegrityError) as exc:
+            messages.error(request, _message(exc))
+        else:
+            messages.success(request, "Your claim is with the registrar. We will e-mail you.")
+            return redirect("register:garage")
+    return render(request, "register/claim_form.html", {"form": form, "car": car})
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, IntegrityError):
+        return "That was already done — perhaps the form was sent twice."
+    return str(exc)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def car_edit(request, pk: int):
+    car = get_car_for_owner(request, pk)
+    form = CarForm(request.POST or None, instance=car)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+        messages.success(request, "The car's details have been saved.")
+        return redirect(car)
+    return render(request, "register/car_form.html", {"form": form, "car": car})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def timeline_add(request, pk: int):
+    car = get_car_for_owner(request, pk)
+    form = TimelineEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        entry = form.save(commit=False)
+        entry.car, entry.author = car, request.user
+        entry.save()
+        messages.success(request, "Added to the car's timeline.")
+        return redirect(car)
+    return render(
+        request, "register/car_subform.html", {"form": form, "car": car, "what": "timeline"}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mileage_add(request, pk: int):
+    car = get_car_for_owner(request, pk)
+    form = MileageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reading = form.save(commit=False)
+        reading.car, reading.recorded_by = car, request.user
+        reading.save()
+        messages.success(request, f"Mileage recorded: {reading.kilometres:,} km.")
+        return redirect(car)
+    return render(
+        request, "register/car_subform.html", {"form": form, "car": car, "what": "mileage"}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def photo_add(request, pk: int):
+    car = get_car_for_owner(request, pk)
+    form = PhotoForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        services.photo_add(
+            car=car,
+            upload=form.cleaned_data["image"],
+            member=request.user,
+            caption=form.cleaned_data["caption"],
+            make_cover=form.cleaned_data["make_cover"],
+        )
+        messages.success(request, "Photo added. We removed its location and camera data.")
+        return redirect(car)
+    return render(
+        request,
+        "register/car_subform.html",
+        {"form": form, "car": car, "what": "photo", "multipart": True},
+    )
+
+
+def _photo_for_owner(request, pk: int) -> CarPhoto:
+    photo = get_object_or_404(CarPhoto.objects.select_related("car"), pk=pk)
+    get_car_for_owner(request, photo.car_id)
+    return photo
+
+
+@login_required
+@require_POST
+def photo_cover(request, pk: int):
+    photo = _photo_for_owner(request, pk)
+    services.photo_make_cover(photo=photo)
+    messages.success(request, "Cover photo changed.")
+    return redirect(photo.car)
+
+
+@login_required
+@require_POST
+def photo_delete(request, pk: int):
+    photo = _photo_for_owner(request, pk)
+    car = photo.car
+    services.photo_delete(photo=photo)
+    messages.success(request, "Photo deleted.")
+    return redirect(car)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transfer_start(request, pk: int):
+    car = get_car_for_owner(request, pk)
+    form = TransferForm(request.POST or None, seller=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.transfer_start(
+                car=car,
+                from_member=request.user,
+                to_member=form.cleaned_data["buyer"],
+                on=form.cleaned_data["transfer_date"],
+                note=form.cleaned_data["note"],
+            )
+        except (RegisterError, IntegrityError) as exc:
+            messages.error(request, _message(exc))
+        else:
+            messages.success(request, "Transfer started. The buyer accepts it from their garage.")
+            return redirect("register:garage")
+    return render(
+        request, "register/car_subform.html", {"form": form, "car": car, "what": "transfer"}
+    )
+
+
+@login_required
+@require_POST
+def transfer_respond(request, pk: int):
+    # Someone else's transfer does not exist, as far as this member can tell.
+    transfer = get_object_or_404(
+        Transfer.objects.filter(Q(from_member=request.user) | Q(to_member=request.user)), pk=pk
+    )
+    form = TransferResponseForm(request.POST)
+    action = form.cleaned_data["action"] if form.is_valid() else None
+    try:
+        if action == "accept":
+            services.transfer_accept(transfer=transfer, member=request.user)
+            messages.success(request, "The car is now in your garage. Welcome to its story!")
+        elif action in ("decline", "cancel"):
+            services.transfer_close(transfer=transfer, member=request.user)
+            messages.success(request, "The transfer has been closed.")
+        else:
+            messages.error(request, "Please choose to accept or decline.")
+    except RegisterError as exc:
+        messages.error(request, str(exc))
+    return redirect("register:garage")

@@ -1,0 +1,69 @@
+from django.apps import apps
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from register.access import get_car_for_viewer, is_owner
+from register.filters import SORTS, CarFilter
+from register.models import Car, Claim, Transfer
+from register.rarity import rarity_of
+
+PAGE_SIZE = 24
+
+
+def car_list(request):
+    cars = Car.objects.public().for_list().order_by(*SORTS["plaque"][1])
+    car_filter = CarFilter(request.GET, queryset=cars)
+    page = Paginator(car_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "register/car_list.html",
+        {
+            "filter": car_filter,
+            "page": page,
+            "querystring": params.urlencode(),
+        },
+    )
+
+
+def _extra_sections(request, car):
+    """HTML pieces other apps add to a car's page (e.g. meets it attended)."""
+    sections = []
+    for config in apps.get_app_configs():
+        hook = getattr(config, "car_page_section", None)
+        if callable(hook):
+            html = hook(request, car)
+            if html:
+                sections.append(html)
+    return sections
+
+
+def car_detail(request, pk: int):
+    car = get_car_for_viewer(request, pk)
+    owner_view = is_owner(request.user, car)
+    ownerships = list(car.ownerships.select_related("member").order_by("started_on", "id"))
+    context = {
+        "car": car,
+        "owner_view": owner_view,
+        "staff_view": request.user.is_staff,
+        # Rarity counts the cars on the register: a car waiting for staff is not one yet.
+        "rarity": rarity_of(car) if car.is_public else None,
+        "photos": list(car.photos.all()),
+        "timeline": list(car.timeline.select_related("author")),
+        "mileage": list(car.mileage_readings.all()[:10]),
+        "ownerships": [(o, o.name_for(request.user)) for o in reversed(ownerships)],
+        "figures": list(car.model_line.figures.all()),
+        "extra_sections": _extra_sections(request, car),
+    }
+    if owner_view:
+        context["pending_transfer"] = (
+            Transfer.objects.filter(car=car, state=Transfer.State.PENDING)
+            .select_related("to_member")
+            .first()
+        )
+    if request.user.is_authenticated and not owner_view:
+        context["my_claim"] = Claim.objects.filter(
+            car=car, claimant=request.user, state=Claim.State.PENDING
+        ).first()
+    return render(request, "register/car_detail.html", context)

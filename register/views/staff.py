@@ -1,0 +1,220 @@
+"""The registrar's pages: the review queue of new cars and claims, and the import.
+
+Anonymous visitors are sent to log in; members who are not staff get 403.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from config.lib.csvutil import streaming_csv_response
+from register import importer, services
+from register.access import require_staff
+from register.forms import ReasonForm
+from register.models import Car, Claim, Ownership
+from register.services import RegisterError
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8, comma- or semicolon-separated, with a header row; up to 5 MB "
+        "and 20,000 rows.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    skip_rejected = forms.BooleanField(
+        label="Import the valid rows and skip the rejected ones",
+        required=False,
+        help_text="Without this, a file with any rejected row imports nothing.",
+    )
+    check_only = forms.BooleanField(label="Only check the file; import nothing", required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > importer.MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
+                f"{importer.MAX_BYTES // 1024 // 1024} MB."
+            )
+        upload.seek(0)
+        self.report = importer.check_file(upload.read())
+        return upload
+
+
+def _review_url(fragment: str = "") -> str:
+    return reverse("register:review") + (f"#{fragment}" if fragment else "")
+
+
+@login_required
+def review_queue(request):
+    require_staff(request)
+    current_owner = Prefetch(
+        "ownerships",
+        queryset=Ownership.objects.current().select_related("member"),
+        to_attr="current_ownerships",
+    )
+    cars = (
+        Car.objects.filter(review_status=Car.Review.PENDING)
+        .select_related("model_line", "colour")
+        .prefetch_related(current_owner)
+        .order_by("created_at", "id")
+    )
+    claims = (
+        Claim.objects.filter(state=Claim.State.PENDING)
+        .select_related("car__model_line", "car__colour", "claimant")
+        .prefetch_related(
+            Prefetch(
+                "car__ownerships",
+                queryset=Ownership.objects.current().select_related("member"),
+                to_attr="current_ownerships",
+            )
+        )
+        .order_by("created_at", "id")
+    )
+    return render(
+        request,
+        "register/staff/review.html",
+        {"cars": list(cars), "claims": list(claims), "reason_form": ReasonForm()},
+    )
+
+
+def _decide(request, *, approve, reject) -> None:
+    """Run the chosen decision; every refusal becomes a message, never an error page."""
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Please choose Approve or Reject.")
+        return
+    try:
+        if form.cleaned_data["decision"] == "approve":
+            approve()
+            return
+        reason_form = ReasonForm(request.POST)
+        if not reason_form.is_valid():
+            messages.error(request, "Please give a reason: it is sent to the member.")
+            return
+        reject(reason_form.cleaned_data["reason"])
+    except (RegisterError, IntegrityError) as exc:
+        messages.error(
+            request,
+            str(exc) if isinstance(exc, RegisterError) else "That was already done.",
+        )
+
+
+@login_required
+@require_POST
+def review_car(request, pk: int):
+    require_staff(request)
+    car = get_object_or_404(Car, pk=pk)
+
+    def approve():
+        with transaction.atomic():
+            locked = Car.objects.select_for_update().get(pk=car.pk)
+            if locked.review_status != Car.Review.PENDING:
+                raise RegisterError(_already(locked))
+            done = services.car_approve(car=locked, staff=request.user)
+        messages.success(request, f"Verified {done}: plaque No. {done.plaque_number}.")
+
+    def reject(reason: str):
+        with transaction.atomic():
+            locked = Car.objects.select_for_update().get(pk=car.pk)
+            if locked.review_status != Car.Review.PENDING:
+                raise RegisterError(_already(locked))
+            done = services.car_reject(car=locked, staff=request.user, reason=reason)
+        messages.success(request, f"Rejected {done}; the owner has been told why.")
+
+    _decide(request, approve=approve, reject=reject)
+    return redirect(_review_url("cars"))
+
+
+def _already(car: Car) -> str:
+    return f"{car} has already been decided: it is now “{car.get_review_status_display()}”."
+
+
+@login_required
+@require_POST
+def review_claim(request, pk: int):
+    require_staff(request)
+    claim = get_object_or_404(Claim.objects.select_related("car"), pk=pk)
+
+    def approve():
+        services.claim_approve(claim=claim, staff=request.user)
+        messages.success(request, f"Claim approved: {claim.car} has a new owner.")
+
+    def reject(reason: str):
+        services.claim_reject(claim=claim, staff=request.user, reason=reason)
+        messages.success(request, "Claim rejected; the member has been told why.")
+
+    _decide(request, approve=approve, reject=reject)
+    return redirect(_review_url("claims"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_cars(request):
+    require_staff(request)
+    if request.method == "GET" and request.GET.get("template"):
+        return streaming_csv_response(
+            filename="register-import-template.csv",
+            header=importer.COLUMNS,
+            rows=importer.template_rows(),
+        )
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    imported = 0
+    if request.method == "POST" and form.is_valid():
+        report = form.report
+        if form.cleaned_data["check_only"]:
+            pass
+        elif report.rejected and not form.cleaned_data["skip_rejected"]:
+            messages.error(
+                request,
+                f"Nothing was imported: {len(report.rejected)} row"
+                f"{'s' if len(report.rejected) != 1 else ''} rejected. Correct the file, or tick "
+                "“Import the valid rows and skip the rejected ones”.",
+            )
+        elif report.valid:
+            try:
+                imported = len(importer.import_rows(rows=report.valid, staff=request.user))
+            except IntegrityError:
+                messages.error(
+                    request,
+                    "Nothing was imported: a car in the file was added to the register "
+                    "while the file was being checked. Please upload it again.",
+                )
+            else:
+                messages.success(request, f"Imported {imported} car{'s' if imported != 1 else ''}.")
+        else:
+            messages.error(request, "The file has no valid rows to import.")
+    return render(
+        request,
+        "register/staff/import.html",
+        {
+            "form": form,
+            "report": report,
+            "imported": imported,
+            "columns": importer.COLUMNS,
+            "max_rows": importer.MAX_ROWS,
+        },
+    )
+
+
+@login_required
+def claim_evidence(request, pk: int):
+    """A claim's evidence photo (a registration document): staff only, never public media."""
+    require_staff(request)
+    claim = get_object_or_404(Claim, pk=pk)
+    if not claim.evidence_photo:
+        raise Http404("This claim has no photo.")
+    response = FileResponse(claim.evidence_photo.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
