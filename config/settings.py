@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "accounts",
     "register",
+    "meets",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("members/", include("accounts.urls_members")),
     path("register/", include("register.urls")),
+    path("meets/", include("meets.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,57 @@
+"""Who may see and run which meet.
+
+- A draft is known only to its organisers and staff: 404 for everyone else.
+- Organiser pages: 404 for anyone who is not that meet's organiser, check-in helper or
+  staff (the organiser of another meet learns nothing); 403 for a check-in helper, who
+  may only check cars in.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from meets.models import Meet
+
+
+def is_organiser(user, meet: Meet) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or meet.organisers.filter(pk=user.pk).exists()
+
+
+def is_helper(user, meet: Meet) -> bool:
+    return user.is_authenticated and meet.checkin_helpers.filter(pk=user.pk).exists()
+
+
+def get_meet_for_viewer(request, slug: str) -> Meet:
+    meet = get_object_or_404(Meet, slug=slug)
+    if meet.status == Meet.Status.DRAFT and not is_organiser(request.user, meet):
+        raise Http404("No such meet.")
+    return meet
+
+
+def get_meet_for_organiser(request, slug: str) -> Meet:
+    meet = get_object_or_404(Meet, slug=slug)
+    if is_organiser(request.user, meet):
+        return meet
+    if is_helper(request.user, meet):
+        raise PermissionDenied("Check-in helpers can only check cars in.")
+    raise Http404("No such meet.")
+
+
+def get_meet_for_checkin(request, slug: str) -> Meet:
+    meet = get_object_or_404(Meet, slug=slug)
+    if is_organiser(request.user, meet) or is_helper(request.user, meet):
+        return meet
+    raise Http404("No such meet.")
+
+
+def can_create_meets(user) -> bool:
+    from accounts.models import ORGANISERS_GROUP
+
+    return user.is_staff or user.groups.filter(name=ORGANISERS_GROUP).exists()
+
+
+def require_meet_creator(request) -> None:
+    if not can_create_meets(request.user):
+        raise PermissionDenied("Only the club's organisers can create meets.")

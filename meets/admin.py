@@ -1,0 +1,92 @@
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from meets import services
+from meets.models import RSVP, Meet, Message
+from meets.views.organiser import attendees_csv_response
+
+
+class RSVPInline(admin.TabularInline):
+    model = RSVP
+    extra = 0
+    fields = ("member", "car", "status", "guests", "created_at", "checked_in_at", "checkin_code")
+    readonly_fields = ("created_at", "checkin_code")
+    raw_id_fields = ("member", "car")
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("member", "car", "car__model_line")
+
+
+@admin.register(Meet)
+class MeetAdmin(admin.ModelAdmin):
+    list_display = ("title", "starts_at", "venue_name", "status", "capacity", "going")
+    list_filter = ("status", "members_only", "venue_country")
+    search_fields = ("title", "venue_name", "venue_address")
+    prepopulated_fields = {"slug": ("title",)}
+    autocomplete_fields = ("organisers", "checkin_helpers")
+    date_hierarchy = "starts_at"
+    readonly_fields = ("created_at",)
+    inlines = [RSVPInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    actions = ["promote_from_waitlist", "export_attendees"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(going_count=Count("rsvps", filter=Q(rsvps__status=RSVP.Status.GOING)))
+        )
+
+    @admin.display(description="Going", ordering="going_count")
+    def going(self, obj):
+        return obj.going_count
+
+    @admin.action(description="Promote from the waiting list")
+    def promote_from_waitlist(self, request, queryset):
+        total = 0
+        for meet in queryset:
+            total += len(services.waitlist_promote(meet=meet))
+        self.message_user(
+            request,
+            f"{total} RSVP{'s'[: total != 1]} moved up from the waiting list.",
+            messages.SUCCESS if total else messages.INFO,
+        )
+
+    @admin.action(description="Export attendees as CSV")
+    def export_attendees(self, request, queryset):
+        meets = list(queryset.order_by("starts_at"))
+        name = meets[0].slug if len(meets) == 1 else "meets"
+        return attendees_csv_response(
+            meets, filename=f"{name}-attendees-{timezone.localdate():%Y-%m-%d}.csv"
+        )
+
+
+@admin.register(RSVP)
+class RSVPAdmin(admin.ModelAdmin):
+    list_display = ("meet", "member", "car", "status", "guests", "created_at", "checked_in_at")
+    list_filter = ("status", ("checked_in_at", admin.EmptyFieldListFilter), "meet")
+    search_fields = ("member__email", "member__display_name", "car__vin", "meet__title")
+    list_select_related = ("meet", "member", "car", "car__model_line")
+    raw_id_fields = ("meet", "member", "car", "checked_in_by")
+    readonly_fields = ("checkin_code", "created_at")
+    date_hierarchy = "created_at"
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    """The record of what organisers sent; sending happens on the meet's message page."""
+
+    list_display = ("subject", "meet", "audience", "recipients", "sent_by", "sent_at")
+    list_filter = ("audience",)
+    search_fields = ("subject", "body", "meet__title")
+    list_select_related = ("meet", "sent_by")
+    date_hierarchy = "sent_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,151 @@
+"""Demo meets: the 2023 Nürburgring meet (80 cars checked in), an upcoming meet that
+is nearly full with a waiting list, and a draft. Idempotent: keyed by slug."""
+
+import datetime
+import random
+import zoneinfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.demo import DEMO_MEMBER_EMAIL, DEMO_ORGANISER_EMAIL
+from accounts.models import User
+from meets.models import RSVP, Meet
+from register.models import Car, Ownership
+
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
+NURBURGRING = {
+    "venue_name": "Nürburgring, parking area at the Grand-Prix track",
+    "venue_address": "Otto-Flimm-Straße, 53520 Nürburg",
+    "venue_country": "DE",
+    "latitude": "50.335600",
+    "longitude": "6.947500",
+    "time_zone": "Europe/Berlin",
+}
+
+
+def _at(year, month, day, hour, minute=0):
+    return datetime.datetime(year, month, day, hour, minute, tzinfo=BERLIN)
+
+
+def _member_cars() -> list[tuple[User, Car]]:
+    """One car per member who owns one: who can come to a meet."""
+    seen, pairs = set(), []
+    ownerships = (
+        Ownership.objects.current()
+        .filter(member__isnull=False, car__review_status=Car.Review.VERIFIED)
+        .select_related("member", "car")
+        .order_by("member__membership_number", "car__plaque_number")
+    )
+    for ownership in ownerships:
+        if ownership.member_id not in seen:
+            seen.add(ownership.member_id)
+            pairs.append((ownership.member, ownership.car))
+    return pairs
+
+
+def seed(stdout, rng: random.Random) -> None:
+    if Meet.objects.filter(slug="nurburgring-2023").exists():
+        stdout.write(f"  meets: {Meet.objects.count()} meets already there\n")
+        return
+    organiser = User.objects.get(email=DEMO_ORGANISER_EMAIL)
+    demo_member = User.objects.get(email=DEMO_MEMBER_EMAIL)
+    pairs = _member_cars()
+    with transaction.atomic():
+        past = Meet.objects.create(
+            slug="nurburgring-2023",
+            title="Nürburgring Treffen 2023",
+            description="The register's summer meet at the Ring: a parade lap, the group photo "
+            "on the Grand-Prix track, and 80 cars in the paddock.",
+            starts_at=_at(2023, 6, 17, 9),
+            ends_at=_at(2023, 6, 17, 18),
+            capacity=90,
+            status=Meet.Status.PUBLISHED,
+            attendee_visibility=Meet.AttendeeVisibility.PUBLIC,
+            questions="Dietary needs for the dinner",
+            **NURBURGRING,
+        )
+        past.organisers.add(organiser)
+        came = [pair for pair in pairs if pair[0] != demo_member][:80]
+        RSVP.objects.bulk_create(
+            RSVP(
+                meet=past,
+                member=member,
+                car=car,
+                guests=rng.choice([0, 0, 1, 1, 2]),
+                status=RSVP.Status.GOING,
+                created_at=_at(2023, 4, 1, 10) + datetime.timedelta(minutes=17 * i),
+                checked_in_at=_at(2023, 6, 17, 8, 30) + datetime.timedelta(minutes=2 * i),
+                checked_in_by=organiser,
+            )
+            for i, (member, car) in enumerate(came)
+        )
+
+        now = timezone.now()
+        start = (now + datetime.timedelta(days=24)).astimezone(BERLIN)
+        upcoming = Meet.objects.create(
+            slug="winter-breakfast-eifel",
+            title="Winter breakfast in the Eifel",
+            description="Coffee, breakfast and a short drive through the Eifel. "
+            "Space in the car park is limited: 40 cars.",
+            starts_at=start.replace(hour=9, minute=30, second=0, microsecond=0),
+            ends_at=start.replace(hour=13, minute=0, second=0, microsecond=0),
+            capacity=40,
+            rsvp_opens_at=now - datetime.timedelta(days=10),
+            status=Meet.Status.PUBLISHED,
+            members_only=True,
+            attendee_visibility=Meet.AttendeeVisibility.MEMBERS,
+            questions="Dietary needs\nWill you join the drive afterwards?",
+            venue_name="Café am Ring, Adenau",
+            venue_address="Hauptstraße 1, 53518 Adenau",
+            venue_country="DE",
+            time_zone="Europe/Berlin",
+        )
+        upcoming.organisers.add(organiser)
+        coming = [pair for pair in pairs if pair[0] != demo_member][:39] + [
+            pair for pair in pairs if pair[0] == demo_member
+        ]
+        waiting = [pair for pair in pairs if pair not in coming][:4]
+        RSVP.objects.bulk_create(
+            [
+                RSVP(
+                    meet=upcoming,
+                    member=member,
+                    car=car,
+                    status=RSVP.Status.GOING,
+                    answers={"Dietary needs": rng.choice(["", "", "Vegetarian", "No nuts"])},
+                    created_at=now - datetime.timedelta(days=9, minutes=-13 * i),
+                )
+                for i, (member, car) in enumerate(coming)
+            ]
+            + [
+                RSVP(
+                    meet=upcoming,
+                    member=member,
+                    car=car,
+                    status=RSVP.Status.WAITLISTED,
+                    created_at=now - datetime.timedelta(days=2, minutes=-7 * i),
+                )
+                for i, (member, car) in enumerate(waiting)
+            ]
+        )
+
+        draft = Meet.objects.create(
+            slug="nurburgring-2027",
+            title="Nürburgring weekend 2027",
+            description="Draft: the big one. Two days at the Ring, a parade lap and the dinner.",
+            starts_at=_at(2027, 6, 19, 9),
+            ends_at=_at(2027, 6, 20, 16),
+            capacity=120,
+            rsvp_opens_at=_at(2027, 2, 1, 12),
+            rsvp_closes_at=_at(2027, 6, 1, 23, 59),
+            status=Meet.Status.DRAFT,
+            attendee_visibility=Meet.AttendeeVisibility.PUBLIC,
+            questions="Dietary needs for the dinner\nT-shirt size",
+            **NURBURGRING,
+        )
+        draft.organisers.add(organiser)
+    stdout.write(
+        f"  meets: {Meet.objects.count()} meets, {RSVP.objects.count()} RSVPs "
+        f"({len(came)} cars checked in at the Ring in 2023)\n"
+    )

@@ -1,0 +1,246 @@
+import datetime
+import zoneinfo
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
+from django.utils.text import slugify
+
+from config.lib.images import clean_image
+from meets.models import RSVP, Meet, Message
+from register.models import Car
+
+LOCAL_DT = "%Y-%m-%dT%H:%M"
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time typed in the venue's zone (made aware in the form's clean)."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_DT)
+    input_formats = [LOCAL_DT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+    def to_python(self, value):
+        # Parse as a naive wall-clock time; the form attaches the venue's zone.
+        value = forms.Field.to_python(self, value)
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.replace(tzinfo=None)
+        for fmt in self.input_formats:
+            try:
+                return datetime.datetime.strptime(value.strip(), fmt)
+            except (ValueError, TypeError):
+                continue
+        raise forms.ValidationError("Enter a date and time, e.g. 2027-05-14 09:00.")
+
+
+class MeetForm(forms.ModelForm):
+    starts_at = LocalDateTimeField(label="Starts (venue's local time)")
+    ends_at = LocalDateTimeField(label="Ends (venue's local time)")
+    rsvp_opens_at = LocalDateTimeField(label="RSVPs open", required=False)
+    rsvp_closes_at = LocalDateTimeField(
+        label="RSVPs close", required=False, help_text="Empty: when the meet starts."
+    )
+    map_url = forms.URLField(label="Link to an online map", required=False, assume_scheme="https")
+
+    class Meta:
+        model = Meet
+        fields = [
+            "title",
+            "description",
+            "cover_image",
+            "venue_name",
+            "venue_address",
+            "venue_country",
+            "latitude",
+            "longitude",
+            "map_url",
+            "time_zone",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "rsvp_opens_at",
+            "rsvp_closes_at",
+            "members_only",
+            "attendee_visibility",
+            "questions",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "questions": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["capacity"].min_value = 1
+        self.fields["capacity"].widget.attrs.update(min=1, max=10000)
+        meet = self.instance
+        if meet.pk:
+            for name in ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at"):
+                value = getattr(meet, name)
+                if value:
+                    self.initial[name] = timezone.localtime(value, meet.tz).replace(tzinfo=None)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset("The meet", "title", "description", "cover_image"),
+            Fieldset(
+                "Where",
+                "venue_name",
+                "venue_address",
+                Div(
+                    Div("venue_country", css_class="col-md-4"),
+                    Div("latitude", css_class="col-md-4"),
+                    Div("longitude", css_class="col-md-4"),
+                    css_class="row",
+                ),
+                "map_url",
+            ),
+            Fieldset(
+                "When",
+                "time_zone",
+                Div(
+                    Div("starts_at", css_class="col-md-6"),
+                    Div("ends_at", css_class="col-md-6"),
+                    css_class="row",
+                ),
+                Div(
+                    Div("rsvp_opens_at", css_class="col-md-6"),
+                    Div("rsvp_closes_at", css_class="col-md-6"),
+                    css_class="row",
+                ),
+            ),
+            Fieldset("Who", "capacity", "members_only", "attendee_visibility", "questions"),
+        )
+
+    def clean_cover_image(self):
+        image = self.cleaned_data.get("cover_image")
+        if isinstance(image, UploadedFile):
+            return clean_image(image, max_side=1600)
+        return image
+
+    def clean_capacity(self):
+        capacity = self.cleaned_data["capacity"]
+        if capacity < 1 or capacity > 10000:
+            raise forms.ValidationError("Capacity is between 1 and 10,000 cars.")
+        return capacity
+
+    def clean(self):
+        data = super().clean()
+        zone = self.instance.tz
+        if data.get("time_zone"):
+            zone = zoneinfo.ZoneInfo(data["time_zone"])
+        for name in ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at"):
+            value = data.get(name)
+            if value is not None:
+                data[name] = value.replace(tzinfo=zone)
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", "The meet must end after it starts.")
+        opens, closes = data.get("rsvp_opens_at"), data.get("rsvp_closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("rsvp_closes_at", "RSVPs must close after they open.")
+        if closes and ends and closes > ends:
+            self.add_error("rsvp_closes_at", "RSVPs cannot close after the meet has ended.")
+        return data
+
+    def save(self, commit=True):
+        meet = super().save(commit=False)
+        if not meet.slug:
+            base = slugify(f"{meet.title}-{meet.starts_at:%Y-%m-%d}")[:120] or "meet"
+            slug, n = base, 2
+            while Meet.objects.filter(slug=slug).exists():
+                slug, n = f"{base}-{n}", n + 1
+            meet.slug = slug
+        if commit:
+            meet.save()
+        return meet
+
+
+class RSVPForm(forms.Form):
+    car = forms.ModelChoiceField(queryset=Car.objects.none(), label="The car you'll bring")
+    guests = forms.IntegerField(
+        label="Guests (passengers and friends)", min_value=0, max_value=RSVP.MAX_GUESTS, initial=0
+    )
+
+    def __init__(self, *args, meet: Meet, member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.meet = meet
+        cars = Car.objects.owned_by(member).select_related("model_line", "colour")
+        self.fields["car"].queryset = cars
+        self.fields["car"].label_from_instance = lambda car: (
+            f"{car.colour.name if car.colour else 'Car'} {car.model_line.name}"
+            f"{f' · No. {car.plaque_number}' if car.plaque_number else ''} · …{car.vin_short}"
+        )
+        if cars.count() == 1:
+            self.fields["car"].initial = cars.first()
+        for index, question in enumerate(meet.question_list):
+            self.fields[f"answer_{index}"] = forms.CharField(
+                label=question, max_length=500, required=False
+            )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def answers(self) -> dict[str, str]:
+        return {
+            question: self.cleaned_data.get(f"answer_{index}", "")
+            for index, question in enumerate(self.meet.question_list)
+        }
+
+
+class CheckinSearchForm(forms.Form):
+    q = forms.CharField(label="Name, plate, VIN or plaque number", max_length=80, required=False)
+
+
+class MessageForm(forms.ModelForm):
+    class Meta:
+        model = Message
+        fields = ["audience", "subject", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 6}), "audience": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["audience"].choices = Message.Audience.choices  # no "---------" radio
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class HelperForm(forms.Form):
+    member = forms.CharField(label="Member's e-mail address or membership number", max_length=254)
+
+    def clean_member(self):
+        from accounts.models import User
+
+        raw = self.cleaned_data["member"].strip().lstrip("#")
+        lookup = {"membership_number": int(raw)} if raw.isdigit() else {"email__iexact": raw}
+        member = User.objects.filter(is_active=True, **lookup).first()
+        if member is None:
+            raise forms.ValidationError("We found no member with that e-mail address or number.")
+        return member
+
+
+class CancelMeetForm(forms.Form):
+    reason = forms.CharField(
+        label="Message to everyone going or waiting",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class CheckinForm(forms.Form):
+    """The gate's Check in button. `back` names the page to return to afterwards."""
+
+    back = forms.ChoiceField(
+        choices=[("checkin", "Check-in list"), ("attendees", "Attendee list")], required=False
+    )
+
+
+class HelperRemoveForm(forms.Form):
+    helper = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
+
+    def __init__(self, *args, meet: Meet, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["helper"].queryset = meet.checkin_helpers.all()

@@ -1,0 +1,35 @@
+"""Calendar files (RFC 5545) for meets, in the venue's time zone."""
+
+from django.conf import settings
+from icalendar import Calendar, Event
+
+from meets.models import Meet
+
+
+def _event(meet: Meet) -> Event:
+    event = Event()
+    event.add("uid", f"meet-{meet.pk}@{settings.PADDOCK_SITE_URL.split('://')[-1]}")
+    event.add("summary", meet.title)
+    event.add("dtstart", meet.local_start)
+    event.add("dtend", meet.local_end)
+    event.add("dtstamp", meet.created_at)
+    location = ", ".join(part for part in [meet.venue_name, meet.venue_address] if part)
+    event.add("location", location)
+    event.add("url", settings.PADDOCK_SITE_URL + meet.get_absolute_url())
+    if meet.description:
+        event.add("description", meet.description)
+    if meet.latitude is not None and meet.longitude is not None:
+        event.add("geo", (float(meet.latitude), float(meet.longitude)))
+    event.add("status", "CANCELLED" if meet.status == Meet.Status.CANCELLED else "CONFIRMED")
+    return event
+
+
+def calendar_for(meets, *, name: str) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", "-//Paddock//Car club meets//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", name)
+    for meet in meets:
+        cal.add_component(_event(meet))
+    cal.add_missing_timezones()
+    return cal.to_ical()

@@ -1,0 +1,23 @@
+"""QR codes for check-in: each RSVP's code opens its check-in page."""
+
+import io
+
+import segno
+from django.conf import settings
+
+
+def checkin_url(rsvp) -> str:
+    return settings.PADDOCK_SITE_URL + rsvp.get_checkin_url()
+
+
+def qr_svg(rsvp) -> str:
+    """An inline SVG (no script, no external reference) for a page."""
+    return segno.make(checkin_url(rsvp), error="m").svg_inline(
+        scale=5, dark="#000", light="#fff", title="Check-in code"
+    )
+
+
+def qr_png(rsvp) -> bytes:
+    out = io.BytesIO()
+    segno.make(checkin_url(rsvp), error="m").save(out, kind="png", scale=6, border=2)
+    return out.getvalue()

@@ -1,0 +1,329 @@
+"""Meets' writes: RSVPs under a lock, the waiting list, check-in, messages."""
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from config.lib.email import send_templated
+from meets.ics import calendar_for
+from meets.models import RSVP, Meet, Message
+from meets.qr import checkin_url, qr_png
+from register.models import Car
+
+
+class RSVPError(Exception):
+    """An RSVP rule was broken; the message is for the member."""
+
+
+def _lock_meet(meet_id: int) -> Meet:
+    """Take the meet's row lock: every capacity decision happens under it.
+
+    On PostgreSQL this is SELECT ... FOR UPDATE (with a lock timeout, so a stuck
+    lock becomes a polite "try again"); on SQLite the IMMEDIATE transaction already
+    holds the database's write lock.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '10s'")
+    return Meet.objects.select_for_update().get(pk=meet_id)
+
+
+def _ics_attachment(meet: Meet):
+    return (f"{meet.slug}.ics", calendar_for([meet], name=meet.title), "text/calendar")
+
+
+def _send_confirmation(rsvp: RSVP) -> None:
+    going = rsvp.status == RSVP.Status.GOING
+    attachments = [_ics_attachment(rsvp.meet)]
+    if going:
+        attachments.append(("check-in-code.png", qr_png(rsvp), "image/png"))
+    send_templated(
+        to=[rsvp.member.email],
+        subject=(
+            f"You're going: {rsvp.meet.title}"
+            if going
+            else f"You're on the waiting list: {rsvp.meet.title}"
+        ),
+        template="meets/email/rsvp_confirmed.txt",
+        context={
+            "rsvp": rsvp,
+            "meet": rsvp.meet,
+            "going": going,
+            "checkin_url": checkin_url(rsvp),
+            "site_url": settings.PADDOCK_SITE_URL,
+        },
+        attachments=attachments,
+    )
+
+
+def can_rsvp(*, meet: Meet, member: User) -> str | None:
+    """Why `member` may not RSVP now, or None when they may."""
+    if meet.status != Meet.Status.PUBLISHED:
+        return "This meet is not open for RSVPs."
+    state = meet.rsvp_window_state()
+    if state == "not_yet":
+        return "RSVPs for this meet have not opened yet."
+    if state == "closed":
+        return "RSVPs for this meet have closed."
+    if meet.members_only and not member.is_active_member:
+        return "This meet is for active club members only."
+    return None
+
+
+def rsvp_create(
+    *, meet: Meet, member: User, car: Car, guests: int = 0, answers: dict | None = None
+) -> RSVP:
+    """RSVP with a car: going while there is room, else on the waiting list, in order."""
+    try:
+        with transaction.atomic():
+            meet = _lock_meet(meet.pk)
+            reason = can_rsvp(meet=meet, member=member)
+            if reason:
+                raise RSVPError(reason)
+            if not Car.objects.owned_by(member).filter(pk=car.pk).exists():
+                raise RSVPError("You can only RSVP with a car you own.")
+            live = RSVP.objects.filter(meet=meet).live()
+            if live.filter(member=member).exists():
+                raise RSVPError("You already have an RSVP for this meet.")
+            if live.filter(car=car).exists():
+                raise RSVPError("This car already has an RSVP for this meet.")
+            going = RSVP.objects.filter(meet=meet).going().count()
+            status = RSVP.Status.GOING if going < meet.capacity else RSVP.Status.WAITLISTED
+            rsvp = RSVP.objects.create(
+                meet=meet,
+                member=member,
+                car=car,
+                guests=guests,
+                answers=answers or {},
+                status=status,
+            )
+            transaction.on_commit(lambda: _send_confirmation(rsvp))
+    except IntegrityError as exc:
+        # A double submit that slipped past the checks: the constraints said no.
+        raise RSVPError("You already have an RSVP for this meet.") from exc
+    return rsvp
+
+
+def _promote(meet: Meet) -> list[RSVP]:
+    """Fill free places from the waiting list, first come first served. Caller holds the lock."""
+    going = RSVP.objects.filter(meet=meet).going().count()
+    free = meet.capacity - going
+    if free <= 0 or meet.status != Meet.Status.PUBLISHED or meet.has_started:
+        return []
+    promoted = list(RSVP.objects.filter(meet=meet).waitlisted().select_related("member")[:free])
+    now = timezone.now()
+    for rsvp in promoted:
+        rsvp.status = RSVP.Status.GOING
+        rsvp.promoted_at = now
+        rsvp.save(update_fields=["status", "promoted_at"])
+        transaction.on_commit(lambda r=rsvp: _send_promotion(r))
+    return promoted
+
+
+def _send_promotion(rsvp: RSVP) -> None:
+    send_templated(
+        to=[rsvp.member.email],
+        subject=f"A place opened up: you're going to {rsvp.meet.title}",
+        template="meets/email/promoted.txt",
+        context={"rsvp": rsvp, "meet": rsvp.meet, "checkin_url": checkin_url(rsvp)},
+        attachments=[
+            _ics_attachment(rsvp.meet),
+            ("check-in-code.png", qr_png(rsvp), "image/png"),
+        ],
+    )
+
+
+def waitlist_promote(*, meet: Meet) -> list[RSVP]:
+    with transaction.atomic():
+        meet = _lock_meet(meet.pk)
+        return _promote(meet)
+
+
+def rsvp_cancel(*, rsvp: RSVP, member: User) -> RSVP:
+    """A member cancels their RSVP (or leaves the waiting list) until the meet starts."""
+    with transaction.atomic():
+        meet = _lock_meet(rsvp.meet_id)
+        rsvp = RSVP.objects.select_for_update().get(pk=rsvp.pk)
+        if rsvp.member_id != member.pk:
+            raise RSVPError("This RSVP is not yours.")
+        if not rsvp.is_live:
+            raise RSVPError("This RSVP is already cancelled.")
+        if meet.has_started:
+            raise RSVPError("The meet has started; RSVPs can no longer be cancelled.")
+        if rsvp.checked_in_at is not None:
+            raise RSVPError("You're checked in at the meet; the RSVP can no longer be cancelled.")
+        rsvp.status = RSVP.Status.CANCELLED
+        rsvp.cancelled_at = timezone.now()
+        rsvp.save(update_fields=["status", "cancelled_at"])
+        _promote(meet)
+    return rsvp
+
+
+def meet_save(*, meet: Meet, organiser: User | None = None, old_capacity: int | None = None):
+    """Save an organiser's edits; a raised capacity promotes from the waiting list."""
+    with transaction.atomic():
+        meet.full_clean()
+        meet.save()
+        if organiser is not None and not meet.organisers.exists():
+            meet.organisers.add(organiser)
+        if old_capacity is not None and meet.capacity > old_capacity:
+            _promote(_lock_meet(meet.pk))
+    return meet
+
+
+def meet_publish(*, meet: Meet) -> Meet:
+    with transaction.atomic():
+        meet = _lock_meet(meet.pk)
+        if meet.status != Meet.Status.DRAFT:
+            raise RSVPError("Only a draft can be published.")
+        meet.status = Meet.Status.PUBLISHED
+        meet.save(update_fields=["status"])
+    return meet
+
+
+def meet_cancel(*, meet: Meet, reason: str = "") -> Meet:
+    """Cancel a meet and tell everyone going or waiting."""
+    with transaction.atomic():
+        meet = _lock_meet(meet.pk)
+        if meet.status == Meet.Status.CANCELLED:
+            raise RSVPError("This meet is already cancelled.")
+        meet.status = Meet.Status.CANCELLED
+        meet.save(update_fields=["status"])
+        emails = list(RSVP.objects.filter(meet=meet).live().values_list("member__email", flat=True))
+
+        def notify():
+            for email in emails:
+                send_templated(
+                    to=[email],
+                    subject=f"Cancelled: {meet.title}",
+                    template="meets/email/cancelled.txt",
+                    context={"meet": meet, "reason": reason},
+                    attachments=[_ics_attachment(meet)],
+                )
+
+        transaction.on_commit(notify)
+    return meet
+
+
+def rsvp_check_in(*, rsvp: RSVP, by: User) -> tuple[RSVP, bool]:
+    """Check a car in at the gate. A second scan changes nothing: returns (rsvp, was_new)."""
+    with transaction.atomic():
+        rsvp = RSVP.objects.select_for_update().get(pk=rsvp.pk)
+        if rsvp.status != RSVP.Status.GOING:
+            raise RSVPError(f"This RSVP is {rsvp.get_status_display().lower()}, not going.")
+        if rsvp.checked_in_at is not None:
+            return rsvp, False
+        rsvp.checked_in_at = timezone.now()
+        rsvp.checked_in_by = by
+        rsvp.save(update_fields=["checked_in_at", "checked_in_by"])
+    return rsvp, True
+
+
+def message_send(*, meet: Meet, audience: str, subject: str, body: str, by: User) -> Message:
+    rsvps = RSVP.objects.filter(meet=meet)
+    if audience == Message.Audience.GOING:
+        rsvps = rsvps.going()
+    elif audience == Message.Audience.WAITLISTED:
+        rsvps = rsvps.waitlisted()
+    else:
+        rsvps = rsvps.filter(checked_in_at__isnull=False)
+    emails = sorted(set(rsvps.values_list("member__email", flat=True)))
+    with transaction.atomic():
+        message = Message.objects.create(
+            meet=meet,
+            audience=audience,
+            subject=subject,
+            body=body,
+            sent_by=by,
+            recipients=len(emails),
+        )
+
+        def deliver():
+            for email in emails:
+                send_templated(
+                    to=[email],
+                    subject=f"[{meet.title}] {subject}",
+                    template="meets/email/message.txt",
+                    context={"meet": meet, "body": body},
+                )
+
+        transaction.on_commit(deliver)
+    return message
+
+
+def reminders_send(*, now=None) -> int:
+    """E-mail everyone going to a meet that starts within the next day, once."""
+    now = now or timezone.now()
+    due = (
+        RSVP.objects.going()
+        .filter(
+            reminder_sent_at__isnull=True,
+            meet__status=Meet.Status.PUBLISHED,
+            meet__starts_at__gt=now,
+            meet__starts_at__lte=now + datetime.timedelta(days=1),
+        )
+        .select_related("meet", "member", "car", "car__model_line")
+    )
+    sent = 0
+    for rsvp in due:
+        with transaction.atomic():
+            # Claim the reminder first: a second run (or a parallel one) finds it taken.
+            claimed = RSVP.objects.filter(pk=rsvp.pk, reminder_sent_at__isnull=True).update(
+                reminder_sent_at=now
+            )
+            if not claimed:
+                continue
+        send_templated(
+            to=[rsvp.member.email],
+            subject=f"Tomorrow: {rsvp.meet.title}",
+            template="meets/email/reminder.txt",
+            context={"rsvp": rsvp, "meet": rsvp.meet, "checkin_url": checkin_url(rsvp)},
+            attachments=[("check-in-code.png", qr_png(rsvp), "image/png")],
+        )
+        sent += 1
+    return sent
+
+
+def member_meets_data(*, member: User) -> dict[str, Any]:
+    return {
+        "rsvps": [
+            {
+                "meet": r.meet.title,
+                "starts_at": r.meet.starts_at,
+                "car_vin": r.car.vin,
+                "guests": r.guests,
+                "answers": r.answers,
+                "status": r.status,
+                "checked_in_at": r.checked_in_at,
+            }
+            for r in RSVP.objects.filter(member=member).select_related("meet", "car")
+        ]
+    }
+
+
+def member_meets_anonymise(*, member: User) -> None:
+    """Cancel the member's future RSVPs and forget their answers; attendance counts stay."""
+    now = timezone.now()
+    upcoming = RSVP.objects.filter(member=member).live().filter(meet__starts_at__gt=now)
+    for rsvp in upcoming.filter(checked_in_at__isnull=True):
+        rsvp_cancel(rsvp=rsvp, member=member)
+    RSVP.objects.filter(member=member).update(answers={})
+    Meet.organisers.through.objects.filter(user=member).delete()
+    Meet.checkin_helpers.through.objects.filter(user=member).delete()
+
+
+def meet_helper_add(*, meet: Meet, member: User) -> bool:
+    """Let `member` check cars in at `meet`. False when they could already."""
+    with transaction.atomic():
+        if meet.checkin_helpers.filter(pk=member.pk).exists():
+            return False
+        meet.checkin_helpers.add(member)
+    return True
+
+
+def meet_helper_remove(*, meet: Meet, member: User) -> None:
+    meet.checkin_helpers.remove(member)

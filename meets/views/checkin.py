@@ -1,0 +1,170 @@
+"""Check-in at the gate, for a meet's organisers and its check-in helpers.
+
+Two ways in: the list (search by name, VIN or its last 7, plaque number) and the QR code
+on each RSVP, which opens `checkin_code`. A second check-in changes nothing and says so.
+"""
+
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from meets import services
+from meets.access import get_meet_for_checkin, is_helper, is_organiser
+from meets.forms import CheckinForm, CheckinSearchForm
+from meets.models import RSVP, Meet
+from register.validators import VIN_LENGTH, normalise_vin
+
+_PLAQUE_PREFIX = re.compile(r"^(no\.?\s*|#)", re.IGNORECASE)
+
+
+def search_rsvps(rsvps: QuerySet, query: str) -> QuerySet:
+    """RSVPs whose member's name or e-mail, car's VIN (full or a tail such as the
+    last 7) or plaque number matches `query`.
+
+    The club's cars carry no plate in the register: at the gate the plaque number and
+    the VIN are the "plate".
+    """
+    raw = _PLAQUE_PREFIX.sub("", query.strip()).strip()
+    if not raw:
+        return rsvps
+    if raw.isdigit() and len(raw) <= 6:
+        # A short number is a plaque number (or a VIN's tail), never part of a name.
+        condition = Q(car__plaque_number=int(raw))
+    else:
+        condition = Q(member__display_name__icontains=raw) | Q(member__email__icontains=raw)
+    vin = normalise_vin(raw)
+    if len(vin) == VIN_LENGTH:
+        condition |= Q(car__vin=vin)
+    elif len(vin) >= 4 and vin.isalnum():
+        condition |= Q(car__vin__endswith=vin)
+    return rsvps.filter(condition)
+
+
+def _label(rsvp: RSVP) -> str:
+    car = rsvp.car
+    parts = []
+    if car.plaque_number:
+        parts.append(f"No. {car.plaque_number}")
+    colour = f"{car.colour.name} " if car.colour else ""
+    parts.append(f"{colour}{car.model_line.name} …{car.vin_short}")
+    parts.append(str(rsvp.member))
+    return " · ".join(parts)
+
+
+def _local_time(value, meet: Meet) -> str:
+    return f"{timezone.localtime(value, meet.tz):%H:%M}"
+
+
+def _check_in(request, rsvp: RSVP) -> None:
+    """Check `rsvp` in and tell the person at the gate what happened."""
+    try:
+        done, new = services.rsvp_check_in(rsvp=rsvp, by=request.user)
+    except services.RSVPError as exc:
+        messages.error(request, f"Not checked in: {exc}")
+        return
+    if new:
+        messages.success(request, f"Checked in: {_label(rsvp)}.")
+    else:
+        messages.info(
+            request,
+            f"Already checked in at {_local_time(done.checked_in_at, rsvp.meet)}: "
+            f"{_label(rsvp)}. Nothing changed.",
+        )
+
+
+_RSVP_DETAILS = ("meet", "member", "car", "car__model_line", "car__colour", "checked_in_by")
+
+
+@login_required
+@require_GET
+def checkin_list(request, slug: str):
+    meet = get_meet_for_checkin(request, slug)
+    form = CheckinSearchForm(request.GET or None)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    going = search_rsvps(RSVP.objects.filter(meet=meet).going().for_list(), query).order_by(
+        "member__display_name", "member__email", "id"
+    )
+    counts = RSVP.objects.filter(meet=meet).aggregate(
+        going=Count("pk", filter=Q(status=RSVP.Status.GOING)),
+        checked_in=Count("pk", filter=Q(status=RSVP.Status.GOING, checked_in_at__isnull=False)),
+    )
+    # A search that finds someone who is not going says so, rather than "no match".
+    not_going = []
+    if query:
+        not_going = list(
+            search_rsvps(
+                RSVP.objects.filter(meet=meet)
+                .exclude(status=RSVP.Status.GOING)
+                .select_related("member", "car", "car__model_line", "car__colour"),
+                query,
+            )[:10]
+        )
+    context = {
+        "meet": meet,
+        "form": form,
+        "query": query,
+        "rsvps": list(going),
+        "not_going": not_going,
+        "counts": counts,
+        "percent": round(100 * counts["checked_in"] / counts["going"]) if counts["going"] else 0,
+        "checkin_form": CheckinForm(initial={"back": "checkin"}),
+        "organiser_view": is_organiser(request.user, meet),
+    }
+    return render(request, "meets/checkin/list.html", context)
+
+
+@login_required
+@require_POST
+def checkin_rsvp(request, slug: str, pk: int):
+    meet = get_meet_for_checkin(request, slug)
+    rsvp = get_object_or_404(RSVP.objects.select_related(*_RSVP_DETAILS), pk=pk, meet=meet)
+    form = CheckinForm(request.POST)
+    back = form.cleaned_data["back"] if form.is_valid() else ""
+    _check_in(request, rsvp)
+    if back == "attendees" and is_organiser(request.user, meet):
+        return redirect("meets:attendees", slug=meet.slug)
+    return redirect("meets:checkin", slug=meet.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkin_code(request, code: str):
+    """The page a scanned QR code opens: who and which car, and one big button."""
+    rsvp = RSVP.objects.select_related(*_RSVP_DETAILS).filter(checkin_code=code).first()
+    if (
+        rsvp is not None
+        and rsvp.member_id == request.user.pk
+        and not is_organiser(request.user, rsvp.meet)
+    ):
+        # A member scanning their own code: show them their RSVP, not an error.
+        messages.info(request, "That's your check-in code: show it at the gate.")
+        return redirect(rsvp.meet)
+    if rsvp is None or not (
+        is_organiser(request.user, rsvp.meet) or is_helper(request.user, rsvp.meet)
+    ):
+        raise Http404("No such check-in code.")
+    form = CheckinForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        _check_in(request, rsvp)
+        return redirect("meets:checkin", slug=rsvp.meet.slug)
+    meet = rsvp.meet
+    context = {
+        "rsvp": rsvp,
+        "meet": meet,
+        "car": rsvp.car,
+        "form": form,
+        "answers": [(q, a) for q, a in (rsvp.answers or {}).items() if a],
+        "checked_in_time": _local_time(rsvp.checked_in_at, meet) if rsvp.checked_in_at else "",
+        "other_day": not (
+            meet.local_start.date()
+            <= timezone.localdate(timezone.now(), meet.tz)
+            <= meet.local_end.date()
+        ),
+    }
+    return render(request, "meets/checkin/code.html", context)

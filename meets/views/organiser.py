@@ -1,0 +1,344 @@
+"""The organiser's area of a meet: edit, publish, cancel, attendees, CSV, messages, helpers.
+
+Every page goes through `get_meet_for_organiser`: 404 for anyone who must not know the
+meet (including the organiser of another meet), 403 for a check-in helper.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from config.lib.csvutil import streaming_csv_response
+from meets import services
+from meets.access import get_meet_for_organiser, require_meet_creator
+from meets.forms import (
+    CancelMeetForm,
+    CheckinForm,
+    CheckinSearchForm,
+    HelperForm,
+    HelperRemoveForm,
+    MeetForm,
+    MessageForm,
+)
+from meets.models import RSVP, Meet, Message
+from meets.views.checkin import search_rsvps
+
+
+def _save_meet(form: MeetForm, **kwargs) -> Meet | None:
+    """Save through the service; a rule the model enforces lands on the form."""
+    meet = form.save(commit=False)
+    try:
+        return services.meet_save(meet=meet, **kwargs)
+    except ValidationError as exc:
+        form.add_error(None, exc.messages)
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meet_create(request):
+    require_meet_creator(request)
+    form = MeetForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        form.instance.status = Meet.Status.DRAFT
+        meet = _save_meet(form, organiser=request.user)
+        if meet is not None:
+            messages.success(
+                request,
+                "Your meet is saved as a draft: only you and the club's staff can see it. "
+                "Publish it when it is ready.",
+            )
+            return redirect(meet)
+    return render(request, "meets/organiser/meet_form.html", {"form": form, "creating": True})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meet_edit(request, slug: str):
+    meet = get_meet_for_organiser(request, slug)
+    old_capacity = meet.capacity  # read now: validating the form changes the instance
+    form = MeetForm(request.POST or None, request.FILES or None, instance=meet)
+    if request.method == "POST" and form.is_valid():
+        waiting_before = RSVP.objects.filter(meet=meet).waitlisted().count()
+        saved = _save_meet(form, old_capacity=old_capacity)
+        if saved is not None:
+            promoted = waiting_before - RSVP.objects.filter(meet=saved).waitlisted().count()
+            messages.success(request, "The meet is saved.")
+            if promoted > 0:
+                messages.info(
+                    request,
+                    f"{promoted} {'car' if promoted == 1 else 'cars'} moved up from the "
+                    "waiting list; we e-mailed their owners.",
+                )
+            return redirect(saved)
+    return render(request, "meets/organiser/meet_form.html", {"form": form, "meet": meet})
+
+
+@login_required
+@require_POST
+def meet_publish(request, slug: str):
+    meet = get_meet_for_organiser(request, slug)
+    try:
+        services.meet_publish(meet=meet)
+    except services.RSVPError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The meet is published: members can see it and RSVP.")
+    return redirect(meet)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meet_cancel(request, slug: str):
+    meet = get_meet_for_organiser(request, slug)
+    form = CancelMeetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meet_cancel(meet=meet, reason=form.cleaned_data["reason"])
+        except services.RSVPError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, "The meet is cancelled. We e-mailed everyone going or waiting."
+            )
+        return redirect(meet)
+    counts = RSVP.objects.filter(meet=meet).aggregate(
+        going=Count("pk", filter=Q(status=RSVP.Status.GOING)),
+        waitlisted=Count("pk", filter=Q(status=RSVP.Status.WAITLISTED)),
+    )
+    return render(
+        request, "meets/organiser/meet_cancel.html", {"meet": meet, "form": form, **counts}
+    )
+
+
+@login_required
+@require_POST
+def promote(request, slug: str):
+    meet = get_meet_for_organiser(request, slug)
+    try:
+        promoted = services.waitlist_promote(meet=meet)
+    except services.RSVPError as exc:
+        messages.error(request, str(exc))
+    else:
+        if promoted:
+            n = len(promoted)
+            messages.success(
+                request,
+                f"{n} {'car' if n == 1 else 'cars'} moved up from the waiting list; "
+                "we e-mailed their owners.",
+            )
+        else:
+            messages.info(
+                request,
+                "Nobody moved up: the meet is full, the waiting list is empty, "
+                "or the meet is not open (a draft, cancelled or already started).",
+            )
+    return redirect("meets:attendees", slug=meet.slug)
+
+
+def _rsvp_counts(meet: Meet) -> dict[str, int]:
+    return RSVP.objects.filter(meet=meet).aggregate(
+        going=Count("pk", filter=Q(status=RSVP.Status.GOING)),
+        waitlisted=Count("pk", filter=Q(status=RSVP.Status.WAITLISTED)),
+        checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)),
+        guests=Count("pk", filter=Q(status=RSVP.Status.GOING, guests__gt=0)),
+    )
+
+
+@login_required
+@require_GET
+def attendees(request, slug: str):
+    meet = get_meet_for_organiser(request, slug)
+    form = CheckinSearchForm(request.GET or None)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    counts = _rsvp_counts(meet)
+    # Positions count the whole waiting list, also when a search shows only part of it.
+    waiting_ids = RSVP.objects.filter(meet=meet).waitlisted().values_list("pk", flat=True)
+    positions = {pk: n for n, pk in enumerate(waiting_ids, start=1)}
+    rsvps = search_rsvps(RSVP.objects.filter(meet=meet).live().for_list(), query)
+    going, waiting = [], []
+    for rsvp in rsvps:
+        if rsvp.status == RSVP.Status.GOING:
+            going.append(rsvp)
+        else:
+            rsvp.position = positions.get(rsvp.pk)
+            waiting.append(rsvp)
+    waiting.sort(key=lambda r: r.position or 0)
+    context = {
+        "meet": meet,
+        "form": form,
+        "query": query,
+        "going": going,
+        "waiting": waiting,
+        "counts": counts,
+        "places_left": max(meet.capacity - counts["going"], 0),
+        "checkin_form": CheckinForm(initial={"back": "attendees"}),
+        "questions": meet.question_list,
+    }
+    return render(request, "meets/organiser/attendees.html", context)
+
+
+# --- CSV ------------------------------------------------------------------------------
+
+CSV_COLUMNS = [
+    "status",
+    "waitlist_position",
+    "member_name",
+    "email",
+    "membership_number",
+    "car_vin",
+    "plaque_number",
+    "model_line",
+    "colour",
+    "paint_code",
+    "build_month",
+    "country",
+    "guests",
+]
+CSV_TAIL = ["rsvp_at", "checked_in_at"]
+
+
+def _questions(meet: Meet, rsvps: Iterable[RSVP]) -> list[str]:
+    """The meet's questions, then any answered question it no longer asks."""
+    questions = list(meet.question_list)
+    for rsvp in rsvps:
+        for question in rsvp.answers or {}:
+            if question not in questions:
+                questions.append(question)
+    return questions
+
+
+def attendee_table(meets: Iterable[Meet]) -> tuple[list[str], list[list[Any]]]:
+    """Every live RSVP of `meets` as CSV header and rows, in a fixed number of queries.
+
+    One meet: the columns of CSV_COLUMNS, one per question, then the times. Several
+    meets (the admin's action): a leading `meet` column and the questions of all of them.
+    """
+    meets = list(meets)
+    rsvps = list(
+        RSVP.objects.filter(meet__in=meets)
+        .live()
+        .select_related("meet", "member", "car", "car__model_line", "car__colour")
+        .order_by("meet__starts_at", "meet_id", "status", "created_at", "id")
+    )
+    questions: list[str] = []
+    positions: dict[int, int] = {}
+    for meet in meets:
+        mine = [r for r in rsvps if r.meet_id == meet.pk]
+        questions += [q for q in _questions(meet, mine) if q not in questions]
+        waiting = [r for r in mine if r.status == RSVP.Status.WAITLISTED]
+        positions.update({r.pk: n for n, r in enumerate(waiting, start=1)})
+    several = len(meets) > 1
+    header = (["meet"] if several else []) + CSV_COLUMNS + questions + CSV_TAIL
+
+    def local(value, meet: Meet):
+        return timezone.localtime(value, meet.tz) if value else None
+
+    rows = []
+    for r in rsvps:
+        car, member = r.car, r.member
+        row = [
+            r.status,
+            positions.get(r.pk),
+            member.display_name,
+            member.email,
+            member.membership_number,
+            car.vin,
+            car.plaque_number,
+            car.model_line.name,
+            car.colour.name if car.colour else "",
+            car.colour.paint_code if car.colour else "",
+            car.build_date.strftime("%Y-%m") if car.build_date else "",
+            car.country.code if car.country else "",
+            r.guests,
+            *[(r.answers or {}).get(q, "") for q in questions],
+            local(r.created_at, r.meet),
+            local(r.checked_in_at, r.meet),
+        ]
+        rows.append(([r.meet.title] if several else []) + row)
+    return header, rows
+
+
+def attendees_csv_response(meets: Iterable[Meet], *, filename: str):
+    header, rows = attendee_table(meets)
+    return streaming_csv_response(filename=filename, header=header, rows=rows)
+
+
+@login_required
+@require_GET
+def attendees_csv(request, slug: str):
+    meet = get_meet_for_organiser(request, slug)
+    return attendees_csv_response(
+        [meet], filename=f"{slugify(meet.slug)}-attendees-{timezone.localdate():%Y-%m-%d}.csv"
+    )
+
+
+# --- Messages and helpers ----------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def message(request, slug: str):
+    meet = get_meet_for_organiser(request, slug)
+    form = MessageForm(request.POST or None, initial={"audience": Message.Audience.GOING})
+    if request.method == "POST" and form.is_valid():
+        sent = services.message_send(
+            meet=meet,
+            audience=form.cleaned_data["audience"],
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+            by=request.user,
+        )
+        n = sent.recipients
+        if n:
+            messages.success(request, f"Your message is on its way to {n} member{'s'[: n != 1]}.")
+        else:
+            messages.warning(request, "Nobody is in that group yet, so nobody got the message.")
+        return redirect("meets:message", slug=meet.slug)
+    history = Message.objects.filter(meet=meet).select_related("sent_by")
+    context = {"meet": meet, "form": form, "history": history, "counts": _rsvp_counts(meet)}
+    return render(request, "meets/organiser/message.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def helpers(request, slug: str):
+    meet = get_meet_for_organiser(request, slug)
+    add_form = HelperForm()
+    if request.method == "POST" and "helper" in request.POST:
+        remove_form = HelperRemoveForm(request.POST, meet=meet)
+        if remove_form.is_valid():
+            helper = remove_form.cleaned_data["helper"]
+            services.meet_helper_remove(meet=meet, member=helper)
+            messages.success(request, f"{helper} can no longer check cars in at this meet.")
+        else:
+            messages.error(request, "That person is not a check-in helper of this meet.")
+        return redirect("meets:helpers", slug=meet.slug)
+    if request.method == "POST":
+        add_form = HelperForm(request.POST)
+        if add_form.is_valid():
+            member = add_form.cleaned_data["member"]
+            if meet.organisers.filter(pk=member.pk).exists():
+                add_form.add_error("member", f"{member} organises this meet already.")
+            else:
+                added = services.meet_helper_add(meet=meet, member=member)
+                if added:
+                    messages.success(request, f"{member} can now check cars in at this meet.")
+                else:
+                    messages.info(request, f"{member} is a check-in helper already.")
+                return redirect("meets:helpers", slug=meet.slug)
+    context = {
+        "meet": meet,
+        "form": add_form,
+        "helpers": meet.checkin_helpers.order_by("display_name", "email"),
+        "organisers": meet.organisers.order_by("display_name", "email"),
+    }
+    return render(request, "meets/organiser/helpers.html", context)

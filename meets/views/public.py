@@ -1,0 +1,209 @@
+from collections import Counter
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from meets import services
+from meets.access import can_create_meets, get_meet_for_viewer, is_helper, is_organiser
+from meets.forms import RSVPForm
+from meets.ics import calendar_for
+from meets.models import RSVP, Meet
+from meets.qr import qr_svg
+from register.models import Car
+from register.stats import Bar, Chart, safe_swatch
+
+
+def meet_list(request):
+    context = {
+        "upcoming": list(Meet.objects.upcoming().with_counts()),
+        "past": list(Meet.objects.past().with_counts()[:24]),
+        "can_create": request.user.is_authenticated and can_create_meets(request.user),
+    }
+    if context["can_create"]:
+        context["drafts"] = list(
+            Meet.objects.organised_by(request.user)
+            .filter(status=Meet.Status.DRAFT)
+            .order_by("starts_at")
+        )
+    return render(request, "meets/meet_list.html", context)
+
+
+def _may_see_attendees(user, meet: Meet) -> bool:
+    if is_organiser(user, meet):
+        return True
+    if meet.attendee_visibility == Meet.AttendeeVisibility.PUBLIC:
+        return True
+    if meet.attendee_visibility == Meet.AttendeeVisibility.MEMBERS:
+        return getattr(user, "is_active_member", False)
+    return False
+
+
+def colour_mix(rsvps, *, slug: str, title: str) -> Chart:
+    """Cars per colour among `rsvps`, largest first: the chart a car club wants to see."""
+    counts = Counter(r.car.colour for r in rsvps)
+    bars = [
+        Bar(
+            label=colour.name if colour else "Colour not recorded",
+            value=n,
+            swatch=safe_swatch(colour.swatch) if colour else "",
+        )
+        for colour, n in counts.most_common()
+    ]
+    return Chart(slug=slug, title=title, label_heading="Colour", bars=bars, total=len(rsvps))
+
+
+def meet_detail(request, slug: str):
+    meet = get_meet_for_viewer(request, slug)
+    rsvps = list(RSVP.objects.filter(meet=meet).going().for_list())
+    waitlisted = RSVP.objects.filter(meet=meet).waitlisted().count()
+    mine = None
+    if request.user.is_authenticated:
+        mine = (
+            RSVP.objects.filter(meet=meet, member=request.user)
+            .live()
+            .select_related("car", "car__model_line", "car__colour")
+            .first()
+        )
+    checked_in = [r for r in rsvps if r.checked_in_at]
+    context = {
+        "meet": meet,
+        "going_count": len(rsvps),
+        "waitlist_count": waitlisted,
+        "places_left": max(meet.capacity - len(rsvps), 0),
+        "may_see_attendees": _may_see_attendees(request.user, meet),
+        "attendees": [(r, r.member.name_for(request.user)) for r in rsvps],
+        "colour_mix": colour_mix(rsvps, slug="colour-mix", title="Colour mix of the cars going"),
+        "mine": mine,
+        "mine_qr": qr_svg(mine) if mine and mine.status == RSVP.Status.GOING else "",
+        "organiser_view": is_organiser(request.user, meet),
+        "helper_view": is_helper(request.user, meet),
+        "rsvp_blocker": services.can_rsvp(meet=meet, member=request.user)
+        if request.user.is_authenticated
+        else None,
+        "attendance": {
+            "cars": len(checked_in),
+            "countries": len({r.car.country for r in checked_in if r.car.country}),
+            "colours": colour_mix(
+                checked_in, slug="attendance-colours", title="Colours of the cars that came"
+            ),
+        }
+        if meet.has_started
+        else None,
+    }
+    return render(request, "meets/meet_detail.html", context)
+
+
+def meet_ics(request, slug: str):
+    meet = get_meet_for_viewer(request, slug)
+    response = HttpResponse(calendar_for([meet], name=meet.title), content_type="text/calendar")
+    response["Content-Disposition"] = f'attachment; filename="{meet.slug}.ics"'
+    return response
+
+
+def calendar_feed(request):
+    meets = Meet.objects.published().order_by("starts_at")
+    body = calendar_for(meets, name=f"{settings.PADDOCK_CLUB_NAME} meets")
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rsvp(request, slug: str):
+    meet = get_meet_for_viewer(request, slug)
+    blocker = services.can_rsvp(meet=meet, member=request.user)
+    existing = RSVP.objects.filter(meet=meet, member=request.user).live().first()
+    if existing:
+        messages.info(request, "You already have an RSVP for this meet.")
+        return redirect(meet)
+    form = RSVPForm(request.POST or None, meet=meet, member=request.user)
+    has_cars = Car.objects.owned_by(request.user).exists()
+    if request.method == "POST" and blocker is None and form.is_valid():
+        try:
+            made = services.rsvp_create(
+                meet=meet,
+                member=request.user,
+                car=form.cleaned_data["car"],
+                guests=form.cleaned_data["guests"],
+                answers=form.answers(),
+            )
+        except services.RSVPError as exc:
+            messages.error(request, str(exc))
+        else:
+            if made.status == RSVP.Status.GOING:
+                messages.success(request, "You're going! Your check-in code is below.")
+            else:
+                messages.warning(
+                    request,
+                    "The meet is full: you're on the waiting list. "
+                    "We'll e-mail you the moment a place opens up.",
+                )
+            return redirect(meet)
+    return render(
+        request,
+        "meets/rsvp_form.html",
+        {"meet": meet, "form": form, "blocker": blocker, "has_cars": has_cars},
+    )
+
+
+@login_required
+@require_POST
+def rsvp_cancel(request, pk: int):
+    rsvp = get_object_or_404(RSVP.objects.select_related("meet"), pk=pk, member=request.user)
+    was = rsvp.status
+    try:
+        services.rsvp_cancel(rsvp=rsvp, member=request.user)
+    except services.RSVPError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            "You left the waiting list."
+            if was == RSVP.Status.WAITLISTED
+            else "Your RSVP is cancelled. Your place goes to the next on the waiting list.",
+        )
+    return redirect(rsvp.meet)
+
+
+@login_required
+def my_meets(request):
+    rsvps = list(
+        RSVP.objects.filter(member=request.user)
+        .live()
+        .filter(meet__ends_at__gte=timezone.now())
+        .select_related("meet", "car", "car__model_line", "car__colour")
+        .order_by("meet__starts_at")
+    )
+    past = (
+        RSVP.objects.filter(member=request.user, meet__ends_at__lt=timezone.now())
+        .exclude(status=RSVP.Status.CANCELLED)
+        .select_related("meet", "car", "car__model_line")
+        .order_by("-meet__starts_at")[:50]
+    )
+    upcoming = [(r, qr_svg(r) if r.status == RSVP.Status.GOING else "") for r in rsvps]
+    return render(request, "meets/my_meets.html", {"upcoming": upcoming, "past": past})
+
+
+@login_required
+def rsvp_qr(request, pk: int):
+    rsvp = RSVP.objects.filter(pk=pk, member=request.user).first()
+    if rsvp is None:
+        raise Http404("No such RSVP.")
+    return HttpResponse(qr_svg(rsvp), content_type="image/svg+xml")
+
+
+def car_meets_section(request, car) -> str:
+    """The meets `car` attended (checked in), for its page in the register."""
+    attended = (
+        Meet.objects.filter(rsvps__car=car, rsvps__checked_in_at__isnull=False)
+        .distinct()
+        .order_by("-starts_at")
+    )
+    return render_to_string(
+        "meets/includes/_car_meets.html", {"car": car, "attended": list(attended)}, request
+    )

@@ -1,0 +1,136 @@
+"""Capacity holds when many members press the button in the same second.
+
+Real threads, each with its own database connection, released together by a barrier, on
+committed data (transaction=True). SQLite serialises them with IMMEDIATE transactions,
+PostgreSQL with the meet's row lock. Run on both:
+
+    .venv/bin/pytest -q tests/meets/test_concurrency.py
+    tests/with_postgres.sh .venv/bin/pytest -q tests/meets/test_concurrency.py
+"""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.core import mail
+from django.db import connection
+
+from meets import services
+from meets.models import RSVP
+from tests.factories import MemberFactory
+from tests.meets.factories import MeetFactory, RSVPFactory, WaitlistedRSVPFactory
+from tests.register.factories import CarFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def members_with_cars(n: int):
+    people = [MemberFactory() for _ in range(n)]
+    return [(person, CarFactory(owner=person)) for person in people]
+
+
+def run_together(calls) -> tuple[list, list[BaseException]]:
+    """Run each call in its own thread, all released at the same moment.
+
+    Returns what the calls returned and what they raised. Each thread closes its own
+    database connection at the end, as a request would.
+    """
+    barrier = threading.Barrier(len(calls))
+    results, errors = [], []
+    lock = threading.Lock()
+
+    def worker(call):
+        try:
+            barrier.wait(timeout=30)
+            result = call()
+        except BaseException as exc:  # noqa: BLE001 - every failure is counted, none lost
+            with lock:
+                errors.append(exc)
+        else:
+            with lock:
+                results.append(result)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
+    return results, errors
+
+
+def test_forty_members_at_once_fill_ten_places_and_the_rest_wait_in_line():
+    meet = MeetFactory(capacity=10)
+    people = members_with_cars(40)
+    mail.outbox.clear()
+
+    results, errors = run_together(
+        [
+            lambda person=person, car=car: services.rsvp_create(meet=meet, member=person, car=car)
+            for person, car in people
+        ]
+    )
+
+    assert errors == []
+    assert len(results) == 40
+    assert Counter(RSVP.objects.filter(meet=meet).values_list("status", flat=True)) == {
+        "going": 10,
+        "waitlisted": 30,
+    }
+    assert set(RSVP.objects.filter(meet=meet).values_list("member", flat=True)) == {
+        person.pk for person, _ in people
+    }
+    # The ten going are the ten who were first: nobody on the waiting list asked earlier.
+    last_going = max(RSVP.objects.filter(meet=meet).going().values_list("created_at", flat=True))
+    first_waiting = RSVP.objects.filter(meet=meet).waitlisted().first().created_at
+    assert last_going <= first_waiting
+    # Everyone heard back: ten "you're going", thirty "you're on the waiting list".
+    subjects = Counter(message.subject.split(":")[0] for message in mail.outbox)
+    assert subjects == {"You're going": 10, "You're on the waiting list": 30}
+
+
+def test_one_member_pressing_five_times_at_once_gets_one_rsvp():
+    meet = MeetFactory(capacity=10)
+    ((person, car),) = members_with_cars(1)
+
+    results, errors = run_together(
+        [lambda: services.rsvp_create(meet=meet, member=person, car=car) for _ in range(5)]
+    )
+
+    assert len(results) == 1
+    assert len(errors) == 4
+    assert all(isinstance(exc, services.RSVPError) for exc in errors), errors
+    assert {str(exc) for exc in errors} == {"You already have an RSVP for this meet."}
+    assert RSVP.objects.filter(meet=meet).live().count() == 1
+    assert RSVP.objects.filter(meet=meet).count() == 1
+
+
+def test_cancellations_racing_new_rsvps_never_overfill_and_promote_the_waiting_list_first():
+    meet = MeetFactory(capacity=10)
+    going = [RSVPFactory(meet=meet) for _ in range(10)]
+    waiting = [WaitlistedRSVPFactory(meet=meet) for _ in range(10)]
+    newcomers = members_with_cars(20)
+
+    cancels = [
+        lambda rsvp=rsvp: services.rsvp_cancel(rsvp=rsvp, member=rsvp.member) for rsvp in going
+    ]
+    joins = [
+        lambda person=person, car=car: services.rsvp_create(meet=meet, member=person, car=car)
+        for person, car in newcomers
+    ]
+    results, errors = run_together(cancels + joins)
+
+    assert errors == []
+    assert len(results) == 30
+    rsvps = RSVP.objects.filter(meet=meet)
+    assert rsvps.going().count() == meet.capacity
+    # A cancelled place goes to the waiting list at once, so no newcomer jumps the queue:
+    assert set(rsvps.going().values_list("pk", flat=True)) == {r.pk for r in waiting}
+    assert set(rsvps.waitlisted().values_list("member", flat=True)) == {
+        person.pk for person, _ in newcomers
+    }
+    assert set(rsvps.filter(status="cancelled").values_list("pk", flat=True)) == {
+        r.pk for r in going
+    }
