@@ -207,7 +207,9 @@ def test_a_member_registers_their_car_with_a_photo_and_after_verification_anyone
         shoot(mobile, "register-phone-01-list", full_page=True)
 
         mobile.goto(f"{live_server.url}{car.get_absolute_url()}")
-        expect(mobile.locator("section.rarity-callout:visible")).to_contain_text("The only Monte Carlo")
+        expect(mobile.locator("section.rarity-callout:visible")).to_contain_text(
+            "The only Monte Carlo"
+        )
         wait_until_loaded(mobile, "figure.car-hero img")
         assert mobile.evaluate("document.documentElement.scrollWidth") <= 390, "no sideways scroll"
         shoot(mobile, "register-phone-02-car", full_page=True)
