@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import sequence_next
-from config.lib.email import send_templated
+from config.lib.email import send_templated_on_commit
 from config.lib.images import clean_image
 from register.models import Car, CarPhoto, Claim, Ownership, TimelineEntry, Transfer
 
@@ -49,19 +49,24 @@ def car_approve(*, car: Car, staff: User | None) -> Car:
         car.review_status = Car.Review.VERIFIED
         car.rejection_reason = ""
         car.verified_at = timezone.now()
+        car.reviewed_by = staff
         car.save(
-            update_fields=["plaque_number", "review_status", "rejection_reason", "verified_at"]
+            update_fields=[
+                "plaque_number",
+                "review_status",
+                "rejection_reason",
+                "verified_at",
+                "reviewed_by",
+            ]
         )
         owner = car.current_owner
         if owner and owner.member_id:
             member = owner.member
-            transaction.on_commit(
-                lambda: send_templated(
-                    to=[member.email],
-                    subject=f"Your car is verified: plaque No. {car.plaque_number}",
-                    template="register/email/car_approved.txt",
-                    context={"car": car, "member": member},
-                )
+            send_templated_on_commit(
+                to=[member.email],
+                subject=f"Your car is verified: plaque No. {car.plaque_number}",
+                template="register/email/car_approved.txt",
+                context={"car": car, "member": member},
             )
     return car
 
@@ -80,13 +85,11 @@ def car_reject(*, car: Car, staff: User | None, reason: str) -> Car:
         owner = car.current_owner
         if owner and owner.member_id:
             member = owner.member
-            transaction.on_commit(
-                lambda: send_templated(
-                    to=[member.email],
-                    subject="Your car registration was not accepted",
-                    template="register/email/car_rejected.txt",
-                    context={"car": car, "member": member, "reason": car.rejection_reason},
-                )
+            send_templated_on_commit(
+                to=[member.email],
+                subject="Your car registration was not accepted",
+                template="register/email/car_rejected.txt",
+                context={"car": car, "member": member, "reason": car.rejection_reason},
             )
     return car
 
@@ -125,13 +128,11 @@ def claim_approve(*, claim: Claim, staff: User | None) -> Claim:
         claim.decided_by = staff
         claim.decided_at = timezone.now()
         claim.save(update_fields=["state", "decided_by", "decided_at"])
-        transaction.on_commit(
-            lambda: send_templated(
-                to=[claim.claimant.email],
-                subject="Your claim was approved",
-                template="register/email/claim_decided.txt",
-                context={"claim": claim, "car": claim.car, "approved": True},
-            )
+        send_templated_on_commit(
+            to=[claim.claimant.email],
+            subject="Your claim was approved",
+            template="register/email/claim_decided.txt",
+            context={"claim": claim, "car": claim.car, "approved": True},
         )
     return claim
 
@@ -148,13 +149,11 @@ def claim_reject(*, claim: Claim, staff: User | None, reason: str) -> Claim:
         claim.decided_by = staff
         claim.decided_at = timezone.now()
         claim.save(update_fields=["state", "reason", "decided_by", "decided_at"])
-        transaction.on_commit(
-            lambda: send_templated(
-                to=[claim.claimant.email],
-                subject="Your claim was not accepted",
-                template="register/email/claim_decided.txt",
-                context={"claim": claim, "car": claim.car, "approved": False},
-            )
+        send_templated_on_commit(
+            to=[claim.claimant.email],
+            subject="Your claim was not accepted",
+            template="register/email/claim_decided.txt",
+            context={"claim": claim, "car": claim.car, "approved": False},
         )
     return claim
 
@@ -172,13 +171,11 @@ def transfer_start(
         transfer = Transfer.objects.create(
             car=car, from_member=from_member, to_member=to_member, transfer_date=on, note=note
         )
-        transaction.on_commit(
-            lambda: send_templated(
-                to=[to_member.email],
-                subject="A car is being transferred to you",
-                template="register/email/transfer_started.txt",
-                context={"transfer": transfer, "car": car},
-            )
+        send_templated_on_commit(
+            to=[to_member.email],
+            subject="A car is being transferred to you",
+            template="register/email/transfer_started.txt",
+            context={"transfer": transfer, "car": car},
         )
     return transfer
 
@@ -209,13 +206,11 @@ def transfer_accept(*, transfer: Transfer, member: User) -> Transfer:
         transfer.decided_at = timezone.now()
         transfer.save(update_fields=["state", "decided_at"])
         seller = transfer.from_member
-        transaction.on_commit(
-            lambda: send_templated(
-                to=[seller.email],
-                subject="Your car's transfer was accepted",
-                template="register/email/transfer_decided.txt",
-                context={"transfer": transfer, "car": car},
-            )
+        send_templated_on_commit(
+            to=[seller.email],
+            subject="Your car's transfer was accepted",
+            template="register/email/transfer_decided.txt",
+            context={"transfer": transfer, "car": car},
         )
     return transfer
 
@@ -236,13 +231,11 @@ def transfer_close(*, transfer: Transfer, member: User) -> Transfer:
         transfer.save(update_fields=["state", "decided_at"])
         if transfer.state == Transfer.State.DECLINED:
             # The seller is waiting for the buyer: tell them. (A seller who cancels knows.)
-            transaction.on_commit(
-                lambda: send_templated(
-                    to=[transfer.from_member.email],
-                    subject="Your car's transfer was declined",
-                    template="register/email/transfer_decided.txt",
-                    context={"transfer": transfer, "car": transfer.car},
-                )
+            send_templated_on_commit(
+                to=[transfer.from_member.email],
+                subject="Your car's transfer was declined",
+                template="register/email/transfer_decided.txt",
+                context={"transfer": transfer, "car": transfer.car},
             )
     return transfer
 

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.template.loader import render_to_string
 
 
@@ -17,3 +18,8 @@ def send_templated(
     for name, content, mimetype in attachments:
         message.attach(name, content, mimetype)
     message.send()
+
+
+def send_templated_on_commit(**kwargs) -> None:
+    """`send_templated` once the current transaction commits (never for a rolled-back write)."""
+    transaction.on_commit(lambda: send_templated(**kwargs))

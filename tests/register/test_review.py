@@ -329,3 +329,17 @@ def test_the_approval_email_names_the_plaque(member, django_capture_on_commit_ca
     assert f"plaque No. {car.plaque_number}" in message.body
     assert "Olga Owner" in message.body
     assert "Black & Gold 'Edition'" in message.body  # plain text: nothing HTML-escaped
+
+
+def test_the_record_keeps_which_staff_member_verified_or_rejected_it(staff, member):
+    from register.services import car_reject
+
+    verified = car_approve(car=CarFactory(pending=True, owner=member), staff=staff)
+    rejected = car_reject(
+        car=CarFactory(pending=True, owner=member), staff=staff, reason="Not a 1M"
+    )
+
+    verified.refresh_from_db()
+    rejected.refresh_from_db()
+    assert verified.reviewed_by == staff
+    assert rejected.reviewed_by == staff
