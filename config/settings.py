@@ -5,6 +5,7 @@ default for local development. With DJANGO_DEBUG off (the default) the site
 refuses to start without DJANGO_SECRET_KEY.
 """
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -175,6 +176,20 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PADDOCK_MAX_UPLOAD_BYTES = env_int("PADDOCK_MAX_UPLOAD_MB", 10) * 1024 * 1024
 PADDOCK_MAX_IMAGE_PIXELS = 40_000_000
+
+# Cache: shared by every worker on this machine (files), scoped to this database so two
+# sites (or a benchmark's two databases) never read each other's figures.
+_db = DATABASES["default"]
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("DJANGO_CACHE_DIR", str(BASE_DIR / ".cache")),
+        "KEY_PREFIX": hashlib.sha1(  # noqa: S324 - a namespace, not a secret
+            f"{_db['ENGINE']}:{_db.get('HOST', '')}:{_db.get('PORT', '')}:{_db['NAME']}".encode()
+        ).hexdigest()[:10],
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

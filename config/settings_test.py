@@ -30,3 +30,4 @@ STATIC_ROOT = os.path.join(MEDIA_ROOT, "static-root")
 os.makedirs(STATIC_ROOT, exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

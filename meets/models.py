@@ -3,7 +3,8 @@ import zoneinfo
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.templatetags.tz import do_timezone
 from django.urls import reverse
 from django.utils import timezone
@@ -39,11 +40,26 @@ class MeetQuerySet(models.QuerySet):
         return self.published().filter(ends_at__lt=timezone.now()).order_by("-starts_at")
 
     def with_counts(self):
-        live = Q(rsvps__status=RSVP.Status.GOING)
+        """Going, waiting and checked-in counts as correlated subqueries.
+
+        Unlike a JOIN with GROUP BY, the database counts only for the meets it returns
+        (after LIMIT), each from the (meet, status) index.
+        """
+
+        def count(**lookups):
+            rows = (
+                RSVP.objects.filter(meet=OuterRef("pk"), **lookups)
+                .order_by()
+                .values("meet")
+                .annotate(n=Count("id"))
+                .values("n")
+            )
+            return Coalesce(Subquery(rows), 0)
+
         return self.annotate(
-            going_count=Count("rsvps", filter=live),
-            waitlist_count=Count("rsvps", filter=Q(rsvps__status=RSVP.Status.WAITLISTED)),
-            checked_in_count=Count("rsvps", filter=Q(rsvps__checked_in_at__isnull=False)),
+            going_count=count(status=RSVP.Status.GOING),
+            waitlist_count=count(status=RSVP.Status.WAITLISTED),
+            checked_in_count=count(checked_in_at__isnull=False),
         )
 
     def organised_by(self, user):

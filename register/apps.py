@@ -5,6 +5,17 @@ class RegisterConfig(AppConfig):
     name = "register"
     verbose_name = "The register"
 
+    def ready(self) -> None:
+        # Cache invalidation only: no business logic hangs on these signals.
+        from django.db.models.signals import post_delete, post_save
+
+        from register.cache import on_change
+        from register.models import Car, Colour, ModelLine, ProductionFigure
+
+        for model in (Car, Colour, ModelLine, ProductionFigure):
+            post_save.connect(on_change, sender=model, dispatch_uid=f"register-cache-{model}")
+            post_delete.connect(on_change, sender=model, dispatch_uid=f"register-cache-d{model}")
+
     def personal_data(self, member) -> dict:
         from register.services import member_register_data
 

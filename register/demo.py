@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw
 
 from accounts.demo import DEMO_MEMBER_EMAIL, DEMO_ORGANISER_EMAIL
 from accounts.models import Sequence, User
+from register import cache as register_cache
 from register import services
 from register.models import (
     Car,
@@ -201,6 +202,7 @@ def seed(stdout, rng: random.Random) -> None:
         return
     with transaction.atomic():
         _seed_cars(line, rng)
+    register_cache.bump()  # bulk inserts send no signals
     stdout.write(
         f"  register: {Car.objects.count()} cars, {Ownership.objects.count()} ownerships\n"
     )

@@ -3,10 +3,11 @@ from django.db.models import F
 from django.db.models.functions import ExtractYear
 from django_countries import countries
 
-from register.models import Car, Colour, ModelLine
+from register.cache import cached
+from register.models import PLAQUE_ORDER, Car, Colour, ModelLine
 from register.validators import VIN_SHORT_LENGTH, normalise_vin
 
-PLAQUE = F("plaque_number").asc(nulls_last=True)
+PLAQUE = PLAQUE_ORDER
 SORTS = {
     "plaque": ("Plaque number", [PLAQUE, "vin"]),
     "built": ("Build date, oldest first", [F("build_date").asc(nulls_last=True), PLAQUE]),
@@ -17,6 +18,10 @@ SORTS = {
 
 
 def _years():
+    return cached("years", _public_build_years)
+
+
+def _public_build_years():
     years = (
         Car.objects.public()
         .exclude(build_date=None)

@@ -25,6 +25,7 @@ from django_countries import countries
 
 from accounts.models import Sequence, User
 from config.lib.csvutil import unguard_cell
+from register import cache as register_cache
 from register.models import Car, Colour, ModelLine, Ownership
 from register.services import PLAQUE_SEQUENCE
 from register.validators import normalise_vin, validate_vin
@@ -485,6 +486,8 @@ def import_rows(*, rows: list[Row], staff: User | None) -> list[Car]:
             ],
             batch_size=500,
         )
+        # bulk_create sends no signals: tell the cached statistics ourselves.
+        transaction.on_commit(register_cache.bump)
     return cars
 
 

@@ -2,7 +2,10 @@
 
 from dataclasses import dataclass
 
-from register.models import Car, Colour
+from django.db.models import Count
+
+from register.cache import cached
+from register.models import Car, Colour, colour_counts
 
 
 @dataclass(frozen=True)
@@ -26,15 +29,20 @@ class Rarity:
         return self.colour.kind == Colour.Kind.SPECIAL or self.share < 5
 
 
+def line_counts() -> dict[int, int]:
+    """Public cars per model line id, in one query."""
+    rows = Car.objects.public().values("model_line").annotate(n=Count("id")).order_by()
+    return {row["model_line"]: row["n"] for row in rows}
+
+
 def rarity_of(car: Car) -> Rarity | None:
-    """Two count queries: cars in this colour and cars of this model line."""
+    """From two cached aggregates: cars per colour and cars per model line."""
     if not car.colour_id:
         return None
-    public = Car.objects.public()
     # A car waiting for staff is not counted yet: count it in, as it will be.
     itself = 0 if car.is_public else 1
     return Rarity(
         colour=car.colour,
-        registered=public.filter(colour=car.colour_id).count() + itself,
-        registered_in_line=public.filter(model_line=car.model_line_id).count() + itself,
+        registered=cached("colour-counts", colour_counts).get(car.colour_id, 0) + itself,
+        registered_in_line=cached("line-counts", line_counts).get(car.model_line_id, 0) + itself,
     )

@@ -16,6 +16,14 @@ CHROMIUM = os.environ.get("PADDOCK_CHROMIUM", "/usr/bin/chromium")
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """No cached figure survives from one test's (rolled-back) data to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Every test writes uploads to its own temporary MEDIA_ROOT."""
     settings.MEDIA_ROOT = tmp_path / "media"

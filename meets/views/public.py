@@ -18,11 +18,14 @@ from meets.qr import qr_svg
 from register.models import Car
 from register.stats import Bar, Chart, safe_swatch
 
+UPCOMING_SHOWN = 60
+PAST_SHOWN = 24
+
 
 def meet_list(request):
     context = {
-        "upcoming": list(Meet.objects.upcoming().with_counts()),
-        "past": list(Meet.objects.past().with_counts()[:24]),
+        "upcoming": list(Meet.objects.upcoming().with_counts()[:UPCOMING_SHOWN]),
+        "past": list(Meet.objects.past().with_counts()[:PAST_SHOWN]),
         "can_create": request.user.is_authenticated and can_create_meets(request.user),
     }
     if context["can_create"]:

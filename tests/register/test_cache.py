@@ -1,0 +1,68 @@
+"""Cached aggregates: computed once, fresh again after any change to the register."""
+
+import pytest
+from django.urls import reverse
+
+from register import cache as register_cache
+from tests.register.factories import CarFactory, ColourFactory
+
+STATS = reverse("register:stats")
+
+
+@pytest.mark.django_db
+def test_the_statistics_are_computed_once_and_then_served_from_the_cache(
+    client, django_assert_max_num_queries
+):
+    CarFactory.create_batch(3)
+    client.get(STATS)
+
+    # The cached statistics need no query at all.
+    with django_assert_max_num_queries(0):
+        response = client.get(STATS)
+
+    assert response.context["stats"].total == 3
+
+
+@pytest.mark.django_db
+def test_a_new_car_makes_the_statistics_fresh(client):
+    CarFactory.create_batch(3)
+    assert client.get(STATS).context["stats"].total == 3
+
+    CarFactory()
+
+    assert client.get(STATS).context["stats"].total == 4
+
+
+@pytest.mark.django_db
+def test_a_changed_colour_makes_the_rarity_fresh(client):
+    blue = ColourFactory(name="Monte Carlo Blue", kind="special")
+    car = CarFactory(colour=blue)
+    assert "The only Monte Carlo Blue car" in client.get(car.get_absolute_url()).content.decode()
+
+    CarFactory(colour=blue)
+
+    html = client.get(car.get_absolute_url()).content.decode()
+    assert "One of 2 in Monte Carlo Blue on the register" in html
+
+
+@pytest.mark.django_db
+def test_a_bulk_import_bumps_the_version_after_commit(django_capture_on_commit_callbacks):
+    from register.importer import import_rows
+
+    before = register_cache.version()
+    with django_capture_on_commit_callbacks(execute=True):
+        import_rows(rows=[], staff=None)
+
+    assert register_cache.version() > before
+
+
+def test_an_emptied_cache_never_reuses_an_old_version(settings):
+    first = register_cache.version()
+    register_cache.bump()
+    bumped = register_cache.version()
+    from django.core.cache import cache
+
+    cache.clear()
+
+    assert bumped > first
+    assert register_cache.version() > bumped
