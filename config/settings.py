@@ -202,6 +202,8 @@ PADDOCK_CLUB_TAGLINE = os.environ.get(
     "Every 1 Series M Coupé, chassis by chassis — and the people who drive them.",
 )
 PADDOCK_MEMBERSHIP_MONTHS = env_int("PADDOCK_MEMBERSHIP_MONTHS", 12)
+# After this many days, purge_old_rsvps removes who came to a meet (the counts stay).
+PADDOCK_RSVP_RETENTION_DAYS = env_int("PADDOCK_RSVP_RETENTION_DAYS", 730)
 # The site's public address, for links in e-mails, calendar files and QR codes.
 PADDOCK_SITE_URL = os.environ.get("PADDOCK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -229,8 +229,13 @@ class RSVP(models.Model):
     MAX_GUESTS = 6
 
     meet = models.ForeignKey(Meet, on_delete=models.CASCADE, related_name="rsvps")
+    # Null once the retention period has passed (purge_old_rsvps): the count stays.
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rsvps"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rsvps",
     )
     car = models.ForeignKey(Car, on_delete=models.PROTECT, related_name="rsvps")
     guests = models.PositiveSmallIntegerField(default=0)

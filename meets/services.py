@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -327,3 +328,19 @@ def meet_helper_add(*, meet: Meet, member: User) -> bool:
 
 def meet_helper_remove(*, meet: Meet, member: User) -> None:
     meet.checkin_helpers.remove(member)
+
+
+def rsvps_purge_personal_data(*, older_than_days: int, now=None) -> int:
+    """Forget who came to meets that ended more than `older_than_days` ago.
+
+    Each RSVP keeps its meet, car, status and check-in time, so attendance counts,
+    colour mixes and each car's list of meets stay true; the member, their answers
+    and who checked them in are removed. Returns how many RSVPs were purged.
+    """
+    now = now or timezone.now()
+    cutoff = now - timezone.timedelta(days=older_than_days)
+    old = RSVP.objects.filter(meet__ends_at__lt=cutoff).filter(
+        Q(member__isnull=False) | Q(checked_in_by__isnull=False)
+    )
+    with transaction.atomic():
+        return old.update(member=None, answers={}, checked_in_by=None)

@@ -248,9 +248,9 @@ def attendee_table(meets: Iterable[Meet]) -> tuple[list[str], list[list[Any]]]:
         row = [
             r.status,
             positions.get(r.pk),
-            member.display_name,
-            member.email,
-            member.membership_number,
+            member.display_name if member else "",
+            member.email if member else "",
+            member.membership_number if member else "",
             car.vin,
             car.plaque_number,
             car.model_line.name,

@@ -80,7 +80,9 @@ def meet_detail(request, slug: str):
         "waitlist_count": waitlisted,
         "places_left": max(meet.capacity - len(rsvps), 0),
         "may_see_attendees": _may_see_attendees(request.user, meet),
-        "attendees": [(r, r.member.name_for(request.user)) for r in rsvps],
+        "attendees": [
+            (r, r.member.name_for(request.user) if r.member else "A past attendee") for r in rsvps
+        ],
         "colour_mix": colour_mix(rsvps, slug="colour-mix", title="Colour mix of the cars going"),
         "mine": mine,
         "mine_qr": qr_svg(mine) if mine and mine.status == RSVP.Status.GOING else "",
