@@ -1,0 +1,97 @@
+"""Log-in and sign-up rate limits (allauth's), and no way to learn who is registered."""
+
+import pytest
+from django.conf import settings as django_settings
+from django.core import mail
+from django.urls import reverse
+
+from tests.factories import TEST_PASSWORD
+
+# The production limits (config/settings.py); the test settings turn them off.
+PRODUCTION_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "confirm_email": "1/3m/key",
+}
+
+
+@pytest.fixture
+def limits(settings):
+    settings.ACCOUNT_RATE_LIMITS = PRODUCTION_LIMITS
+
+
+def test_the_production_settings_have_these_limits():
+    import importlib
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DJANGO_SECRET_KEY": "x" * 60, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env.pop("DJANGO_DEBUG", None)
+    code = "from django.conf import settings; print(settings.ACCOUNT_RATE_LIMITS)"
+    out = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=django_settings.BASE_DIR,
+    ).stdout
+    assert importlib.import_module("ast").literal_eval(out.strip()) == PRODUCTION_LIMITS
+
+
+@pytest.mark.django_db
+def test_failed_log_ins_are_stopped_after_five_tries_on_one_address(client, member, limits):
+    url = reverse("account_login")
+    pages = [
+        client.post(url, {"login": member.email, "password": f"wrong-{n}"}).content.decode()
+        for n in range(6)
+    ]
+
+    assert not any("Too many failed login attempts" in page for page in pages[:5])
+    assert "Too many failed login attempts. Try again later." in pages[5]
+    # Even the right password is refused while the limit holds.
+    right = client.post(url, {"login": member.email, "password": TEST_PASSWORD})
+    assert right.status_code == 200
+    assert "Too many failed login attempts" in right.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_sign_ups_from_one_address_are_limited(client, limits):
+    url = reverse("account_signup")
+    statuses = [
+        client.post(
+            url,
+            {"email": f"new{n}@example.org", "password1": "a-long-pass-2026", "password2": "x"},
+        ).status_code
+        for n in range(22)
+    ]
+
+    assert 429 in statuses[20:]
+
+
+@pytest.mark.django_db
+def test_password_reset_answers_alike_for_a_known_and_an_unknown_address(client, member):
+    url = reverse("account_reset_password")
+
+    known = client.post(url, {"email": member.email}, follow=True)
+    unknown = client.post(url, {"email": "nobody-here@example.org"}, follow=True)
+
+    assert known.redirect_chain == unknown.redirect_chain
+    assert known.status_code == unknown.status_code == 200
+    assert len(mail.outbox) == 2  # a reset link, and a "no account here" note to the stranger
+    assert {m.to[0] for m in mail.outbox} == {member.email, "nobody-here@example.org"}
+
+
+@pytest.mark.django_db
+def test_signing_up_with_a_registered_address_looks_like_any_sign_up(client, member):
+    url = reverse("account_signup")
+    data = {"password1": "a-long-pass-2026", "password2": "a-long-pass-2026"}
+
+    taken = client.post(url, {**data, "email": member.email})
+    fresh = client.post(url, {**data, "email": "brand-new@example.org"})
+
+    assert taken.status_code == fresh.status_code == 302
+    assert taken["Location"] == fresh["Location"]
