@@ -71,11 +71,11 @@ class CarFilter(django_filters.FilterSet):
         raw = value.strip().lstrip("#")
         if not raw:
             return queryset
-        if raw.isdigit() and len(raw) <= 6:
+        if raw.isdecimal() and len(raw) <= 6:  # not isdigit(): int("²") fails
             return queryset.filter(plaque_number=int(raw))
         vin = normalise_vin(raw)
         if len(vin) == VIN_SHORT_LENGTH:
-            return queryset.filter(vin__endswith=vin)
+            return queryset.filter(vin_tail=vin)
         if len(vin) == 17:
             return queryset.filter(vin=vin)
         return queryset.filter(vin__endswith=vin) if len(vin) > 3 else queryset.none()
