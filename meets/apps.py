@@ -5,6 +5,20 @@ class MeetsConfig(AppConfig):
     name = "meets"
     verbose_name = "Meets"
 
+    def ready(self) -> None:
+        # Cache invalidation only: no business logic hangs on these signals.
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_delete, post_save
+
+        from meets.cache import meets_cache
+        from meets.models import RSVP, Meet
+        from register.models import Car, CarPhoto
+
+        # Meets' pages show members' names (as their privacy allows) and their cars.
+        for model in (Meet, RSVP, get_user_model(), Car, CarPhoto):
+            post_save.connect(meets_cache.on_change, sender=model, dispatch_uid=f"meets-{model}")
+            post_delete.connect(meets_cache.on_change, sender=model, dispatch_uid=f"meets-d{model}")
+
     def personal_data(self, member) -> dict:
         from meets.services import member_meets_data
 

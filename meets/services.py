@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from config.lib.email import send_templated
+from meets.cache import meets_cache
 from meets.ics import calendar_for
 from meets.models import RSVP, Meet, Message
 from meets.qr import checkin_url, qr_png
@@ -343,4 +344,6 @@ def rsvps_purge_personal_data(*, older_than_days: int, now=None) -> int:
         Q(member__isnull=False) | Q(checked_in_by__isnull=False)
     )
     with transaction.atomic():
-        return old.update(member=None, answers={}, checked_in_by=None)
+        purged = old.update(member=None, answers={}, checked_in_by=None)
+        transaction.on_commit(meets_cache.bump)  # update() sends no signals
+    return purged

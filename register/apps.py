@@ -10,9 +10,9 @@ class RegisterConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from register.cache import on_change
-        from register.models import Car, Colour, ModelLine, ProductionFigure
+        from register.models import Car, CarPhoto, Colour, ModelLine, ProductionFigure
 
-        for model in (Car, Colour, ModelLine, ProductionFigure):
+        for model in (Car, CarPhoto, Colour, ModelLine, ProductionFigure):
             post_save.connect(on_change, sender=model, dispatch_uid=f"register-cache-{model}")
             post_delete.connect(on_change, sender=model, dispatch_uid=f"register-cache-d{model}")
 

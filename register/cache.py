@@ -1,49 +1,15 @@
-"""Cached aggregates of the register, invalidated by a version number.
+"""Cached aggregates and pages of the register, invalidated by its version.
 
-Statistics, rarity counts and the filter's year list are aggregates over every car:
-cheap for a one-model club, costly for an all-marque register of 100,000 cars. They
-are cached under a key that carries the register's version; any change to a car,
-colour, model line or production figure bumps the version, so every app server that
-shares the cache (Redis) sees fresh figures on its next request.
+Statistics, rarity counts, the filter's year list and the list pages are the same for
+every visitor and costly over 100,000 cars. Any change to a car, colour, model line or
+production figure bumps the version (signals in apps.py; bulk imports bump it after
+commit), so every app server sharing the cache sees fresh figures on its next request.
 """
 
-import time
-from collections.abc import Callable
-from typing import TypeVar
+from config.lib.versioned_cache import VersionedCache
 
-from django.core.cache import cache
-
-VERSION_KEY = "register:version"
-TIMEOUT = 60 * 60
-T = TypeVar("T")
-
-
-def version() -> int:
-    current = cache.get(VERSION_KEY)
-    if current is None:
-        # The cache was emptied (or is new): start from a number never used before.
-        cache.add(VERSION_KEY, time.time_ns(), None)
-        current = cache.get(VERSION_KEY, 0)
-    return current
-
-
-def bump() -> None:
-    """The register changed: every cached aggregate is stale from now on."""
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, time.time_ns(), None)
-
-
-def cached(name: str, build: Callable[[], T]) -> T:
-    key = f"register:{name}:v{version()}"
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, TIMEOUT)
-    return value
-
-
-def on_change(sender, **kwargs) -> None:
-    """Signal receiver: a saved or deleted row of the register bumps the version."""
-    bump()
+register_cache = VersionedCache("register")
+version = register_cache.version
+bump = register_cache.bump
+cached = register_cache.cached
+on_change = register_cache.on_change

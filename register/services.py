@@ -259,9 +259,13 @@ def photo_add(
 
 
 def photo_make_cover(*, photo: CarPhoto) -> None:
+    # save(), not update(): cached pages that show the cover listen for saved photos.
     with transaction.atomic():
-        CarPhoto.objects.filter(car=photo.car_id, is_cover=True).update(is_cover=False)
-        CarPhoto.objects.filter(pk=photo.pk).update(is_cover=True)
+        for old in CarPhoto.objects.filter(car=photo.car_id, is_cover=True).exclude(pk=photo.pk):
+            old.is_cover = False
+            old.save(update_fields=["is_cover"])
+        photo.is_cover = True
+        photo.save(update_fields=["is_cover"])
 
 
 def photo_delete(*, photo: CarPhoto) -> None:
@@ -274,7 +278,8 @@ def photo_delete(*, photo: CarPhoto) -> None:
         if was_cover:
             successor = CarPhoto.objects.filter(car=car_id).order_by("created_at", "id").first()
             if successor:
-                CarPhoto.objects.filter(pk=successor.pk).update(is_cover=True)
+                successor.is_cover = True
+                successor.save(update_fields=["is_cover"])
         transaction.on_commit(lambda: [storage.delete(name) for name in files if name])
 
 

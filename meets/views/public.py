@@ -1,3 +1,4 @@
+import time
 from collections import Counter
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from meets import services
 from meets.access import can_create_meets, get_meet_for_viewer, is_helper, is_organiser
+from meets.cache import meets_cache
 from meets.forms import RSVPForm
 from meets.ics import calendar_for
 from meets.models import RSVP, Meet
@@ -23,9 +25,17 @@ PAST_SHOWN = 24
 
 
 def meet_list(request):
+    def sections() -> str:
+        context = {
+            "upcoming": list(Meet.objects.upcoming().with_counts()[:UPCOMING_SHOWN]),
+            "past": list(Meet.objects.past().with_counts()[:PAST_SHOWN]),
+        }
+        return render_to_string("meets/includes/_meet_sections.html", context, request)
+
+    # A meet moves from upcoming to past as time passes: the key changes every minute.
+    minute = int(time.time() // 60)
     context = {
-        "upcoming": list(Meet.objects.upcoming().with_counts()[:UPCOMING_SHOWN]),
-        "past": list(Meet.objects.past().with_counts()[:PAST_SHOWN]),
+        "sections": meets_cache.cached(f"list:{minute}", sections),
         "can_create": request.user.is_authenticated and can_create_meets(request.user),
     }
     if context["can_create"]:
@@ -38,8 +48,7 @@ def meet_list(request):
 
 
 def _may_see_attendees(user, meet: Meet) -> bool:
-    if is_organiser(user, meet):
-        return True
+    """Whether a viewer who is not the meet's organiser sees the list of cars."""
     if meet.attendee_visibility == Meet.AttendeeVisibility.PUBLIC:
         return True
     if meet.attendee_visibility == Meet.AttendeeVisibility.MEMBERS:
@@ -63,34 +72,61 @@ def colour_mix(rsvps, *, slug: str, title: str) -> Chart:
 
 def meet_detail(request, slug: str):
     meet = get_meet_for_viewer(request, slug)
-    rsvps = list(RSVP.objects.filter(meet=meet).going().for_list())
-    waitlisted = RSVP.objects.filter(meet=meet).waitlisted().count()
+    user = request.user
+    going = RSVP.objects.filter(meet=meet).going().count()
     mine = None
-    if request.user.is_authenticated:
+    if user.is_authenticated:
         mine = (
-            RSVP.objects.filter(meet=meet, member=request.user)
+            RSVP.objects.filter(meet=meet, member=user)
             .live()
             .select_related("car", "car__model_line", "car__colour")
             .first()
         )
+    organiser = is_organiser(user, meet)
+    may_see = organiser or _may_see_attendees(user, meet)
+    waiting = RSVP.objects.filter(meet=meet).waitlisted().count()
+
+    def cars_html() -> str:
+        return _meet_cars_html(request, meet, may_see=may_see, waiting=waiting)
+
+    if mine and mine.status == RSVP.Status.GOING:
+        # Their own card shows their own name: not for the shared cache.
+        cars = cars_html()
+    else:
+        member = getattr(user, "is_active_member", False)
+        viewer = "staff" if user.is_staff else "member" if member else "public"
+        key = f"meet:{meet.pk}:cars:{viewer}:{may_see}:{meet.has_started}"
+        cars = meets_cache.cached(key, cars_html)
+    context = {
+        "meet": meet,
+        "going_count": going,
+        "waitlist_count": waiting,
+        "places_left": max(meet.capacity - going, 0),
+        "cars_html": cars,
+        "mine": mine,
+        "mine_qr": qr_svg(mine) if mine and mine.status == RSVP.Status.GOING else "",
+        "organiser_view": organiser,
+        "helper_view": is_helper(user, meet),
+        "rsvp_blocker": services.can_rsvp(meet=meet, member=user)
+        if user.is_authenticated
+        else None,
+    }
+    return render(request, "meets/meet_detail.html", context)
+
+
+def _meet_cars_html(request, meet: Meet, *, may_see: bool, waiting: int) -> str:
+    """Who's coming (as cars, with the colour mix) and, once it started, the attendance."""
+    rsvps = list(RSVP.objects.filter(meet=meet).going().for_list())
     checked_in = [r for r in rsvps if r.checked_in_at]
     context = {
         "meet": meet,
         "going_count": len(rsvps),
-        "waitlist_count": waitlisted,
-        "places_left": max(meet.capacity - len(rsvps), 0),
-        "may_see_attendees": _may_see_attendees(request.user, meet),
+        "waitlist_count": waiting,
+        "may_see_attendees": may_see,
         "attendees": [
             (r, r.member.name_for(request.user) if r.member else "A past attendee") for r in rsvps
         ],
         "colour_mix": colour_mix(rsvps, slug="colour-mix", title="Colour mix of the cars going"),
-        "mine": mine,
-        "mine_qr": qr_svg(mine) if mine and mine.status == RSVP.Status.GOING else "",
-        "organiser_view": is_organiser(request.user, meet),
-        "helper_view": is_helper(request.user, meet),
-        "rsvp_blocker": services.can_rsvp(meet=meet, member=request.user)
-        if request.user.is_authenticated
-        else None,
         "attendance": {
             "cars": len(checked_in),
             "countries": len({r.car.country for r in checked_in if r.car.country}),
@@ -101,7 +137,7 @@ def meet_detail(request, slug: str):
         if meet.has_started
         else None,
     }
-    return render(request, "meets/meet_detail.html", context)
+    return render_to_string("meets/includes/_meet_cars.html", context, request)
 
 
 def meet_ics(request, slug: str):

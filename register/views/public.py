@@ -1,8 +1,13 @@
+import hashlib
+
 from django.apps import apps
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
 from register.access import get_car_for_viewer, is_owner
+from register.cache import cached
 from register.filters import SORTS, CarFilter
 from register.models import Car, Claim, Transfer
 from register.rarity import rarity_of
@@ -11,20 +16,20 @@ PAGE_SIZE = 24
 
 
 def car_list(request):
+    query = request.GET.urlencode()
+    key = "list:" + hashlib.sha256(query.encode()).hexdigest()
+    body = cached(key, lambda: _list_body(request))
+    return render(request, "register/car_list.html", {"body": body})
+
+
+def _list_body(request) -> SafeString:
     cars = Car.objects.public().for_list().order_by(*SORTS["plaque"][1])
     car_filter = CarFilter(request.GET, queryset=cars)
     page = Paginator(car_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    return render(
-        request,
-        "register/car_list.html",
-        {
-            "filter": car_filter,
-            "page": page,
-            "querystring": params.urlencode(),
-        },
-    )
+    context = {"filter": car_filter, "page": page, "querystring": params.urlencode()}
+    return render_to_string("register/includes/_list_body.html", context)
 
 
 def _extra_sections(request, car):

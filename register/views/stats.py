@@ -1,4 +1,6 @@
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 
 from register.cache import cached
 from register.models import ModelLine
@@ -8,6 +10,13 @@ from register.stats import register_stats
 def statistics(request):
     """Produced versus registered, by colour, year, country and status: public."""
     slug = request.GET.get("line", "").strip()
+    if "\x00" in slug:  # PostgreSQL refuses a NUL in a query; no slug has one
+        raise Http404("No such model line.")
     line = get_object_or_404(ModelLine, slug=slug) if slug else None
-    stats = cached(f"stats:{line.pk if line else 'all'}", lambda: register_stats(line=line))
-    return render(request, "register/stats.html", {"stats": stats})
+    body = cached(
+        f"stats-html:{line.pk if line else 'all'}",
+        lambda: render_to_string(
+            "register/includes/_stats_body.html", {"stats": register_stats(line=line)}, request
+        ),
+    )
+    return render(request, "register/stats.html", {"body": body})

@@ -495,11 +495,11 @@ def test_the_meet_page_takes_the_same_queries_for_2_cars_and_50(
     attendee = User.objects.filter(rsvps__status="going").first()
     client = client_for(attendee)
 
-    # 1. the meet, 2. the RSVPs going with member, car, model line and colour,
-    # 3. the cover photos of their cars, 4. how many are on the waiting list,
-    # 5. the session, 6. the user, 7. the viewer's own live RSVP with its car,
-    # 8. is the viewer an organiser (may they see the cars?), 9. the same for the
-    # organiser tools button, 10. is the viewer a check-in helper
+    # 1. the session, 2. the user, 3. the meet, 4. how many are going,
+    # 5. the viewer's own live RSVP with its car, 6. is the viewer an organiser,
+    # 7. how many are on the waiting list, 8. the RSVPs going with member, car, model
+    # line and colour (not cached: the viewer's own card names them), 9. the cover photos
+    # of their cars, 10. is the viewer a check-in helper
     with django_assert_num_queries(10):
         response = client.get(meet.get_absolute_url())
 

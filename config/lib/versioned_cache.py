@@ -1,0 +1,47 @@
+"""Cached values invalidated by a version number, shared by every app server.
+
+A namespace ("register", "meets") keeps one version number in the cache; a value is
+cached under a key that carries it. Bumping the version makes every cached value of the
+namespace stale at once, on every server that shares the cache. Imports no app.
+"""
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+
+T = TypeVar("T")
+
+
+class VersionedCache:
+    def __init__(self, namespace: str, timeout: int = 60 * 60):
+        self.namespace = namespace
+        self.version_key = f"{namespace}:version"
+        self.timeout = timeout
+
+    def version(self) -> int:
+        current = cache.get(self.version_key)
+        if current is None:
+            # The cache was emptied (or is new): start from a number never used before.
+            cache.add(self.version_key, time.time_ns(), None)
+            current = cache.get(self.version_key, 0)
+        return current
+
+    def bump(self) -> None:
+        try:
+            cache.incr(self.version_key)
+        except ValueError:
+            cache.set(self.version_key, time.time_ns(), None)
+
+    def cached(self, name: str, build: Callable[[], T]) -> T:
+        key = f"{self.namespace}:{name}:v{self.version()}"
+        value = cache.get(key)
+        if value is None:
+            value = build()
+            cache.set(key, value, self.timeout)
+        return value
+
+    def on_change(self, sender, **kwargs) -> None:
+        """A signal receiver: a saved or deleted row bumps the version."""
+        self.bump()
