@@ -14,10 +14,11 @@ class MeetsConfig(AppConfig):
         from meets.models import RSVP, Meet
         from register.models import Car, CarPhoto
 
-        # Meets' pages show members' names (as their privacy allows) and their cars.
-        for model in (Meet, RSVP, get_user_model(), Car, CarPhoto):
+        # Meets' pages show members' cars and names (as their privacy allows).
+        for model in (Meet, RSVP, Car, CarPhoto):
             post_save.connect(meets_cache.on_change, sender=model, dispatch_uid=f"meets-{model}")
             post_delete.connect(meets_cache.on_change, sender=model, dispatch_uid=f"meets-d{model}")
+        post_save.connect(_member_saved, sender=get_user_model(), dispatch_uid="meets-member")
 
     def personal_data(self, member) -> dict:
         from meets.services import member_meets_data
@@ -29,8 +30,22 @@ class MeetsConfig(AppConfig):
 
         member_meets_anonymise(member=member)
 
+    def car_page_version(self) -> int:
+        """Changes whenever the section below may change: cached car pages follow it."""
+        from meets.cache import meets_cache
+
+        return meets_cache.version()
+
     def car_page_section(self, request, car) -> str:
         """The meets a car attended, for the register's car page."""
         from meets.views.public import car_meets_section
 
         return car_meets_section(request, car)
+
+
+def _member_saved(sender, update_fields=None, **kwargs) -> None:
+    from config.lib.versioned_cache import member_change_matters
+    from meets.cache import meets_cache
+
+    if member_change_matters(update_fields):
+        meets_cache.bump()

@@ -7,12 +7,33 @@ class RegisterConfig(AppConfig):
 
     def ready(self) -> None:
         # Cache invalidation only: no business logic hangs on these signals.
+        from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
 
         from register.cache import on_change
-        from register.models import Car, CarPhoto, Colour, ModelLine, ProductionFigure
+        from register.models import (
+            Car,
+            CarPhoto,
+            Colour,
+            MileageReading,
+            ModelLine,
+            Ownership,
+            ProductionFigure,
+            TimelineEntry,
+        )
 
-        for model in (Car, CarPhoto, Colour, ModelLine, ProductionFigure):
+        # Everything a car's page or the lists show; owners' names come from members.
+        post_save.connect(_member_saved, sender=get_user_model(), dispatch_uid="register-member")
+        for model in (
+            Car,
+            CarPhoto,
+            Colour,
+            ModelLine,
+            ProductionFigure,
+            Ownership,
+            TimelineEntry,
+            MileageReading,
+        ):
             post_save.connect(on_change, sender=model, dispatch_uid=f"register-cache-{model}")
             post_delete.connect(on_change, sender=model, dispatch_uid=f"register-cache-d{model}")
 
@@ -25,3 +46,11 @@ class RegisterConfig(AppConfig):
         from register.services import member_register_anonymise
 
         member_register_anonymise(member=member)
+
+
+def _member_saved(sender, update_fields=None, **kwargs) -> None:
+    from config.lib.versioned_cache import member_change_matters
+    from register.cache import bump
+
+    if member_change_matters(update_fields):
+        bump()

@@ -45,3 +45,14 @@ class VersionedCache:
     def on_change(self, sender, **kwargs) -> None:
         """A signal receiver: a saved or deleted row bumps the version."""
         self.bump()
+
+
+# Fields of a member that pages show (their name, as their privacy allows): a save that
+# touches none of them (a log-in's last_login) leaves cached pages alone.
+MEMBER_SHOWN_FIELDS = frozenset(
+    {"display_name", "name_visibility", "is_active", "membership_status", "country", "email"}
+)
+
+
+def member_change_matters(update_fields) -> bool:
+    return update_fields is None or bool(MEMBER_SHOWN_FIELDS & set(update_fields))

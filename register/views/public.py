@@ -44,21 +44,54 @@ def _extra_sections(request, car):
     return sections
 
 
+def _extra_versions() -> str:
+    """The versions of what other apps add to car pages: part of the page's cache key."""
+    versions = []
+    for config in apps.get_app_configs():
+        hook = getattr(config, "car_page_version", None)
+        if callable(hook):
+            versions.append(f"{config.label}{hook()}")
+    return "-".join(versions)
+
+
 def car_detail(request, pk: int):
     car = get_car_for_viewer(request, pk)
-    owner_view = is_owner(request.user, car)
+    user = request.user
+    owner_view = is_owner(user, car)
+    staff_view = user.is_staff
+
+    def body() -> str:
+        return _car_body(request, car, owner_view=owner_view, staff_view=staff_view)
+
+    if owner_view or staff_view:
+        html = body()
+    else:
+        # Names shown as each owner's privacy allows: the same for every viewer of a kind.
+        viewer = "member" if getattr(user, "is_active_member", False) else "public"
+        html = cached(f"car:{car.pk}:{viewer}:{_extra_versions()}", body)
+    context = {
+        "car": car,
+        "body": html,
+        "claim_link": user.is_authenticated and car.is_public and not owner_view,
+    }
+    if context["claim_link"]:
+        context["my_claim"] = Claim.objects.filter(
+            car=car, claimant=user, state=Claim.State.PENDING
+        ).exists()
+    return render(request, "register/car_detail.html", context)
+
+
+def _car_body(request, car: Car, *, owner_view: bool, staff_view: bool) -> str:
     ownerships = list(car.ownerships.select_related("member").order_by("started_on", "id"))
     context = {
         "car": car,
         "owner_view": owner_view,
-        "staff_view": request.user.is_staff,
-        # Rarity counts the cars on the register: a car waiting for staff is not one yet.
+        "staff_view": staff_view,
         "rarity": rarity_of(car) if car.is_public else None,
         "photos": list(car.photos.all()),
         "timeline": list(car.timeline.select_related("author")),
         "mileage": list(car.mileage_readings.all()[:10]),
         "ownerships": [(o, o.name_for(request.user)) for o in reversed(ownerships)],
-        "figures": list(car.model_line.figures.all()),
         "extra_sections": _extra_sections(request, car),
     }
     if owner_view:
@@ -67,8 +100,4 @@ def car_detail(request, pk: int):
             .select_related("to_member")
             .first()
         )
-    if request.user.is_authenticated and not owner_view:
-        context["my_claim"] = Claim.objects.filter(
-            car=car, claimant=request.user, state=Claim.State.PENDING
-        ).first()
-    return render(request, "register/car_detail.html", context)
+    return render_to_string("register/includes/_car_body.html", context, request)

@@ -1,5 +1,7 @@
 """Cached aggregates: computed once, fresh again after any change to the register."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -70,3 +72,41 @@ def test_an_emptied_cache_never_reuses_an_old_version(settings):
 
     assert bumped > first
     assert register_cache.version() > bumped
+
+
+@pytest.mark.django_db
+def test_an_owner_who_hides_their_name_disappears_from_a_cached_car_page(client, member):
+    from accounts.models import User
+
+    member.name_visibility = User.Visibility.PUBLIC
+    member.save()
+    car = CarFactory(owner=member)
+    assert "Olga Owner" in client.get(car.get_absolute_url()).content.decode()
+
+    member.name_visibility = User.Visibility.NOBODY
+    member.save(update_fields=["name_visibility"])
+
+    assert "Olga Owner" not in client.get(car.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_new_owner_shows_on_a_cached_car_page(client, member, other_member):
+    from register.services import _hand_over
+
+    other_member.name_visibility = "public"
+    other_member.save()
+    car = CarFactory(owner=member)
+    client.get(car.get_absolute_url())
+
+    _hand_over(car=car, to_member=other_member, on=datetime.date(2026, 1, 2))
+
+    assert "Otto Other" in client.get(car.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_log_in_does_not_empty_the_cache(client, member):
+    before = register_cache.version()
+
+    client.force_login(member)  # saves last_login
+
+    assert register_cache.version() == before

@@ -687,14 +687,14 @@ def test_the_car_page_takes_a_fixed_number_of_queries_for_anonymous_visitors(
 
     # 1. the car, with its model line and colour
     # 2. its ownerships, with their members
-    # 3. COUNT of public cars in its colour (rarity)
-    # 4. COUNT of public cars of its model line (rarity)
+    # 3. public cars per colour (rarity; then cached)
+    # 4. public cars per model line (rarity; then cached)
     # 5. its photos
     # 6. its timeline, with the entries' authors
     # 7. its last ten mileage readings
-    # 8. the production figures of its model line
-    # 9. the meets it attended (the meets app's section)
-    with django_assert_num_queries(9):
+    # 8. the meets it attended (the meets app's section)
+    # (the whole page body is then cached for every anonymous visitor)
+    with django_assert_num_queries(8):
         response = client.get(car.get_absolute_url())
 
     assert len(response.context["photos"]) == count + 1
@@ -711,20 +711,19 @@ def test_the_car_page_takes_a_fixed_number_of_queries_for_members(
     who = car.current_owner.member if viewer == "owner" else request.getfixturevalue(viewer)
     client = client_for(who)
 
-    # 1. the car, with its model line and colour
-    # 2. the session
-    # 3. the logged-in member
+    # 1. the session
+    # 2. the logged-in member
+    # 3. the car, with its model line and colour
     # 4. is the member its current owner?
     # 5. its ownerships, with their members
-    # 6. COUNT of public cars in its colour (rarity)
-    # 7. COUNT of public cars of its model line (rarity)
+    # 6. public cars per colour (rarity; then cached)
+    # 7. public cars per model line (rarity; then cached)
     # 8. its photos
     # 9. its timeline, with the entries' authors
     # 10. its last ten mileage readings
-    # 11. the production figures of its model line
-    # 12. the meets it attended (the meets app's section)
-    # 13. the owner: a transfer waiting for the buyer; anyone else: their pending claim
-    with django_assert_num_queries(13):
+    # 11. the meets it attended (the meets app's section)
+    # 12. the owner: a transfer waiting for the buyer; anyone else: their pending claim
+    with django_assert_num_queries(12):
         response = client.get(car.get_absolute_url())
 
     assert response.context["owner_view"] is (viewer == "owner")
