@@ -4,12 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
 # xstatic-bootstrap's sdist builds with pkg_resources, gone from setuptools >= 81.
 BUILD_CONSTRAINT := .ci/build-constraints.txt
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint setup browser-deps migrate static demo clean
+.PHONY: run test lint setup browser-deps migrate static demo clean bench
 
 $(STAMP): pyproject.toml $(BUILD_CONSTRAINT)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +18,12 @@ $(STAMP): pyproject.toml $(BUILD_CONSTRAINT)
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# The benchmark's extra tools (locust), on top of the dev ones.
+$(BENCH_STAMP): pyproject.toml $(BUILD_CONSTRAINT)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	PIP_CONSTRAINT=$(BUILD_CONSTRAINT) $(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev,bench]"
+	touch $(BENCH_STAMP)
 
 migrate: setup
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
@@ -46,9 +53,16 @@ lint: setup
 
 test: lint browser-deps
 	@echo "== pytest on SQLite (with the browser tests in Chromium) =="
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not multiserver"
 	@echo "== pytest on a throwaway PostgreSQL =="
-	tests/with_postgres.sh $(BIN)/pytest -q -m "not browser"
+	tests/with_postgres.sh $(BIN)/pytest -q -m "not browser and not multiserver"
+	@echo "== two gunicorn servers over one PostgreSQL and one Redis =="
+	tests/with_postgres.sh tests/with_redis.sh $(BIN)/pytest -q -m multiserver tests/multiserver
+
+# Load test under production settings on SQLite and PostgreSQL (about 8 minutes; not part of
+# make test). BENCH_QUICK=1 for a short try. Report: test-output/bench/report.md.
+bench: $(BENCH_STAMP)
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) staticfiles test-output

@@ -165,11 +165,34 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static", ("bootstrap", xstatic.pkg.bootstrap.BASE_DIR)]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
-PADDOCK_SERVE_MEDIA = env_bool("PADDOCK_SERVE_MEDIA", True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Media on S3-compatible storage (django-storages), for several app servers: every server
+# reads and writes the same bucket. boto3 reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+# from the environment itself. The bucket stays private: claim evidence (claims/) must
+# never be public, so by default every media URL is signed and expires (staff read the
+# evidence through the storage API, not a URL). A club that wants plain, cacheable URLs
+# sets AWS_QUERYSTRING_AUTH=0 and makes only the public folders readable (docs/deploy.md).
+_s3_bucket = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if _s3_bucket:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _s3_bucket,
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+            "default_acl": None,  # objects inherit the bucket's (private) policy
+            "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", True),
+            "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 3600),
+            "file_overwrite": False,  # like the file system: an upload never replaces a file
+        },
+    }
+# Django serves /media/ from MEDIA_ROOT unless the proxy does it, or the media live on S3.
+PADDOCK_SERVE_MEDIA = env_bool("PADDOCK_SERVE_MEDIA", not _s3_bucket)
 
 # Uploads: Django spools large files to disk; the image helpers enforce the real limits.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -190,6 +213,30 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 5000},
     }
 }
+# Several app servers share one Redis: cached figures, their invalidation (register/cache.py)
+# and allauth's rate limits then hold for the whole site, not for one machine.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # One Redis for two sites? Give each its own prefix (or database number).
+            "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "paddock"),
+            "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},
+        }
+    }
+
+# Sessions every app server can read. Without Redis they live in the database (Django's
+# default), which all servers share. With Redis, cached_db writes each session to the
+# database and to the shared cache, and reads it from the cache: fast, and a Redis restart
+# logs nobody out. cached_db is only safe with a shared cache — over the per-machine file
+# cache another server could keep reading a session that was logged out.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
