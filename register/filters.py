@@ -33,6 +33,14 @@ def _public_build_years():
     return [(y, str(y)) for y in years]
 
 
+def _countries_in_use():
+    """Only the countries where public cars live: a short list, not all 250."""
+    codes = set(
+        Car.objects.public().exclude(country="").values_list("country", flat=True).distinct()
+    )
+    return [(code, name) for code, name in countries if code in codes]
+
+
 class CarFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="VIN, last 7 or plaque number")
     model_line = django_filters.ModelChoiceFilter(
@@ -66,6 +74,21 @@ class CarFilter(django_filters.FilterSet):
     class Meta:
         model = Car
         fields: list[str] = []
+
+    @property
+    def form(self):
+        """Bootstrap classes on the widgets: the list renders the fields itself (no crispy),
+        because this form is drawn on every uncached list page and must be cheap."""
+        form = super().form
+        # Any country filters (a link may name one with no car: no result), but the menu
+        # offers only the countries where public cars live: a short list, not all 250.
+        country = form.fields["country"]
+        in_use = cached("countries", _countries_in_use)
+        country.widget.choices = [("", "All countries"), *in_use]
+        for field in form.fields.values():
+            select = hasattr(field, "choices")
+            field.widget.attrs.setdefault("class", "form-select" if select else "form-control")
+        return form
 
     def search(self, queryset, name, value):
         raw = value.strip().lstrip("#")

@@ -28,7 +28,22 @@ def _list_body(request) -> SafeString:
     page = Paginator(car_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    context = {"filter": car_filter, "page": page, "querystring": params.urlencode()}
+    filters = params.copy()
+    filters.pop("q", None)
+    # The filters' HTML depends only on their own values: every search shares it.
+    fields_key = "filters:" + hashlib.sha256(filters.urlencode().encode()).hexdigest()
+    fields = cached(
+        fields_key,
+        lambda: render_to_string(
+            "register/includes/_filter_fields.html", {"form": car_filter.form}
+        ),
+    )
+    context = {
+        "filter": car_filter,
+        "filter_fields": fields,
+        "page": page,
+        "querystring": params.urlencode(),
+    }
     return render_to_string("register/includes/_list_body.html", context)
 
 
