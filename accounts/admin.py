@@ -7,6 +7,7 @@ from django_countries.filters import CountryFilter
 
 from accounts.models import Sequence, User
 from accounts.services import member_approve, member_set_status
+from config.lib.admin import BoundedSearchMixin
 
 
 class MemberCreationForm(AdminUserCreationForm):
@@ -28,7 +29,7 @@ class EmailAddressInline(admin.TabularInline):
 
 
 @admin.register(User)
-class MemberAdmin(BaseUserAdmin):
+class MemberAdmin(BoundedSearchMixin, BaseUserAdmin):
     add_form = MemberCreationForm
     form = MemberChangeForm
     ordering = ("-date_joined",)
@@ -93,7 +94,7 @@ class MemberAdmin(BaseUserAdmin):
     def get_search_results(self, request, queryset, search_term):
         # A plain number finds the member with that membership number exactly.
         term = search_term.strip().lstrip("#")
-        if term.isdigit():
+        if term.isdecimal():  # not isdigit(): int("²") fails
             return queryset.filter(membership_number=int(term)), False
         return super().get_search_results(request, queryset, search_term)
 

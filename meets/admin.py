@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from config.lib.admin import BoundedSearchMixin
 from meets import services
 from meets.models import RSVP, Meet, Message
 from meets.views.organiser import attendees_csv_response
@@ -21,7 +22,7 @@ class RSVPInline(admin.TabularInline):
 
 
 @admin.register(Meet)
-class MeetAdmin(admin.ModelAdmin):
+class MeetAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = ("title", "starts_at", "venue_name", "status", "capacity", "going")
     list_filter = ("status", "members_only", "venue_country")
     search_fields = ("title", "venue_name", "venue_address")
@@ -65,7 +66,7 @@ class MeetAdmin(admin.ModelAdmin):
 
 
 @admin.register(RSVP)
-class RSVPAdmin(admin.ModelAdmin):
+class RSVPAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = ("meet", "member", "car", "status", "guests", "created_at", "checked_in_at")
     list_filter = ("status", ("checked_in_at", admin.EmptyFieldListFilter), "meet")
     search_fields = ("member__email", "member__display_name", "car__vin", "meet__title")
@@ -76,7 +77,7 @@ class RSVPAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(BoundedSearchMixin, admin.ModelAdmin):
     """The record of what organisers sent; sending happens on the meet's message page."""
 
     list_display = ("subject", "meet", "audience", "recipients", "sent_by", "sent_at")

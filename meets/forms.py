@@ -136,6 +136,11 @@ class MeetForm(forms.ModelForm):
             value = data.get(name)
             if value is not None:
                 data[name] = value.replace(tzinfo=zone)
+                try:
+                    # Stored in UTC: 9999-12-31 23:59 in UTC-12 would be the year 10000.
+                    data[name].astimezone(datetime.UTC)
+                except OverflowError:
+                    self.add_error(name, "Enter a date and time between the years 1 and 9999.")
         starts, ends = data.get("starts_at"), data.get("ends_at")
         if starts and ends and ends <= starts:
             self.add_error("ends_at", "The meet must end after it starts.")
@@ -214,7 +219,7 @@ class HelperForm(forms.Form):
         from accounts.models import User
 
         raw = self.cleaned_data["member"].strip().lstrip("#")
-        lookup = {"membership_number": int(raw)} if raw.isdigit() else {"email__iexact": raw}
+        lookup = {"membership_number": int(raw)} if raw.isdecimal() else {"email__iexact": raw}
         member = User.objects.filter(is_active=True, **lookup).first()
         if member is None:
             raise forms.ValidationError("We found no member with that e-mail address or number.")

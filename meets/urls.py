@@ -9,7 +9,8 @@ urlpatterns = [
     path("mine/", public.my_meets, name="mine"),
     path("calendar.ics", public.calendar_feed, name="calendar"),
     path("new/", organiser.meet_create, name="create"),
-    path("checkin/<str:code>/", checkin.checkin_code, name="checkin_code"),
+    # A code is a URL-safe token (slug characters): nothing else reaches the database.
+    path("checkin/<slug:code>/", checkin.checkin_code, name="checkin_code"),
     path("rsvps/<int:pk>/cancel/", public.rsvp_cancel, name="rsvp_cancel"),
     path("rsvps/<int:pk>/qr.svg", public.rsvp_qr, name="rsvp_qr"),
     path("<slug:slug>/", public.meet_detail, name="detail"),

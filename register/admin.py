@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
+from config.lib.admin import BoundedSearchMixin
 from register import services
 from register.models import (
     Car,
@@ -36,7 +37,7 @@ class ModelLineAdmin(admin.ModelAdmin):
 
 
 @admin.register(Colour)
-class ColourAdmin(admin.ModelAdmin):
+class ColourAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = ("name", "paint_code", "model_line", "kind", "reported_production", "source")
     list_filter = ("model_line", "kind")
     search_fields = ("name", "paint_code")
@@ -120,7 +121,7 @@ def _reject_with_reason(modeladmin, request, queryset, reject, what):
 
 
 @admin.register(Car)
-class CarAdmin(admin.ModelAdmin):
+class CarAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = (
         "plaque_number",
         "vin",
@@ -173,7 +174,7 @@ class CarAdmin(admin.ModelAdmin):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = ("car", "claimant", "state", "created_at", "decided_by")
     list_filter = ("state",)
     search_fields = ("car__vin", "claimant__email", "claimant__display_name")
@@ -203,7 +204,7 @@ class ClaimAdmin(admin.ModelAdmin):
 
 
 @admin.register(Transfer)
-class TransferAdmin(admin.ModelAdmin):
+class TransferAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = ("car", "from_member", "to_member", "transfer_date", "state", "created_at")
     list_filter = ("state",)
     search_fields = ("car__vin", "from_member__email", "to_member__email")
@@ -212,7 +213,7 @@ class TransferAdmin(admin.ModelAdmin):
 
 
 @admin.register(Ownership)
-class OwnershipAdmin(admin.ModelAdmin):
+class OwnershipAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_display = ("car", "member", "owner_name", "started_on", "ended_on")
     search_fields = ("car__vin", "member__email", "member__display_name", "owner_name")
     list_select_related = ("car", "car__model_line", "member")

@@ -273,7 +273,7 @@ class TransferForm(forms.Form):
     def clean_buyer(self):
         raw = self.cleaned_data["buyer"].strip()
         number = raw.lstrip("#").removeprefix("No.").strip()
-        lookup = Q(membership_number=int(number)) if number.isdigit() else Q(email__iexact=raw)
+        lookup = Q(membership_number=int(number)) if number.isdecimal() else Q(email__iexact=raw)
         buyer = User.objects.filter(lookup, is_active=True).first()
         if buyer is None or buyer.membership_number is None:
             raise forms.ValidationError("We found no member with that e-mail address or number.")

@@ -128,7 +128,7 @@ class Report:
 def decode(data: bytes) -> str:
     """The file as text; a file that is not UTF-8 is refused with the first bad line."""
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ImportFileError(
@@ -136,6 +136,15 @@ def decode(data: bytes) -> str:
             "“CSV UTF-8 (comma delimited)” and upload it again.",
             code="encoding",
         ) from exc
+    if "\x00" in text:
+        # Text never holds a NUL byte (and PostgreSQL would refuse to store one).
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ImportFileError(
+            f"Line {line}: the file holds a NUL character, so it is not a CSV text file. "
+            "In your spreadsheet, save it as “CSV UTF-8 (comma delimited)” and upload it again.",
+            code="nul",
+        )
+    return text
 
 
 def _column_name(raw: str) -> str:

@@ -33,7 +33,7 @@ def search_rsvps(rsvps: QuerySet, query: str) -> QuerySet:
     raw = _PLAQUE_PREFIX.sub("", query.strip()).strip()
     if not raw:
         return rsvps
-    if raw.isdigit() and len(raw) <= 6:
+    if raw.isdecimal() and len(raw) <= 6:  # not isdigit(): int("²") fails
         # A short number is a plaque number (or a VIN's tail), never part of a name.
         condition = Q(car__plaque_number=int(raw))
     else:

@@ -1,0 +1,86 @@
+"""The world every fuzz test posts into: the cast, their cars, a meet with its RSVPs.
+
+Built once per test (inside the `db` fixture's transaction); each Hypothesis example runs
+in a savepoint of its own that is rolled back (`properties.rolled_back`).
+"""
+
+import datetime
+import tempfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+from hypothesis.configuration import set_hypothesis_home_dir
+
+from meets.models import Meet
+from tests.factories import MemberFactory
+from tests.meets.factories import MeetFactory, RSVPFactory
+from tests.register.factories import (
+    CarFactory,
+    ClaimFactory,
+    ColourFactory,
+    ModelLineFactory,
+    PhotoFactory,
+    TransferFactory,
+)
+
+# Hypothesis keeps caches (unicode tables, the constants of our code) in a .hypothesis/
+# folder: in the temporary directory, not in the working tree. (Failing examples are not
+# kept at all: `database=None` in strategies.fuzz_settings.)
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "paddock-hypothesis")
+
+
+@pytest.fixture
+def world(db, member, other_member, organiser, staff):
+    line = ModelLineFactory()
+    colour = ColourFactory(model_line=line)
+    other_line = ModelLineFactory(name="BMW M2 (F87)", production_start=2016, production_end=2021)
+    car = CarFactory(owner=member, story="Bought new in Munich.")
+    other_car = CarFactory(owner=other_member)
+    pending_car = CarFactory(pending=True, owner=other_member, vin="WBSUR9C50BP000001")
+    sold_car = CarFactory(owner=other_member)  # other_member is selling it to member
+    helper = MemberFactory(display_name="Hanna Helper")
+    waiting_member = MemberFactory(display_name="Walter Waiting")
+
+    meet = MeetFactory(
+        title="Spring drive",
+        organisers=[organiser],
+        checkin_helpers=[helper],
+        questions="Dietary needs?\nT-shirt size?",
+        capacity=2,
+    )
+    going = RSVPFactory(meet=meet, member=other_member, car=other_car)
+    waiting = RSVPFactory(meet=meet, status="waitlisted", member=waiting_member)
+    other_meet = MeetFactory(title="Autumn drive", organisers=[organiser])
+    mine = RSVPFactory(meet=other_meet, member=member, car=car)
+    draft = MeetFactory(
+        title="Winter drive",
+        organisers=[organiser],
+        status=Meet.Status.DRAFT,
+        starts_at=timezone.now() + datetime.timedelta(days=60),
+    )
+    return SimpleNamespace(
+        member=member,
+        other_member=other_member,
+        organiser=organiser,
+        staff=staff,
+        helper=helper,
+        line=line,
+        colour=colour,
+        other_line=other_line,
+        car=car,
+        other_car=other_car,
+        pending_car=pending_car,
+        photo=PhotoFactory(car=car, is_cover=True),
+        other_photo=PhotoFactory(car=car),
+        claim=ClaimFactory(car=other_car, claimant=helper),  # member may claim other_car
+        transfer=TransferFactory(car=sold_car, from_member=other_member, to_member=member),
+        sold_car=sold_car,
+        meet=meet,
+        other_meet=other_meet,
+        draft=draft,
+        going=going,
+        waiting=waiting,
+        mine=mine,
+    )
