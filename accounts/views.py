@@ -35,11 +35,17 @@ def profile(request):
 def profile_edit(request):
     member = request.user
     if request.method == "POST":
-        # Read before validation: is_valid() already puts the new file on `member`.
-        old_avatar = member.avatar.name
         form = ProfileForm(request.POST, request.FILES, instance=member)
         if form.is_valid():
             with transaction.atomic():
+                # The photo the row names now, read under the row's lock: a second
+                # submit saved at the same moment must not leave its file behind.
+                old_avatar = (
+                    User.objects.select_for_update()
+                    .filter(pk=member.pk)
+                    .values_list("avatar", flat=True)
+                    .get()
+                )
                 form.save()
             if old_avatar and old_avatar != member.avatar.name:
                 member.avatar.storage.delete(old_avatar)
@@ -78,7 +84,8 @@ def account_delete(request):
 def directory(request):
     require_active_member(request)
     members = User.objects.in_directory().order_by("display_name", "membership_number")
-    query = " ".join(request.GET.get("q", "").split())[:80]
+    # No NUL: PostgreSQL refuses it in a query.
+    query = " ".join(request.GET.get("q", "").replace("\x00", "").split())[:80]
     if query:
         members = members.filter(
             Q(display_name__icontains=query) | Q(city__icontains=query, show_location=True)

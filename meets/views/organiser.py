@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -39,6 +40,14 @@ def _save_meet(form: MeetForm, **kwargs) -> Meet | None:
         return services.meet_save(meet=meet, **kwargs)
     except ValidationError as exc:
         form.add_error(None, exc.messages)
+        return None
+    except IntegrityError:
+        # The same form sent twice at once: the other submit took the meet's address.
+        form.add_error(
+            None,
+            "This meet was saved a moment ago, perhaps because the form was sent twice. "
+            "Find it among your drafts on the meets page.",
+        )
         return None
 
 

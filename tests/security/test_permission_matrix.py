@@ -1,0 +1,476 @@
+"""Who may see what: every URL of the site, for every kind of visitor, in one table.
+
+The URLs come from the URL configuration itself (`get_resolver()`), not from a list kept
+by hand, so a new URL fails `test_every_url_has_a_decision` — and every cell of the new
+pattern fails too — until someone decides who may see it and writes it into EXPECTED.
+
+Each cell is one request by one role, and its own test: a GET,
+`register:edit[pending car]-member`, or for the views that only take POST also an empty
+POST, `POST register:photo_delete[photo of pending car]-member`. The objects are made
+once for the module (see `world`); every test's own changes are rolled back. The rules
+the table encodes (see register/access.py and meets/access.py):
+
+- anonymous visitors are sent to log in (302) from every page that needs an account;
+- somebody else's private object — a car waiting for staff, a draft meet, a meet's
+  organiser pages, another member's RSVP or check-in code — answers 404, exactly as a
+  page that does not exist, so an outsider learns nothing;
+- a role that may see an object but not change it gets 403 (another member on a
+  public car's edit page, a check-in helper on the organiser's pages);
+- a view that only takes POST answers GET with 405, after the login check;
+- the admin is one group: anonymous and non-staff are sent to the admin's login, staff
+  see it (a sample of its pages is visited; all of its names are covered by the rule).
+
+"unverified" signed up and never confirmed their e-mail address. allauth stops them at
+the login form; given a session anyway (force_login), they are treated exactly like a
+pending member: the site's own checks look at the membership, not at the address.
+"""
+
+import datetime
+from types import SimpleNamespace
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import ORGANISERS_GROUP, User
+from meets.models import Meet
+from tests.accounts.images import jpeg_bytes
+from tests.factories import MemberFactory, PendingMemberFactory
+from tests.meets.factories import MeetFactory, RSVPFactory
+from tests.register.factories import (
+    CarFactory,
+    ClaimFactory,
+    PhotoFactory,
+    TransferFactory,
+)
+
+ROLES = (
+    "anonymous",  # not logged in
+    "unverified",  # signed up, e-mail address not confirmed (logged in with force_login)
+    "pending",  # e-mail confirmed, membership waiting for staff
+    "member",  # an active member with no relation to any object here
+    "owner",  # owns the public and the pending car, has the RSVP, is in the directory
+    "other_organiser",  # in the Organisers group; organises only "other meet"
+    "organiser",  # organises the published and the draft meet
+    "helper",  # check-in helper of the published meet
+    "staff",
+)
+
+
+def answers(*codes: int) -> dict[str, int]:
+    """The status each role gets, in the order of ROLES."""
+    return dict(zip(ROLES, codes, strict=True))
+
+
+# Every row, in the order of ROLES:
+#     anonymous, unverified, pending, member, owner, other_organiser, organiser, helper, staff
+EVERYONE = answers(200, 200, 200, 200, 200, 200, 200, 200, 200)
+LOGGED_IN = answers(302, 200, 200, 200, 200, 200, 200, 200, 200)
+POST_ONLY = answers(302, 405, 405, 405, 405, 405, 405, 405, 405)
+ACTIVE_MEMBERS = answers(302, 403, 403, 200, 200, 200, 200, 200, 200)
+STAFF_ONLY = answers(302, 403, 403, 403, 403, 403, 403, 403, 200)
+NOBODY = answers(404, 404, 404, 404, 404, 404, 404, 404, 404)
+# A public car's owner pages: others may see the car, so they get 403, not 404.
+OWNER_OF_PUBLIC_CAR = answers(302, 403, 403, 403, 200, 403, 403, 403, 200)
+# A car waiting for staff exists only for its owner and staff.
+OWNER_OF_PENDING_CAR = answers(302, 404, 404, 404, 200, 404, 404, 404, 200)
+# A meet's organiser pages: 404 to outsiders (the organiser of another meet too),
+# 403 to its check-in helper, who may only check cars in.
+ORGANISER_OF_MEET = answers(302, 404, 404, 404, 404, 404, 200, 403, 200)
+ORGANISER_OF_DRAFT = answers(302, 404, 404, 404, 404, 404, 200, 404, 200)
+ORGANISER_OF_OTHER_MEET = answers(302, 404, 404, 404, 404, 200, 404, 404, 200)
+# The admin: anonymous and every non-staff account are sent to the admin's login.
+ADMIN = answers(302, 302, 302, 302, 302, 302, 302, 302, 200)
+
+NO_ARGS = "-"
+
+# pattern name -> {object the URL points at -> {role -> status}}
+EXPECTED: dict[str, dict[str, dict[str, int]]] = {
+    # --- The site ---------------------------------------------------------------------
+    "home": {NO_ARGS: EVERYONE},
+    "bench_baseline": {NO_ARGS: EVERYONE},
+    "media": {
+        "car photo file": EVERYONE,
+        # Claim evidence (a registration document) is served by its own staff-only view,
+        # however the path is spelled.
+        "claim evidence file": NOBODY,
+        "claim evidence file via ./": NOBODY,
+        "claim evidence file via ../": NOBODY,
+        "claim evidence file via //": NOBODY,
+    },
+    # --- Accounts (ours) --------------------------------------------------------------
+    "accounts:profile": {NO_ARGS: LOGGED_IN},
+    "accounts:profile_edit": {NO_ARGS: LOGGED_IN},
+    "accounts:export": {NO_ARGS: LOGGED_IN},
+    "accounts:delete": {NO_ARGS: LOGGED_IN},
+    "members:directory": {NO_ARGS: ACTIVE_MEMBERS},
+    "members:detail": {"listed member": ACTIVE_MEMBERS},
+    # --- Accounts (allauth) -----------------------------------------------------------
+    # Logged-in people who open the login or signup page are sent on (302).
+    "account_login": {NO_ARGS: answers(200, 302, 302, 302, 302, 302, 302, 302, 302)},
+    "account_signup": {NO_ARGS: answers(200, 302, 302, 302, 302, 302, 302, 302, 302)},
+    "account_logout": {NO_ARGS: answers(302, 200, 200, 200, 200, 200, 200, 200, 200)},
+    "account_inactive": {NO_ARGS: EVERYONE},
+    "account_reauthenticate": {NO_ARGS: LOGGED_IN},
+    "account_email": {NO_ARGS: LOGGED_IN},
+    "account_email_verification_sent": {NO_ARGS: EVERYONE},
+    "account_change_password": {NO_ARGS: LOGGED_IN},
+    # Every account has a password: "set password" sends them to "change password".
+    "account_set_password": {NO_ARGS: answers(302, 302, 302, 302, 302, 302, 302, 302, 302)},
+    "account_reset_password": {NO_ARGS: EVERYONE},
+    "account_reset_password_done": {NO_ARGS: EVERYONE},
+    "account_reset_password_from_key": {"a wrong reset key": EVERYONE},
+    "account_reset_password_from_key_done": {NO_ARGS: EVERYONE},
+    "account_confirm_email": {"a wrong confirmation key": EVERYONE},
+    # Login by code is off: there is no code to confirm.
+    "account_confirm_login_code": {NO_ARGS: answers(302, 302, 302, 302, 302, 302, 302, 302, 302)},
+    # --- The register: public ---------------------------------------------------------
+    "register:list": {NO_ARGS: EVERYONE},
+    "register:car": {
+        "public car": EVERYONE,
+        "pending car": answers(404, 404, 404, 404, 200, 404, 404, 404, 200),
+    },
+    "register:stats": {NO_ARGS: EVERYONE},
+    "register:export_csv": {NO_ARGS: EVERYONE},
+    "register:export_json": {NO_ARGS: EVERYONE},
+    # --- The register: members --------------------------------------------------------
+    "register:garage": {NO_ARGS: LOGGED_IN},
+    "register:add": {NO_ARGS: ACTIVE_MEMBERS},
+    "register:claim_find": {NO_ARGS: ACTIVE_MEMBERS},
+    "register:claim": {
+        # The owner is told they own it already and sent to the car (302).
+        "public car": answers(302, 403, 403, 200, 302, 200, 200, 200, 200),
+        # Applicants get 403 before the car is looked up, so they learn nothing either.
+        "pending car": answers(302, 403, 403, 404, 302, 404, 404, 404, 200),
+    },
+    "register:edit": {"public car": OWNER_OF_PUBLIC_CAR, "pending car": OWNER_OF_PENDING_CAR},
+    "register:timeline_add": {
+        "public car": OWNER_OF_PUBLIC_CAR,
+        "pending car": OWNER_OF_PENDING_CAR,
+    },
+    "register:mileage_add": {
+        "public car": OWNER_OF_PUBLIC_CAR,
+        "pending car": OWNER_OF_PENDING_CAR,
+    },
+    "register:photo_add": {
+        "public car": OWNER_OF_PUBLIC_CAR,
+        "pending car": OWNER_OF_PENDING_CAR,
+    },
+    "register:transfer": {"public car": OWNER_OF_PUBLIC_CAR, "pending car": OWNER_OF_PENDING_CAR},
+    "register:photo_cover": {"photo": POST_ONLY},
+    "register:photo_delete": {"photo": POST_ONLY},
+    "register:transfer_respond": {"transfer": POST_ONLY},
+    # --- The register: staff ----------------------------------------------------------
+    "register:review": {NO_ARGS: STAFF_ONLY},
+    "register:review_car": {"pending car": POST_ONLY},
+    "register:review_claim": {"claim": POST_ONLY},
+    # 403 for every member whatever the number: the claim's existence is not revealed.
+    "register:claim_evidence": {"claim": STAFF_ONLY},
+    "register:export_staff_csv": {NO_ARGS: STAFF_ONLY},
+    "register:import": {NO_ARGS: STAFF_ONLY},
+    # --- Meets: public and members ----------------------------------------------------
+    "meets:list": {NO_ARGS: EVERYONE},
+    "meets:mine": {NO_ARGS: LOGGED_IN},
+    "meets:calendar": {NO_ARGS: EVERYONE},
+    "meets:create": {NO_ARGS: answers(302, 403, 403, 403, 403, 200, 200, 403, 200)},
+    "meets:detail": {
+        "published meet": EVERYONE,
+        "draft meet": answers(404, 404, 404, 404, 404, 404, 200, 404, 200),
+        "other meet": EVERYONE,
+    },
+    "meets:ics": {
+        "published meet": EVERYONE,
+        "draft meet": answers(404, 404, 404, 404, 404, 404, 200, 404, 200),
+    },
+    "meets:rsvp": {
+        # The owner has an RSVP already: told so and sent to the meet (302).
+        "published meet": answers(302, 200, 200, 200, 302, 200, 200, 200, 200),
+        "draft meet": ORGANISER_OF_DRAFT,
+    },
+    "meets:rsvp_cancel": {"rsvp": POST_ONLY},
+    # Only the RSVP's own member: staff too get 404 (they see codes in the admin).
+    "meets:rsvp_qr": {"rsvp": answers(302, 404, 404, 404, 200, 404, 404, 404, 404)},
+    # A scanned code: the gate (organiser, helper, staff) sees the RSVP; its own member
+    # is sent to the meet's page; anyone else: no such code.
+    "meets:checkin_code": {"rsvp's code": answers(302, 404, 404, 404, 302, 404, 200, 200, 200)},
+    # --- Meets: organisers and helpers ------------------------------------------------
+    "meets:edit": {
+        "published meet": ORGANISER_OF_MEET,
+        "draft meet": ORGANISER_OF_DRAFT,
+        "other meet": ORGANISER_OF_OTHER_MEET,
+    },
+    "meets:cancel": {"published meet": ORGANISER_OF_MEET, "draft meet": ORGANISER_OF_DRAFT},
+    "meets:attendees": {"published meet": ORGANISER_OF_MEET, "draft meet": ORGANISER_OF_DRAFT},
+    "meets:attendees_csv": {
+        "published meet": ORGANISER_OF_MEET,
+        "draft meet": ORGANISER_OF_DRAFT,
+    },
+    "meets:message": {"published meet": ORGANISER_OF_MEET, "draft meet": ORGANISER_OF_DRAFT},
+    "meets:helpers": {"published meet": ORGANISER_OF_MEET, "draft meet": ORGANISER_OF_DRAFT},
+    "meets:publish": {"draft meet": POST_ONLY},
+    "meets:promote": {"published meet": POST_ONLY},
+    "meets:checkin": {
+        "published meet": answers(302, 404, 404, 404, 404, 404, 200, 200, 200),
+        "draft meet": ORGANISER_OF_DRAFT,
+    },
+    "meets:checkin_rsvp": {"rsvp at its meet": POST_ONLY},
+}
+
+# Whole namespaces decided by one rule, and the pages of it that are visited.
+GROUPS: dict[str, dict[str, dict[str, dict[str, int]]]] = {
+    "admin": {
+        "admin:index": {NO_ARGS: ADMIN},
+        "admin:accounts_user_changelist": {NO_ARGS: ADMIN},
+        "admin:register_car_changelist": {NO_ARGS: ADMIN},
+        "admin:register_car_change": {"pending car (admin)": ADMIN},
+        "admin:register_claim_change": {"claim (admin)": ADMIN},
+        "admin:meets_meet_change": {"draft meet (admin)": ADMIN},
+        "admin:meets_rsvp_changelist": {NO_ARGS: ADMIN},
+    },
+}
+
+
+def after_post(row: dict[str, int]) -> dict[str, int]:
+    """A row where the roles that may act are sent on (302) instead of shown a page."""
+    return {role: 302 if code == 200 else code for role, code in row.items()}
+
+
+# The views that only take POST, POSTed to with no data: the same ladder, with 302 for
+# those who may act. Each test's changes are rolled back.
+EXPECTED_POST: dict[str, dict[str, dict[str, int]]] = {
+    "register:photo_cover": {
+        "photo": after_post(OWNER_OF_PUBLIC_CAR),
+        "photo of pending car": after_post(OWNER_OF_PENDING_CAR),
+    },
+    "register:photo_delete": {
+        "photo": after_post(OWNER_OF_PUBLIC_CAR),
+        "photo of pending car": after_post(OWNER_OF_PENDING_CAR),
+    },
+    # Somebody else's transfer does not exist: staff too get 404 (they use the admin).
+    # The seller, with no action chosen, is told to choose one (302).
+    "register:transfer_respond": {"transfer": answers(302, 404, 404, 404, 302, 404, 404, 404, 404)},
+    "register:review_car": {"pending car": after_post(STAFF_ONLY)},
+    "register:review_claim": {"claim": after_post(STAFF_ONLY)},
+    "meets:rsvp_cancel": {"rsvp": answers(302, 404, 404, 404, 302, 404, 404, 404, 404)},
+    "meets:publish": {
+        "draft meet": after_post(ORGANISER_OF_DRAFT),
+        "published meet": after_post(ORGANISER_OF_MEET),
+    },
+    "meets:promote": {
+        "published meet": after_post(ORGANISER_OF_MEET),
+        "draft meet": after_post(ORGANISER_OF_DRAFT),
+    },
+    "meets:checkin_rsvp": {
+        "rsvp at its meet": answers(302, 404, 404, 404, 404, 404, 302, 302, 302)
+    },
+}
+
+
+# --- The URL configuration ---------------------------------------------------------------
+
+
+def url_patterns() -> list[tuple[str, str]]:
+    """Every URL pattern as (namespace-qualified name, route), walking includes."""
+    found = []
+
+    def walk(patterns, namespace: str | None, prefix: str) -> None:
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                inner = namespace
+                if pattern.namespace:
+                    inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+                walk(pattern.url_patterns, inner, route)
+            elif isinstance(pattern, URLPattern):
+                name = pattern.name
+                if name and namespace:
+                    name = f"{namespace}:{name}"
+                found.append((name or f"<unnamed {route}>", route))
+
+    walk(get_resolver().url_patterns, None, "")
+    return found
+
+
+def group_of(name: str) -> str | None:
+    for namespace in GROUPS:
+        if name.startswith(f"{namespace}:") or name.startswith(f"<unnamed {namespace}/"):
+            return namespace
+    return None
+
+
+def table_for(method: str, name: str) -> dict[str, dict[str, int]] | None:
+    if method == "POST":
+        return EXPECTED_POST.get(name)
+    return EXPECTED.get(name) or GROUPS.get(group_of(name) or "", {}).get(name)
+
+
+def cells() -> list:
+    """One pytest parameter per (method, pattern, object, role), from the URL configuration."""
+    names = []
+    for name, _route in url_patterns():
+        if group_of(name) is None and name not in names:
+            names.append(name)
+    for sample in GROUPS.values():
+        names += list(sample)
+    params = []
+    for method, name in [("GET", name) for name in names] + [("POST", n) for n in EXPECTED_POST]:
+        for variant in table_for(method, name) or {"undecided": {}}:
+            for role in ROLES:
+                ident = name if variant == NO_ARGS else f"{name}[{variant}]"
+                ident = f"{ident}-{role}" if method == "GET" else f"POST {ident}-{role}"
+                params.append(pytest.param(method, name, variant, role, id=ident))
+    return params
+
+
+# --- The cast and their objects ----------------------------------------------------------
+
+
+def build_world() -> SimpleNamespace:
+    organisers = Group.objects.get_or_create(name=ORGANISERS_GROUP)[0]
+
+    unverified = User.objects.create_user(email="unverified@example.org", password="x" * 20)
+    EmailAddress.objects.create(
+        user=unverified, email=unverified.email, verified=False, primary=True
+    )
+    owner = MemberFactory(display_name="Olga Owner")
+    organiser = MemberFactory(display_name="Oscar Organiser")
+    other_organiser = MemberFactory(display_name="Orla Otherorganiser")
+    organisers.user_set.add(organiser, other_organiser)
+    people = {
+        "unverified": unverified,
+        "pending": PendingMemberFactory(display_name="Petra Pending"),
+        "member": MemberFactory(display_name="Otto Other"),
+        "owner": owner,
+        "other_organiser": other_organiser,
+        "organiser": organiser,
+        "helper": MemberFactory(display_name="Hanna Helper"),
+        "staff": MemberFactory(display_name="Stella Staff", is_staff=True, is_superuser=True),
+    }
+    assert owner.membership_number and owner.directory_listed  # listed in the directory
+
+    public_car = CarFactory(owner=owner)
+    pending_car = CarFactory(owner=owner, pending=True)
+    photo = PhotoFactory(car=public_car, is_cover=True)
+    pending_photo = PhotoFactory(car=pending_car, is_cover=True)
+    claim = ClaimFactory(
+        car=public_car,
+        claimant=MemberFactory(display_name="Clara Claimant"),
+        evidence_photo=ContentFile(jpeg_bytes(), name="evidence.jpg"),
+    )
+    transfer = TransferFactory(
+        car=public_car, from_member=owner, to_member=MemberFactory(display_name="Bruno Buyer")
+    )
+    meet = MeetFactory(
+        slug="summer-meet", organisers=[organiser], checkin_helpers=[people["helper"]]
+    )
+    rsvp = RSVPFactory(meet=meet, member=owner, car=public_car)
+    draft = MeetFactory(
+        slug="secret-draft",
+        status=Meet.Status.DRAFT,
+        organisers=[organiser],
+        starts_at=meet.starts_at + datetime.timedelta(days=30),
+    )
+    other_meet = MeetFactory(slug="other-meet", organisers=[other_organiser])
+
+    kwargs = {
+        NO_ARGS: {},
+        "public car": {"pk": public_car.pk},
+        "pending car": {"pk": pending_car.pk},
+        "photo": {"pk": photo.pk},
+        "photo of pending car": {"pk": pending_photo.pk},
+        "claim": {"pk": claim.pk},
+        "transfer": {"pk": transfer.pk},
+        "listed member": {"number": owner.membership_number},
+        "published meet": {"slug": meet.slug},
+        "draft meet": {"slug": draft.slug},
+        "other meet": {"slug": other_meet.slug},
+        "rsvp": {"pk": rsvp.pk},
+        "rsvp's code": {"code": rsvp.checkin_code},
+        "rsvp at its meet": {"slug": meet.slug, "pk": rsvp.pk},
+        "car photo file": {"path": photo.image.name},
+        "claim evidence file": {"path": claim.evidence_photo.name},
+        "claim evidence file via ./": {"path": f"./{claim.evidence_photo.name}"},
+        "claim evidence file via ../": {"path": f"avatars/../{claim.evidence_photo.name}"},
+        "claim evidence file via //": {"path": f"/{claim.evidence_photo.name}"},
+        "a wrong confirmation key": {"key": "not-a-real-key"},
+        "a wrong reset key": {"uidb36": "zz", "key": "not-a-real-key"},
+        "pending car (admin)": {"object_id": pending_car.pk},
+        "claim (admin)": {"object_id": claim.pk},
+        "draft meet (admin)": {"object_id": draft.pk},
+    }
+    return SimpleNamespace(people=people, kwargs=kwargs)
+
+
+# --- The tests ---------------------------------------------------------------------------
+
+
+def test_every_url_has_a_decision():
+    undecided = [
+        f"decide who may see {name} ({route})"
+        for name, route in url_patterns()
+        if name not in EXPECTED and group_of(name) is None
+    ]
+    assert not undecided, "\n".join(undecided)
+
+
+def test_the_table_names_only_urls_that_exist():
+    names = {name for name, _route in url_patterns()}
+    sampled = {name for sample in GROUPS.values() for name in sample}
+    stale = sorted((set(EXPECTED) | sampled) - names)
+    if not settings.PADDOCK_SERVE_MEDIA:
+        stale = [name for name in stale if name != "media"]
+    assert not stale, f"these names are in the table but not in the URL configuration: {stale}"
+
+
+def test_every_post_only_url_has_a_post_decision():
+    post_only = {name for name, table in EXPECTED.items() if POST_ONLY in table.values()}
+    assert post_only == set(EXPECTED_POST)
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The cast and their objects, made once for the whole table.
+
+    They live in a transaction around all of this module's tests (each test runs in a
+    savepoint inside it, rolled back after the test), and that transaction is rolled
+    back at the end: Django's TestCase.setUpTestData, for a module of pytest functions.
+    """
+    media_root = tmp_path_factory.mktemp("matrix-media")
+    with django_db_blocker.unblock(), transaction.atomic():
+        with override_settings(MEDIA_ROOT=media_root):
+            made = build_world()
+        made.media_root = media_root
+        yield made
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "name", "variant", "role"), cells())
+def test_each_role_gets_the_expected_answer(method, name, variant, role, world, settings):
+    table = table_for(method, name)
+    assert table, f"decide who may see {name}: add it to EXPECTED"
+    expected = table[variant][role]
+    settings.MEDIA_ROOT = world.media_root  # where the world's photo files are
+    url = reverse(name, kwargs=world.kwargs[variant])
+    client = Client()
+    if role != "anonymous":
+        client.force_login(world.people[role])
+
+    response = client.get(url) if method == "GET" else client.post(url)
+
+    assert response.status_code == expected, (
+        f"{method} {url} as {role}: expected {expected}, got {response.status_code}"
+        + (f" → {response['Location']}" if response.status_code == 302 else "")
+    )
+    if role == "anonymous" and expected == 302 and name not in ANONYMOUS_SENT_ELSEWHERE:
+        login = reverse("admin:login") if name.startswith("admin:") else reverse("account_login")
+        assert response["Location"].startswith(login), response["Location"]
+
+
+# Anonymous visitors who get 302 from these are sent somewhere else than the login page.
+ANONYMOUS_SENT_ELSEWHERE = {"account_logout", "account_set_password", "account_confirm_login_code"}
