@@ -50,6 +50,10 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings_test
 	DJANGO_DEBUG=1 $(BIN)/python manage.py check --fail-level WARNING
+	$(BIN)/bandit -q -c pyproject.toml -r .
+	@# pip-audit asks PyPI's JSON API (or OSV) about each installed version. Where neither is
+	@# reachable it can audit nothing and says so; it still fails on any vulnerability it sees.
+	$(BIN)/pip-audit --skip-editable --progress-spinner off
 
 test: lint browser-deps
 	@echo "== pytest on SQLite (with the browser tests in Chromium) =="
@@ -59,7 +63,7 @@ test: lint browser-deps
 	@echo "== two gunicorn servers over one PostgreSQL and one Redis =="
 	tests/with_postgres.sh tests/with_redis.sh $(BIN)/pytest -q -m multiserver tests/multiserver
 
-# Load test under production settings on SQLite and PostgreSQL (about 8 minutes; not part of
+# Load test under production settings on SQLite and PostgreSQL (about 7 minutes; not part of
 # make test). BENCH_QUICK=1 for a short try. Report: test-output/bench/report.md.
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py

@@ -39,7 +39,7 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
-    SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 - debug only
+    SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 - used only in debug
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -80,6 +80,10 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
 ]
+# Benchmarks only (make bench): an X-Query-Count header on every response. Off by default.
+PADDOCK_QUERY_COUNT_HEADER = env_bool("PADDOCK_QUERY_COUNT_HEADER")
+if PADDOCK_QUERY_COUNT_HEADER:
+    MIDDLEWARE.append("config.middleware.QueryCountMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -211,7 +215,8 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": os.environ.get("DJANGO_CACHE_DIR", str(BASE_DIR / ".cache")),
         "KEY_PREFIX": hashlib.sha1(  # noqa: S324 - a namespace, not a secret
-            f"{_db['ENGINE']}:{_db.get('HOST', '')}:{_db.get('PORT', '')}:{_db['NAME']}".encode()
+            f"{_db['ENGINE']}:{_db.get('HOST', '')}:{_db.get('PORT', '')}:{_db['NAME']}".encode(),
+            usedforsecurity=False,
         ).hexdigest()[:10],
         "OPTIONS": {"MAX_ENTRIES": 5000},
     }

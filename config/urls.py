@@ -16,6 +16,9 @@ urlpatterns = [
     path("register/", include("register.urls")),
     path("meets/", include("meets.urls")),
     path("admin/", admin.site.urls),
+    # The benchmark's baseline (make bench): the base template with no data. It shows
+    # nothing that the home page does not, so it is always mounted.
+    path("_baseline/", views.baseline, name="bench_baseline"),
 ]
 
 if settings.PADDOCK_SERVE_MEDIA:
