@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import ngettext
 from django_countries.filters import CountryFilter
+from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Sequence, User
 from accounts.services import member_approve, member_set_status
@@ -29,7 +30,7 @@ class EmailAddressInline(admin.TabularInline):
 
 
 @admin.register(User)
-class MemberAdmin(BoundedSearchMixin, BaseUserAdmin):
+class MemberAdmin(BoundedSearchMixin, SimpleHistoryAdmin, BaseUserAdmin):
     add_form = MemberCreationForm
     form = MemberChangeForm
     ordering = ("-date_joined",)

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
 
 
 class MemberQuerySet(models.QuerySet):
@@ -95,6 +96,9 @@ class User(AbstractUser):
     REQUIRED_FIELDS: list[str] = []
 
     objects = UserManager()
+    # Who changed a membership, a name or a privacy choice, and when (staff see it in the
+    # admin). Passwords and log-in times are no history.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:
         ordering = ["display_name", "email"]

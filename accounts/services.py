@@ -156,6 +156,8 @@ def member_delete(*, member: User) -> None:
         if member.membership_number is not None:
             member.membership_status = User.Status.RESIGNED
         member.set_unusable_password()
+        # The audit trail keeps who changed what; the member's own old details go with them.
+        User.history.filter(id=member.pk).delete()
         member.save()
         member.groups.clear()
         member.user_permissions.clear()

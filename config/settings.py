@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django_countries",
     "django_filters",
     "django_htmx",
+    "simple_history",
     "accounts",
     "register",
     "meets",
@@ -79,6 +80,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 # Benchmarks only (make bench): an X-Query-Count header on every response. Off by default.
 PADDOCK_QUERY_COUNT_HEADER = env_bool("PADDOCK_QUERY_COUNT_HEADER")

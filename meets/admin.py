@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
 
 from config.lib.admin import BoundedSearchMixin
 from meets import services
@@ -66,7 +67,7 @@ class MeetAdmin(BoundedSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(RSVP)
-class RSVPAdmin(BoundedSearchMixin, admin.ModelAdmin):
+class RSVPAdmin(BoundedSearchMixin, SimpleHistoryAdmin):
     list_display = ("meet", "member", "car", "status", "guests", "created_at", "checked_in_at")
     list_filter = ("status", ("checked_in_at", admin.EmptyFieldListFilter), "meet")
     search_fields = ("member__email", "member__display_name", "car__vin", "meet__title")

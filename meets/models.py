@@ -9,6 +9,7 @@ from django.templatetags.tz import do_timezone
 from django.urls import reverse
 from django.utils import timezone
 from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
 
 from register.models import Car
 
@@ -252,6 +253,7 @@ class RSVP(models.Model):
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
 
     objects = RSVPQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -314,6 +314,7 @@ def member_meets_anonymise(*, member: User) -> None:
     for rsvp in upcoming.filter(checked_in_at__isnull=True):
         rsvp_cancel(rsvp=rsvp, member=member)
     RSVP.objects.filter(member=member).update(answers={})
+    RSVP.history.filter(member_id=member.pk).update(answers={})
     Meet.organisers.through.objects.filter(user=member).delete()
     Meet.checkin_helpers.through.objects.filter(user=member).delete()
 
@@ -345,5 +346,9 @@ def rsvps_purge_personal_data(*, older_than_days: int, now=None) -> int:
     )
     with transaction.atomic():
         purged = old.update(member=None, answers={}, checked_in_by=None)
+        # ...and from the audit trail of those RSVPs.
+        RSVP.history.filter(meet__ends_at__lt=cutoff).update(
+            member=None, answers={}, checked_in_by=None
+        )
         transaction.on_commit(meets_cache.bump)  # update() sends no signals
     return purged

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
 from config.lib.admin import BoundedSearchMixin
 from register import services
@@ -121,7 +122,7 @@ def _reject_with_reason(modeladmin, request, queryset, reject, what):
 
 
 @admin.register(Car)
-class CarAdmin(BoundedSearchMixin, admin.ModelAdmin):
+class CarAdmin(BoundedSearchMixin, SimpleHistoryAdmin):
     list_display = (
         "plaque_number",
         "vin",
@@ -213,7 +214,7 @@ class TransferAdmin(BoundedSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(Ownership)
-class OwnershipAdmin(BoundedSearchMixin, admin.ModelAdmin):
+class OwnershipAdmin(BoundedSearchMixin, SimpleHistoryAdmin):
     list_display = ("car", "member", "owner_name", "started_on", "ended_on")
     search_fields = ("car__vin", "member__email", "member__display_name", "owner_name")
     list_select_related = ("car", "car__model_line", "member")

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
 
 from register.validators import VIN_SHORT_LENGTH, normalise_vin, validate_vin
 
@@ -221,6 +222,7 @@ class Car(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CarQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         # Cars without a plaque last, on SQLite and PostgreSQL alike, from an index.
@@ -357,6 +359,7 @@ class Ownership(models.Model):
     note = models.CharField(max_length=200, blank=True)
 
     objects = OwnershipQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["car", F("started_on").asc(nulls_first=True), "id"]
