@@ -3,7 +3,6 @@ import json
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
@@ -12,17 +11,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from accounts.access import require_active_member
 from accounts.forms import DeleteAccountForm, ProfileForm
 from accounts.models import User
 from accounts.services import member_delete, member_export_data
 
 DIRECTORY_PAGE_SIZE = 30
-
-
-def require_active_member(request) -> None:
-    """403 unless the logged-in user is an active member (or staff)."""
-    if not (request.user.is_active_member or request.user.is_staff):
-        raise PermissionDenied("The members' directory is for active members.")
 
 
 @login_required
@@ -82,7 +76,7 @@ def account_delete(request):
 
 @login_required
 def directory(request):
-    require_active_member(request)
+    require_active_member(request, what="The members' directory")
     members = User.objects.in_directory().order_by("display_name", "membership_number")
     # No NUL: PostgreSQL refuses it in a query.
     query = " ".join(request.GET.get("q", "").replace("\x00", "").split())[:80]
@@ -96,6 +90,6 @@ def directory(request):
 
 @login_required
 def member_detail(request, number: int):
-    require_active_member(request)
+    require_active_member(request, what="The members' directory")
     member = get_object_or_404(User.objects.in_directory(), membership_number=number)
     return render(request, "accounts/member_detail.html", {"member": member})

@@ -47,9 +47,7 @@ def get_meet_for_checkin(request, slug: str) -> Meet:
 
 
 def can_create_meets(user) -> bool:
-    from accounts.models import ORGANISERS_GROUP
-
-    return user.is_staff or user.groups.filter(name=ORGANISERS_GROUP).exists()
+    return user.is_authenticated and user.is_organiser
 
 
 def require_meet_creator(request) -> None:

@@ -35,16 +35,6 @@ def get_car_for_owner(request, pk: int) -> Car:
     return car
 
 
-def require_active_member(request) -> None:
-    if not (request.user.is_active_member or request.user.is_staff):
-        raise PermissionDenied(
-            "Registering and claiming cars is for active members. "
-            "Your membership is still waiting for approval by the club's staff."
-            if request.user.membership_status == "pending"
-            else "Registering and claiming cars is for active members."
-        )
-
-
 def require_staff(request) -> None:
     if not request.user.is_staff:
         raise PermissionDenied("This page is for the club's staff.")

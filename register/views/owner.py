@@ -6,8 +6,9 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.access import require_active_member
 from register import services
-from register.access import get_car_for_owner, get_car_for_viewer, is_owner, require_active_member
+from register.access import get_car_for_owner, get_car_for_viewer, is_owner
 from register.forms import (
     CarForm,
     ClaimForm,
@@ -45,7 +46,7 @@ def garage(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def car_add(request):
-    require_active_member(request)
+    require_active_member(request, what="Registering and claiming cars")
     form = NewCarForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -71,7 +72,7 @@ def car_add(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def claim_find(request):
-    require_active_member(request)
+    require_active_member(request, what="Registering and claiming cars")
     form = FindCarForm(request.GET or None)
     car = None
     if form.is_bound and form.is_valid():
@@ -84,7 +85,7 @@ def claim_find(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def car_claim(request, pk: int):
-    require_active_member(request)
+    require_active_member(request, what="Registering and claiming cars")
     car = get_car_for_viewer(request, pk)
     if is_owner(request.user, car):
         messages.info(request, "You are already the owner of this car.")
