@@ -331,6 +331,9 @@ def test_my_meets_lists_the_members_rsvps_with_a_check_in_code_for_those_going(
     assert qr_svg(going) in html  # the inline SVG of the code the gate scans
     assert qr_svg(waiting) not in html
     assert html.count('<svg width="') == 1
+    # ...and a copy to keep for the gate, where there may be no signal.
+    assert reverse("meets:rsvp_qr", args=[going.pk]) in html
+    assert reverse("meets:rsvp_qr", args=[waiting.pk]) not in html
     assert "Nürburgring Treffen 2023 Attended" in text
 
 
