@@ -49,6 +49,12 @@ def lapsed_member(db):
 
 
 @pytest.fixture
+def helper(db):
+    """A member named a check-in helper by the meets under test (see their `meet` fixtures)."""
+    return MemberFactory(display_name="Hanna Helper")
+
+
+@pytest.fixture
 def other_organiser(db):
     """In the Organisers group, but not an organiser of the meets under test."""
     user = MemberFactory(display_name="Orla Otherorganiser")

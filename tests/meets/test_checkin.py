@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def helper(db):
-    return MemberFactory(display_name="Hanna Helper")
-
-
-@pytest.fixture
 def other_organiser(db):
     user = MemberFactory(display_name="Ivo Elsewhere")
     user.groups.add(Group.objects.get(name=ORGANISERS_GROUP))

@@ -26,11 +26,6 @@ LOCAL = "%Y-%m-%dT%H:%M"
 
 
 @pytest.fixture
-def helper(db):
-    return MemberFactory(display_name="Hanna Helper")
-
-
-@pytest.fixture
 def other_organiser(db):
     """An organiser of the club, but of another meet."""
     user = MemberFactory(display_name="Ivo Elsewhere")
