@@ -10,7 +10,7 @@ BUILD_CONSTRAINT := .ci/build-constraints.txt
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint setup browser-deps migrate static demo clean bench
+.PHONY: run test lint setup messages makemessages browser-deps migrate static demo clean bench
 
 $(STAMP): pyproject.toml $(BUILD_CONSTRAINT)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,22 @@ $(BENCH_STAMP): pyproject.toml $(BUILD_CONSTRAINT)
 	PIP_CONSTRAINT=$(BUILD_CONSTRAINT) $(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev,bench]"
 	touch $(BENCH_STAMP)
 
-migrate: setup
+# The German translation, compiled from locale/de/LC_MESSAGES/django.po (msgfmt from gettext).
+messages: setup
+	@if command -v msgfmt >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing gettext to compile the translations…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gettext >/dev/null; \
+	else echo "msgfmt is missing: run 'sudo apt-get install gettext'"; exit 1; fi
+	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv -v0
+
+# After marking new strings: refresh the catalogue, then translate what is new in it.
+makemessages: setup
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l de --no-obsolete --add-location file \
+	  --ignore=.venv --ignore=staticfiles --ignore=test-output --ignore=tests --ignore=bench \
+	  --ignore=media --ignore=build
+
+migrate: setup messages
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 
 static: setup
@@ -45,7 +60,7 @@ browser-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
 	else echo "Chromium is missing: run 'sudo apt-get install chromium'"; exit 1; fi
 
-lint: setup
+lint: setup messages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings_test

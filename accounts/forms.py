@@ -1,6 +1,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from accounts.models import User
@@ -28,6 +29,7 @@ class ProfileForm(forms.ModelForm):
             "name_visibility",
             "directory_listed",
             "show_location",
+            "language",
         ]
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 4}),
@@ -46,6 +48,7 @@ class ProfileForm(forms.ModelForm):
         self.helper.layout = Layout(
             Fieldset("About you", "display_name", "country", "city", "bio", "avatar"),
             Fieldset("Privacy", "name_visibility", "directory_listed", "show_location"),
+            Fieldset("Language", "language"),
         )
 
     def clean_display_name(self):
@@ -82,3 +85,7 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That is not your password.")
         return password
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(choices=settings.LANGUAGES)

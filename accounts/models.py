@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
@@ -82,6 +83,13 @@ class User(AbstractUser):
         "show my city in the directory",
         default=False,
         help_text="Your country is always shown to members; your city only if you tick this.",
+    )
+
+    language = models.CharField(
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text="The site and your e-mails are shown in this language.",
     )
 
     membership_number = models.PositiveIntegerField(null=True, blank=True, editable=False)

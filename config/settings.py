@@ -71,9 +71,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the browser's choice (LocaleMiddleware): a member's own language wins.
+    "accounts.middleware.MemberLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -85,7 +88,8 @@ MIDDLEWARE = [
 # Benchmarks only (make bench): an X-Query-Count header on every response. Off by default.
 PADDOCK_QUERY_COUNT_HEADER = env_bool("PADDOCK_QUERY_COUNT_HEADER")
 if PADDOCK_QUERY_COUNT_HEADER:
-    MIDDLEWARE.append("config.middleware.QueryCountMiddleware")
+    # First, so that it counts the queries of every other middleware (the session, the user).
+    MIDDLEWARE.insert(0, "config.middleware.QueryCountMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -96,9 +100,12 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # {% form_once %} in every form of ours, beside {% csrf_token %}.
+            "builtins": ["accounts.templatetags.once"],
             "context_processors": [
                 "django.template.context_processors.debug",
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.club",
@@ -143,6 +150,7 @@ AUTHENTICATION_BACKENDS = [
 SITE_ID = 1
 
 # django-allauth 65
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -165,6 +173,11 @@ LOGIN_REDIRECT_URL = "accounts:profile"
 LOGIN_URL = "account_login"
 
 LANGUAGE_CODE = "en-gb"
+# The site's languages: English (British spelling and dates) and German, the first club's
+# other language. Each member's choice is kept on their profile and used for their e-mails.
+LANGUAGES = [("en-gb", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
 USE_TZ = True

@@ -45,6 +45,7 @@ def _send_confirmation(rsvp: RSVP) -> None:
         attachments.append(("check-in-code.png", qr_png(rsvp), "image/png"))
     send_templated(
         to=[rsvp.member.email],
+        language=rsvp.member.language,
         subject=(
             f"You're going: {rsvp.meet.title}"
             if going
@@ -129,6 +130,7 @@ def _promote(meet: Meet) -> list[RSVP]:
 def _send_promotion(rsvp: RSVP) -> None:
     send_templated(
         to=[rsvp.member.email],
+        language=rsvp.member.language,
         subject=f"A place opened up: you're going to {rsvp.meet.title}",
         template="meets/email/promoted.txt",
         context={"rsvp": rsvp, "meet": rsvp.meet, "checkin_url": checkin_url(rsvp)},
@@ -195,12 +197,15 @@ def meet_cancel(*, meet: Meet, reason: str = "") -> Meet:
             raise RSVPError("This meet is already cancelled.")
         meet.status = Meet.Status.CANCELLED
         meet.save(update_fields=["status"])
-        emails = list(RSVP.objects.filter(meet=meet).live().values_list("member__email", flat=True))
+        recipients = list(
+            RSVP.objects.filter(meet=meet).live().values_list("member__email", "member__language")
+        )
 
         def notify():
-            for email in emails:
+            for email, language in recipients:
                 send_templated(
                     to=[email],
+                    language=language,
                     subject=f"Cancelled: {meet.title}",
                     template="meets/email/cancelled.txt",
                     context={"meet": meet, "reason": reason},
@@ -233,7 +238,7 @@ def message_send(*, meet: Meet, audience: str, subject: str, body: str, by: User
         rsvps = rsvps.waitlisted()
     else:
         rsvps = rsvps.filter(checked_in_at__isnull=False)
-    emails = sorted(set(rsvps.values_list("member__email", flat=True)))
+    recipients = sorted(set(rsvps.values_list("member__email", "member__language")))
     with transaction.atomic():
         message = Message.objects.create(
             meet=meet,
@@ -241,13 +246,14 @@ def message_send(*, meet: Meet, audience: str, subject: str, body: str, by: User
             subject=subject,
             body=body,
             sent_by=by,
-            recipients=len(emails),
+            recipients=len(recipients),
         )
 
         def deliver():
-            for email in emails:
+            for email, language in recipients:
                 send_templated(
                     to=[email],
+                    language=language,
                     subject=f"[{meet.title}] {subject}",
                     template="meets/email/message.txt",
                     context={"meet": meet, "body": body},
@@ -281,6 +287,7 @@ def reminders_send(*, now=None) -> int:
                 continue
         send_templated(
             to=[rsvp.member.email],
+            language=rsvp.member.language,
             subject=f"Tomorrow: {rsvp.meet.title}",
             template="meets/email/reminder.txt",
             context={"rsvp": rsvp, "meet": rsvp.meet, "checkin_url": checkin_url(rsvp)},

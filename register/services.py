@@ -64,6 +64,7 @@ def car_approve(*, car: Car, staff: User | None) -> Car:
             member = owner.member
             send_templated_on_commit(
                 to=[member.email],
+                language=member.language,
                 subject=f"Your car is verified: plaque No. {car.plaque_number}",
                 template="register/email/car_approved.txt",
                 context={"car": car, "member": member},
@@ -87,6 +88,7 @@ def car_reject(*, car: Car, staff: User | None, reason: str) -> Car:
             member = owner.member
             send_templated_on_commit(
                 to=[member.email],
+                language=member.language,
                 subject="Your car registration was not accepted",
                 template="register/email/car_rejected.txt",
                 context={"car": car, "member": member, "reason": car.rejection_reason},
@@ -130,6 +132,7 @@ def claim_approve(*, claim: Claim, staff: User | None) -> Claim:
         claim.save(update_fields=["state", "decided_by", "decided_at"])
         send_templated_on_commit(
             to=[claim.claimant.email],
+            language=claim.claimant.language,
             subject="Your claim was approved",
             template="register/email/claim_decided.txt",
             context={"claim": claim, "car": claim.car, "approved": True},
@@ -151,6 +154,7 @@ def claim_reject(*, claim: Claim, staff: User | None, reason: str) -> Claim:
         claim.save(update_fields=["state", "reason", "decided_by", "decided_at"])
         send_templated_on_commit(
             to=[claim.claimant.email],
+            language=claim.claimant.language,
             subject="Your claim was not accepted",
             template="register/email/claim_decided.txt",
             context={"claim": claim, "car": claim.car, "approved": False},
@@ -173,6 +177,7 @@ def transfer_start(
         )
         send_templated_on_commit(
             to=[to_member.email],
+            language=to_member.language,
             subject="A car is being transferred to you",
             template="register/email/transfer_started.txt",
             context={"transfer": transfer, "car": car},
@@ -208,6 +213,7 @@ def transfer_accept(*, transfer: Transfer, member: User) -> Transfer:
         seller = transfer.from_member
         send_templated_on_commit(
             to=[seller.email],
+            language=seller.language,
             subject="Your car's transfer was accepted",
             template="register/email/transfer_decided.txt",
             context={"transfer": transfer, "car": car},
@@ -233,6 +239,7 @@ def transfer_close(*, transfer: Transfer, member: User) -> Transfer:
             # The seller is waiting for the buyer: tell them. (A seller who cancels knows.)
             send_templated_on_commit(
                 to=[transfer.from_member.email],
+                language=transfer.from_member.language,
                 subject="Your car's transfer was declined",
                 template="register/email/transfer_decided.txt",
                 context={"transfer": transfer, "car": transfer.car},

@@ -40,7 +40,7 @@ def test_responses_carry_no_query_count_by_default(client):
 
 @pytest.mark.django_db
 def test_with_the_middleware_every_response_says_how_many_queries_it_ran(client, member, settings):
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "config.middleware.QueryCountMiddleware"]
+    settings.MIDDLEWARE = ["config.middleware.QueryCountMiddleware", *settings.MIDDLEWARE]
 
     assert client.get(BASELINE).headers[QueryCountMiddleware.header] == "0"
     client.force_login(member)

@@ -4,16 +4,30 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import translation
 
 
 def send_templated(
-    *, to: list[str], subject: str, template: str, context: dict, attachments=()
+    *,
+    to: list[str],
+    subject: str,
+    template: str,
+    context: dict,
+    attachments=(),
+    language: str | None = None,
 ) -> None:
-    """Render `template` with the club's name in the context and send it."""
+    """Render `template` with the club's name in the context and send it.
+
+    Subject and body are rendered in `language`, the recipient's (the site's default when
+    not given), whatever language the request that sends it is in: a subject built with
+    `format_lazy`/`gettext_lazy` is translated here, not by the caller.
+    """
     to = [address for address in to if address and not address.endswith("@invalid")]
     if not to:
         return
-    body = render_to_string(template, {"club_name": settings.PADDOCK_CLUB_NAME, **context})
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = str(subject)
+        body = render_to_string(template, {"club_name": settings.PADDOCK_CLUB_NAME, **context})
     message = EmailMessage(subject=subject, body=body, to=to)
     for name, content, mimetype in attachments:
         message.attach(name, content, mimetype)

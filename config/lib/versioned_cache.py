@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.utils import translation
 
 T = TypeVar("T")
 
@@ -35,7 +36,8 @@ class VersionedCache:
             cache.set(self.version_key, time.time_ns(), None)
 
     def cached(self, name: str, build: Callable[[], T]) -> T:
-        key = f"{self.namespace}:{name}:v{self.version()}"
+        # Rendered pages differ by language: each language has its own copy.
+        key = f"{self.namespace}:{name}:{translation.get_language()}:v{self.version()}"
         value = cache.get(key)
         if value is None:
             value = build()

@@ -31,6 +31,7 @@ def profile_data(member: User, **changes) -> dict:
         "city": member.city,
         "bio": member.bio,
         "name_visibility": member.name_visibility,
+        "language": member.language,
     }
     if member.directory_listed:
         data["directory_listed"] = "on"

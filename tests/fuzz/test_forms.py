@@ -93,8 +93,15 @@ PROFILE = {
     "name_visibility": st.sampled_from(["public", "members", "nobody"]),
     "directory_listed": "on",
     "show_location": "on",
+    "language": st.sampled_from(["en-gb", "de"]),
 }
-OK_PROFILE = {**PROFILE, "name_visibility": "public", "display_name": IMG, "bio": XSS}
+OK_PROFILE = {
+    **PROFILE,
+    "name_visibility": "public",
+    "language": "de",
+    "display_name": IMG,
+    "bio": XSS,
+}
 
 
 @fuzz_settings

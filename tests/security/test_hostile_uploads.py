@@ -104,7 +104,11 @@ class Target:
     def data(self, person: User) -> dict[str, Any]:
         """The rest of the form, filled in correctly."""
         if self.name == "avatar":
-            return {"display_name": person.display_name, "name_visibility": "members"}
+            return {
+                "display_name": person.display_name,
+                "name_visibility": "members",
+                "language": "en-gb",
+            }
         if self.name == "car photo":
             return {"caption": "Eifel sunrise"}
         if self.name == "claim evidence":

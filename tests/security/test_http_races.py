@@ -485,7 +485,12 @@ def test_cancelling_an_rsvp_twice_at_once_gives_the_place_to_one_person(browser_
 
 def test_saving_the_profile_with_a_new_photo_twice_at_once_keeps_one_photo(browser_for):
     person = MemberFactory(display_name="Ada Avatar")
-    data = {"display_name": "Ada Lovelace", "name_visibility": "members", "country": "DE"}
+    data = {
+        "display_name": "Ada Lovelace",
+        "name_visibility": "members",
+        "country": "DE",
+        "language": "en-gb",
+    }
     picture = jpeg_bytes(size=(300, 300), color="navy")
 
     edit = reverse("accounts:profile_edit")

@@ -108,6 +108,8 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "accounts:profile_edit": {NO_ARGS: LOGGED_IN},
     "accounts:export": {NO_ARGS: LOGGED_IN},
     "accounts:delete": {NO_ARGS: LOGGED_IN},
+    # The language switcher takes a POST from anyone, anonymous visitors included.
+    "accounts:language": {NO_ARGS: answers(405, 405, 405, 405, 405, 405, 405, 405, 405)},
     "members:directory": {NO_ARGS: ACTIVE_MEMBERS},
     "members:detail": {"listed member": ACTIVE_MEMBERS},
     # --- Accounts (allauth) -----------------------------------------------------------
