@@ -1,4 +1,16 @@
+import re
+import time
+
+from django.contrib import messages
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import translation
+from django.utils.translation import gettext as _
+
+from accounts.models import FormSubmission
+from accounts.templatetags.once import FIELD as FORM_ONCE_FIELD
+
+TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
 class MemberLanguageMiddleware:
@@ -17,3 +29,80 @@ class MemberLanguageMiddleware:
             translation.activate(user.language)
             request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)
+
+
+class OnceOnlyFormMiddleware:
+    """A form sent twice (a double click, a reload after posting) is handled once.
+
+    Each rendering of one of our forms carries a fresh `{% form_once %}` token. The first
+    POST with a token claims it in the database (a unique row, so the claim holds across
+    threads, processes and app servers) and goes on to the view. A second POST with the
+    same token is not handled again: it is sent where the first one led, with a word that
+    the form was already sent. A first send that did not succeed (the form came back with
+    errors, or the server failed) gives its claim back, so the same form can be sent again.
+    """
+
+    WAIT_FOR_FIRST = 5.0  # seconds a second send waits for the first one to finish
+    POLL = 0.05
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = self._token(request)
+        if token is None:
+            return self.get_response(request)
+        claim = self._claim(token, request.path)
+        if claim is None:
+            claim = self._wait_for_first(token, request)
+            if isinstance(claim, HttpResponse):
+                return claim
+        response = self.get_response(request)
+        if response.status_code in (301, 302, 303) and response.has_header("Location"):
+            FormSubmission.objects.filter(pk=claim.pk).update(
+                outcome_url=response["Location"][:500]
+            )
+        else:
+            FormSubmission.objects.filter(pk=claim.pk).delete()
+        return response
+
+    @staticmethod
+    def _token(request) -> str | None:
+        if request.method != "POST" or request.content_type not in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            return None
+        token = request.POST.get(FORM_ONCE_FIELD, "")
+        return token if TOKEN.fullmatch(token) else None
+
+    @staticmethod
+    def _claim(token: str, path: str) -> FormSubmission | None:
+        try:
+            with transaction.atomic():
+                return FormSubmission.objects.create(token=token, path=path[:300])
+        except IntegrityError:
+            return None
+
+    def _wait_for_first(self, token: str, request) -> FormSubmission | HttpResponse:
+        deadline = time.monotonic() + self.WAIT_FOR_FIRST
+        while True:
+            first = FormSubmission.objects.filter(token=token).values("outcome_url").first()
+            if first is None:
+                # The first send gave its claim back (it failed): this one is handled.
+                claim = self._claim(token, request.path)
+                if claim is not None:
+                    return claim
+            elif first["outcome_url"]:
+                messages.info(request, _("You sent this form twice; it was handled once."))
+                return HttpResponseRedirect(first["outcome_url"])
+            if time.monotonic() > deadline:
+                messages.warning(
+                    request,
+                    _(
+                        "This form is still being handled. "
+                        "Please check the page before sending it again."
+                    ),
+                )
+                return HttpResponseRedirect(request.get_full_path())
+            time.sleep(self.POLL)

@@ -185,3 +185,22 @@ class Sequence(models.Model):
 
     def __str__(self):
         return f"{self.name}: {self.last_value}"
+
+
+class FormSubmission(models.Model):
+    """A form sent with a `{% form_once %}` token: the first send is handled, a second is not.
+
+    Holds no personal data: the token, the path it was sent to and where the first send
+    led. Rows older than a day serve no purpose (`purge_form_submissions`).
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    path = models.CharField(max_length=300)
+    outcome_url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.path} ({self.token[:8]}…)"

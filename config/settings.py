@@ -78,6 +78,8 @@ MIDDLEWARE = [
     # After the browser's choice (LocaleMiddleware): a member's own language wins.
     "accounts.middleware.MemberLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A form sent twice is handled once ({% form_once %}); after CSRF, log-in and messages.
+    "accounts.middleware.OnceOnlyFormMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

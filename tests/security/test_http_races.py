@@ -12,9 +12,8 @@ its own when the connection ends. Run on both databases:
     tests/with_postgres.sh .venv/bin/pytest -q tests/security/test_http_races.py
 
 Nothing may be lost or duplicated, capacities hold exactly, and no request gets a 500.
-Where the app has no rule against a double submit making two identical rows (a timeline
-entry, a mileage reading, a photo, an organiser's message), the test is a strict xfail
-raising KnownDuplicate: reported, and it fails the day the duplicate is prevented.
+A double submit sends the form's one-time token twice ({% form_once %}): the first is
+handled, the second is sent where the first led, so no form adds the same row twice.
 """
 
 import re
@@ -52,10 +51,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 NEW_VIN = "WBSUR92050VK12345"
 
 
-class KnownDuplicate(AssertionError):
-    """A double submit made two identical rows where the app has no rule against it."""
-
-
 class Browser:
     """One person's browser: their session cookie and a CSRF cookie, over real HTTP."""
 
@@ -79,6 +74,7 @@ class Browser:
         self.tabs.append(tab)
         response = tab.get(self.base + path, timeout=90)
         assert response.status_code == 200, (path, response.status_code)
+        tab.html = response.text
         return tab
 
     def post(self, tab: requests.Session, path: str, data: dict, files=None):
@@ -149,11 +145,29 @@ def together(calls: list[Callable[[], object]]) -> list:
     return results
 
 
+def form_once(html: str, path: str) -> dict[str, str]:
+    """The one-time token of the form on the page that is sent to `path` (or to itself)."""
+    for form in re.finditer(r"<form\b[^>]*>.*?</form>", html, re.S):
+        action = re.search(r'action="([^"]*)"', form.group(0).split(">", 1)[0])
+        if action is None or action.group(1) in ("", path):
+            token = re.search(r'name="form_once" value="([0-9a-f]+)"', form.group(0))
+            if token:
+                return {"form_once": token.group(1)}
+    raise AssertionError(f"no form to {path} with a one-time token")
+
+
 def double_submit(browser_for, person: User, page: str, path: str, data: dict, files=None):
-    """The form on `page` sent to `path` twice at once, from two tabs of one browser."""
+    """The form on `page` sent to `path` twice at once: a double click, from two
+    connections of one browser, both carrying the form's one-time token."""
     browser = browser_for(person)
     tabs = [browser.open(page), browser.open(page)]
+    data = {**data, **form_once(tabs[0].html, path)}
     return together([lambda tab=tab: browser.post(tab, path, data, files) for tab in tabs])
+
+
+def assert_sent_once(responses) -> None:
+    """Both sends of one form led to the same page: the second one was not handled again."""
+    assert len({r.headers["Location"] for r in responses}) == 1
 
 
 def statuses(responses) -> list[int]:
@@ -302,11 +316,6 @@ def test_saving_a_cars_details_twice_at_once_saves_them(browser_for):
     assert Car.objects.count() == 1
 
 
-@pytest.mark.xfail(
-    raises=KnownDuplicate,
-    strict=True,
-    reason="Reported: a double submit adds the same timeline entry twice (no rule against it).",
-)
 def test_adding_a_timeline_entry_twice_at_once_adds_it_once(browser_for):
     person = MemberFactory()
     car = CarFactory(owner=person)
@@ -317,17 +326,10 @@ def test_adding_a_timeline_entry_twice_at_once_adds_it_once(browser_for):
 
     assert_no_server_error(responses)
     assert statuses(responses) == [302, 302]
-    entries = TimelineEntry.objects.filter(car=car, title="Inspection II").count()
-    assert entries >= 1
-    if entries != 1:
-        raise KnownDuplicate(f"{entries} identical timeline entries")
+    assert_sent_once(responses)
+    assert TimelineEntry.objects.filter(car=car, title="Inspection II").count() == 1
 
 
-@pytest.mark.xfail(
-    raises=KnownDuplicate,
-    strict=True,
-    reason="Reported: a double submit records the same mileage reading twice.",
-)
 def test_recording_the_mileage_twice_at_once_records_it_once(browser_for):
     person = MemberFactory()
     car = CarFactory(owner=person)
@@ -338,17 +340,10 @@ def test_recording_the_mileage_twice_at_once_records_it_once(browser_for):
 
     assert_no_server_error(responses)
     assert statuses(responses) == [302, 302]
-    readings = MileageReading.objects.filter(car=car, kilometres=48_000).count()
-    assert readings >= 1
-    if readings != 1:
-        raise KnownDuplicate(f"{readings} identical mileage readings")
+    assert_sent_once(responses)
+    assert MileageReading.objects.filter(car=car, kilometres=48_000).count() == 1
 
 
-@pytest.mark.xfail(
-    raises=KnownDuplicate,
-    strict=True,
-    reason="Reported: a double submit stores the same photo twice (one cover, as it must).",
-)
 def test_uploading_a_photo_twice_at_once_stores_it_once(browser_for):
     person = MemberFactory()
     car = CarFactory(owner=person)
@@ -375,8 +370,8 @@ def test_uploading_a_photo_twice_at_once_stores_it_once(browser_for):
         if p.is_file()
     }
     assert on_disk == stored  # no file without its row
-    if photos.count() != 1:
-        raise KnownDuplicate(f"{photos.count()} copies of one photo")
+    assert_sent_once(responses)
+    assert photos.count() == 1
 
 
 def test_making_a_photo_the_cover_twice_at_once_leaves_one_cover(browser_for):
@@ -528,7 +523,7 @@ def organiser_of(*meets) -> User:
     return person
 
 
-def test_creating_a_meet_twice_at_once_never_fails_with_a_server_error(browser_for):
+def test_creating_a_meet_twice_at_once_creates_one_draft(browser_for):
     person = organiser_of()
     data = {
         "title": "Eifel Sunrise Run",
@@ -544,25 +539,12 @@ def test_creating_a_meet_twice_at_once_never_fails_with_a_server_error(browser_f
 
     responses = double_submit(browser_for, person, path, path, data)
 
-    # Both submits pass the form's check for a free address; the database decides. The
-    # second is told on the form (200), or — when the first had saved already — becomes
-    # a second draft at "…-2" (reported: no rule against two identical drafts).
     assert_no_server_error(responses)
-    assert 302 in statuses(responses)
-    drafts = Meet.objects.filter(organisers=person, status=Meet.Status.DRAFT)
-    assert drafts.count() == statuses(responses).count(302)
-    for response in responses:
-        if response.status_code == 200:
-            assert "perhaps because the form was sent twice" in response.text or (
-                "already exists" in response.text
-            )
+    assert statuses(responses) == [302, 302]
+    assert_sent_once(responses)
+    assert Meet.objects.filter(organisers=person, status=Meet.Status.DRAFT).count() == 1
 
 
-@pytest.mark.xfail(
-    raises=KnownDuplicate,
-    strict=True,
-    reason="Reported: a double submit of a message to attendees e-mails everyone twice.",
-)
 def test_sending_a_message_twice_at_once_sends_it_once(browser_for):
     meet = MeetFactory()
     going = [RSVPFactory(meet=meet) for _ in range(3)]
@@ -577,8 +559,9 @@ def test_sending_a_message_twice_at_once_sends_it_once(browser_for):
     assert statuses(responses) == [302, 302]
     copies = Counter(tuple(m.to) for m in mail.outbox)
     assert set(copies) == {(r.member.email,) for r in going}
-    if set(copies.values()) != {1} or Message.objects.filter(meet=meet).count() != 1:
-        raise KnownDuplicate(f"each attendee got {max(copies.values())} copies")
+    assert set(copies.values()) == {1}
+    assert Message.objects.filter(meet=meet).count() == 1
+    assert_sent_once(responses)
 
 
 def test_cancelling_a_meet_twice_at_once_tells_everyone_once(browser_for):
