@@ -1,6 +1,8 @@
 import hashlib
+from types import SimpleNamespace
 
 from django.apps import apps
+from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -69,21 +71,39 @@ def _extra_versions() -> str:
     return "-".join(versions)
 
 
+# Who a shared copy of a car's page is rendered for: any visitor, or any active member.
+# Never the person asking: a former owner sees their own name, and the copy is shared.
+PUBLIC_VIEWER = AnonymousUser()
+MEMBER_VIEWER = SimpleNamespace(
+    pk=None, is_authenticated=True, is_active_member=True, is_staff=False
+)
+
+
 def car_detail(request, pk: int):
     car = get_car_for_viewer(request, pk)
     user = request.user
     owner_view = is_owner(user, car)
     staff_view = user.is_staff
 
-    def body() -> str:
-        return _car_body(request, car, owner_view=owner_view, staff_view=staff_view)
-
     if owner_view or staff_view:
-        html = body()
+        data = _car_data(request, car, owner_view=owner_view)
+        html = _car_body(
+            request, car, data, viewer=user, owner_view=owner_view, staff_view=staff_view
+        )
     else:
-        # Names shown as each owner's privacy allows: the same for every viewer of a kind.
-        viewer = "member" if getattr(user, "is_active_member", False) else "public"
-        html = cached(f"car:{car.pk}:{viewer}:{_extra_versions()}", body)
+        # One cold visit renders both shared copies from one set of queries: the next
+        # visitor of the other kind finds theirs cached.
+        def bodies() -> dict[str, str]:
+            data = _car_data(request, car, owner_view=False)
+            return {
+                kind: _car_body(
+                    request, car, data, viewer=viewer, owner_view=False, staff_view=False
+                )
+                for kind, viewer in (("public", PUBLIC_VIEWER), ("member", MEMBER_VIEWER))
+            }
+
+        kind = "member" if getattr(user, "is_active_member", False) else "public"
+        html = cached(f"car:{car.pk}:{_extra_versions()}", bodies)[kind]
     context = {
         "car": car,
         "body": html,
@@ -96,23 +116,33 @@ def car_detail(request, pk: int):
     return render(request, "register/car_detail.html", context)
 
 
-def _car_body(request, car: Car, *, owner_view: bool, staff_view: bool) -> str:
-    ownerships = list(car.ownerships.select_related("member").order_by("started_on", "id"))
-    context = {
-        "car": car,
-        "owner_view": owner_view,
-        "staff_view": staff_view,
+def _car_data(request, car: Car, *, owner_view: bool) -> dict:
+    """What a car's page shows, whoever looks: the same queries for every viewer."""
+    data = {
         "rarity": rarity_of(car) if car.is_public else None,
         "photos": list(car.photos.all()),
         "timeline": list(car.timeline.select_related("author")),
         "mileage": list(car.mileage_readings.all()[:10]),
-        "ownerships": [(o, o.name_for(request.user)) for o in reversed(ownerships)],
+        "ownerships": list(car.ownerships.select_related("member").order_by("started_on", "id")),
         "extra_sections": _extra_sections(request, car),
     }
     if owner_view:
-        context["pending_transfer"] = (
+        data["pending_transfer"] = (
             Transfer.objects.filter(car=car, state=Transfer.State.PENDING)
             .select_related("to_member")
             .first()
         )
+    return data
+
+
+def _car_body(
+    request, car: Car, data: dict, viewer, *, owner_view: bool = False, staff_view: bool = False
+) -> str:
+    context = {
+        **data,
+        "car": car,
+        "owner_view": owner_view,
+        "staff_view": staff_view,
+        "ownerships": [(o, o.name_for(viewer)) for o in reversed(data["ownerships"])],
+    }
     return render_to_string("register/includes/_car_body.html", context, request)

@@ -3,10 +3,12 @@
 import datetime
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from register import cache as register_cache
-from tests.register.factories import CarFactory, ColourFactory
+from tests.factories import MemberFactory
+from tests.register.factories import CarFactory, ColourFactory, OwnershipFactory
 
 STATS = reverse("register:stats")
 
@@ -110,3 +112,45 @@ def test_a_log_in_does_not_empty_the_cache(client, member):
     client.force_login(member)  # saves last_login
 
     assert register_cache.version() == before
+
+
+@pytest.mark.django_db
+def test_one_cold_visit_caches_the_car_page_for_visitors_and_members_alike(
+    client, member, django_assert_num_queries
+):
+    car = CarFactory()
+    client.get(car.get_absolute_url())  # the public's copy, and the members' with it
+    client.force_login(member)
+
+    # All that is left for a member: the session, the user, the car, whether they own
+    # it, and whether they have a claim on it.
+    with django_assert_num_queries(5):
+        response = client.get(car.get_absolute_url())
+
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_former_owner_looking_first_leaves_no_hidden_name_in_the_shared_copies(
+    member, other_member
+):
+    member.display_name = "Hilde Hidden"
+    member.name_visibility = "nobody"
+    member.save()
+    car = CarFactory(owner=other_member)
+    OwnershipFactory(
+        car=car,
+        member=member,
+        started_on=datetime.date(2015, 1, 1),
+        ended_on=datetime.date(2019, 1, 1),
+    )
+    former_owner = Client()
+    former_owner.force_login(member)
+    former_owner.get(car.get_absolute_url())  # renders the shared copies
+
+    another_member = Client()
+    another_member.force_login(MemberFactory())
+    for viewer in (Client(), another_member):
+        html = viewer.get(car.get_absolute_url()).content.decode()
+        assert "Hilde Hidden" not in html
+        assert f"Member No. {member.membership_number}" in html
