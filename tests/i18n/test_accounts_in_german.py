@@ -62,6 +62,10 @@ def test_the_footer_offers_each_language_in_its_own_name(client):
     assert ">English</button>" in html
     assert '<html lang="en-gb"' in html
 
+    html = page(german(client), HOME)
+    assert ">Deutsch</button>" in html
+    assert ">English</button>" in html  # not "Englisch": a reader of English must find it
+
 
 def test_an_anonymous_visitor_who_picks_german_sees_the_home_page_in_german(client):
     assert "Join the club" in page(client, HOME)
