@@ -2,6 +2,7 @@ from allauth.account.models import EmailAddress
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries.filters import CountryFilter
 from simple_history.admin import SimpleHistoryAdmin
@@ -58,7 +59,7 @@ class MemberAdmin(BoundedSearchMixin, SimpleHistoryAdmin, BaseUserAdmin):
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (
-            "Membership",
+            _("Membership"),
             {
                 "fields": (
                     "membership_number",
@@ -68,13 +69,13 @@ class MemberAdmin(BoundedSearchMixin, SimpleHistoryAdmin, BaseUserAdmin):
                 )
             },
         ),
-        ("Profile", {"fields": ("display_name", "country", "city", "bio", "avatar")}),
-        ("Privacy", {"fields": ("name_visibility", "directory_listed", "show_location")}),
+        (_("Profile"), {"fields": ("display_name", "country", "city", "bio", "avatar")}),
+        (_("Privacy"), {"fields": ("name_visibility", "directory_listed", "show_location")}),
         (
-            "Permissions",
+            _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
@@ -99,7 +100,7 @@ class MemberAdmin(BoundedSearchMixin, SimpleHistoryAdmin, BaseUserAdmin):
             return queryset.filter(membership_number=int(term)), False
         return super().get_search_results(request, queryset, search_term)
 
-    @admin.action(description="Approve selected members (give membership numbers)")
+    @admin.action(description=_("Approve selected members (give membership numbers)"))
     def approve_members(self, request, queryset):
         count = 0
         for member in queryset.exclude(membership_status=User.Status.ACTIVE):
@@ -111,7 +112,7 @@ class MemberAdmin(BoundedSearchMixin, SimpleHistoryAdmin, BaseUserAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description="Mark selected members as lapsed")
+    @admin.action(description=_("Mark selected members as lapsed"))
     def lapse_members(self, request, queryset):
         count = 0
         for member in queryset.filter(membership_status=User.Status.ACTIVE):
@@ -123,7 +124,7 @@ class MemberAdmin(BoundedSearchMixin, SimpleHistoryAdmin, BaseUserAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description="Mark selected members as resigned")
+    @admin.action(description=_("Mark selected members as resigned"))
     def resign_members(self, request, queryset):
         count = 0
         for member in queryset.exclude(membership_number__isnull=True).exclude(

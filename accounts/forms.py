@@ -3,6 +3,7 @@ from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from config.lib.forms import ImageUploadField
@@ -13,9 +14,9 @@ AVATAR_SIDE = 512
 
 class ProfileForm(forms.ModelForm):
     avatar = ImageUploadField(
-        label="Photo",
+        label=_("Photo"),
         required=False,
-        help_text="JPEG, PNG, WebP or GIF, up to 10 MB. We remove location and camera data.",
+        help_text=_("JPEG, PNG, WebP or GIF, up to 10 MB. We remove location and camera data."),
     )
 
     class Meta:
@@ -36,8 +37,10 @@ class ProfileForm(forms.ModelForm):
             "name_visibility": forms.RadioSelect,
         }
         help_texts = {
-            "name_visibility": "Who may see your name next to your cars and RSVPs. "
-            "Others see your membership number instead.",
+            "name_visibility": _(
+                "Who may see your name next to your cars and RSVPs. "
+                "Others see your membership number instead."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -46,9 +49,9 @@ class ProfileForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            Fieldset("About you", "display_name", "country", "city", "bio", "avatar"),
-            Fieldset("Privacy", "name_visibility", "directory_listed", "show_location"),
-            Fieldset("Language", "language"),
+            Fieldset(_("About you"), "display_name", "country", "city", "bio", "avatar"),
+            Fieldset(_("Privacy"), "name_visibility", "directory_listed", "show_location"),
+            Fieldset(_("Language"), "language"),
         )
 
     def clean_display_name(self):
@@ -66,24 +69,24 @@ class ProfileForm(forms.ModelForm):
 
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     confirm = forms.BooleanField(
-        label="I understand that my account and personal data will be deleted for good.",
+        label=_("I understand that my account and personal data will be deleted for good."),
     )
 
     def __init__(self, *args, user: User, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", "Delete my account", css_class="btn-danger"))
+        self.helper.add_input(Submit("submit", _("Delete my account"), css_class="btn-danger"))
 
     def clean_password(self):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise forms.ValidationError("That is not your password.")
+            raise forms.ValidationError(_("That is not your password."), code="wrong_password")
         return password
 
 

@@ -3,6 +3,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
@@ -46,58 +48,64 @@ class User(AbstractUser):
     """A person with an account: a club member (or applicant), logging in by e-mail."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending approval"
-        ACTIVE = "active", "Active"
-        LAPSED = "lapsed", "Lapsed"
-        RESIGNED = "resigned", "Resigned"
+        PENDING = "pending", _("Pending approval")
+        ACTIVE = "active", _("Active")
+        LAPSED = "lapsed", _("Lapsed")
+        RESIGNED = "resigned", _("Resigned")
 
     class Visibility(models.TextChoices):
-        PUBLIC = "public", "Everyone, including the public"
-        MEMBERS = "members", "Club members only"
-        NOBODY = "nobody", "Nobody"
+        PUBLIC = "public", _("Everyone, including the public")
+        MEMBERS = "members", _("Club members only")
+        NOBODY = "nobody", _("Nobody")
 
     username = None
     first_name = None
     last_name = None
-    email = models.EmailField("e-mail address", unique=True)
+    email = models.EmailField(_("e-mail address"), unique=True)
 
     display_name = models.CharField(
-        max_length=80, blank=True, help_text="How your name appears on the site."
+        _("display name"),
+        max_length=80,
+        blank=True,
+        help_text=_("How your name appears on the site."),
     )
-    country = CountryField(blank=True, blank_label="(not given)")
-    city = models.CharField(max_length=80, blank=True)
-    bio = models.TextField("short bio", max_length=1000, blank=True)
-    avatar = models.ImageField(upload_to="avatars/", blank=True)
+    country = CountryField(_("country"), blank=True, blank_label=_("(not given)"))
+    city = models.CharField(_("city"), max_length=80, blank=True)
+    bio = models.TextField(_("short bio"), max_length=1000, blank=True)
+    avatar = models.ImageField(_("avatar"), upload_to="avatars/", blank=True)
     name_visibility = models.CharField(
-        "show my name to",
+        _("show my name to"),
         max_length=10,
         choices=Visibility.choices,
         default=Visibility.MEMBERS,
     )
     directory_listed = models.BooleanField(
-        "list me in the members' directory",
+        _("list me in the members' directory"),
         default=True,
-        help_text="Other active members can find you in the directory.",
+        help_text=_("Other active members can find you in the directory."),
     )
     show_location = models.BooleanField(
-        "show my city in the directory",
+        _("show my city in the directory"),
         default=False,
-        help_text="Your country is always shown to members; your city only if you tick this.",
+        help_text=_("Your country is always shown to members; your city only if you tick this."),
     )
 
     language = models.CharField(
+        _("language"),
         max_length=10,
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
-        help_text="The site and your e-mails are shown in this language.",
+        help_text=_("The site and your e-mails are shown in this language."),
     )
 
-    membership_number = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    membership_status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.PENDING
+    membership_number = models.PositiveIntegerField(
+        _("membership number"), null=True, blank=True, editable=False
     )
-    member_since = models.DateField(null=True, blank=True, editable=False)
-    renewal_date = models.DateField(null=True, blank=True)
+    membership_status = models.CharField(
+        _("membership status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    member_since = models.DateField(_("member since"), null=True, blank=True, editable=False)
+    renewal_date = models.DateField(_("renewal date"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -110,7 +118,8 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["display_name", "email"]
-        verbose_name = "member"
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
         constraints = [
             models.UniqueConstraint(
                 fields=["membership_number"],
@@ -120,7 +129,9 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=Q(membership_status="pending") | Q(membership_number__isnull=False),
                 name="accounts_user_member_has_number",
-                violation_error_message="A member who has been approved needs a membership number.",
+                violation_error_message=_(
+                    "A member who has been approved needs a membership number."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["membership_status", "display_name"])]
@@ -149,11 +160,14 @@ class User(AbstractUser):
 
     def name_for(self, viewer) -> str:
         """The name `viewer` may see for this member, honouring the privacy choice."""
-        fallback = f"Member No. {self.membership_number}" if self.membership_number else "A member"
+        if self.membership_number:
+            fallback = gettext("Member No. %(number)s") % {"number": self.membership_number}
+        else:
+            fallback = gettext("A member")
         if viewer is not None and viewer.is_authenticated and viewer.pk == self.pk:
             return str(self)
         if not self.is_active and not self.display_name:
-            return "A former member"
+            return gettext("A former member")
         if not self.display_name:
             return fallback
         if self.name_visibility == self.Visibility.PUBLIC:
@@ -177,11 +191,13 @@ class Sequence(models.Model):
     so a number stays unique even after its holder's record is deleted.
     """
 
-    name = models.SlugField(max_length=50, primary_key=True)
-    last_value = models.PositiveIntegerField(default=0)
+    name = models.SlugField(_("name"), max_length=50, primary_key=True)
+    last_value = models.PositiveIntegerField(_("last value"), default=0)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("sequence")
+        verbose_name_plural = _("sequences")
 
     def __str__(self):
         return f"{self.name}: {self.last_value}"

@@ -8,14 +8,15 @@ from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Sequence, User
+from config.lib.email import send_templated
 
 
 def sequence_next(*, name: str) -> int:
@@ -64,14 +65,20 @@ def member_approve(*, member: User, approved_by: User | None = None, notify: boo
 
 
 def _send_welcome(member: User, *, first_time: bool) -> None:
-    context = {"member": member, "first_time": first_time, "club_name": settings.PADDOCK_CLUB_NAME}
-    send_mail(
-        subject=f"Welcome to the {settings.PADDOCK_CLUB_NAME}"
-        if first_time
-        else "Your membership is active again",
-        message=render_to_string("accounts/email/approved.txt", context),
-        from_email=None,
-        recipient_list=[member.email],
+    # The subject is translated in the member's language by send_templated, not the
+    # language of whoever approved them.
+    if first_time:
+        subject = format_lazy(
+            gettext_lazy("Welcome to the {club_name}"), club_name=settings.PADDOCK_CLUB_NAME
+        )
+    else:
+        subject = gettext_lazy("Your membership is active again")
+    send_templated(
+        to=[member.email],
+        subject=subject,
+        template="accounts/email/approved.txt",
+        context={"member": member, "first_time": first_time},
+        language=member.language,
     )
 
 

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import require_active_member
@@ -46,9 +47,9 @@ def profile_edit(request):
                 form.save()
             if old_avatar and old_avatar != member.avatar.name:
                 member.avatar.storage.delete(old_avatar)
-            messages.success(request, "Your profile has been saved.")
+            messages.success(request, _("Your profile has been saved."))
             return redirect("accounts:profile")
-        messages.error(request, "Please correct the errors below.")
+        messages.error(request, _("Please correct the errors below."))
     else:
         form = ProfileForm(instance=member)
     return render(request, "accounts/profile_form.html", {"form": form})
@@ -72,14 +73,14 @@ def account_delete(request):
     if request.method == "POST" and form.is_valid():
         member_delete(member=request.user)
         logout(request)
-        messages.success(request, "Your account has been deleted. Thank you for being a member.")
+        messages.success(request, _("Your account has been deleted. Thank you for being a member."))
         return redirect("home")
     return render(request, "accounts/delete.html", {"form": form})
 
 
 @login_required
 def directory(request):
-    require_active_member(request, what="The members' directory")
+    require_active_member(request, what=_("The members' directory"))
     members = User.objects.in_directory().order_by("display_name", "membership_number")
     # No NUL: PostgreSQL refuses it in a query.
     query = " ".join(request.GET.get("q", "").replace("\x00", "").split())[:80]
@@ -93,7 +94,7 @@ def directory(request):
 
 @login_required
 def member_detail(request, number: int):
-    require_active_member(request, what="The members' directory")
+    require_active_member(request, what=_("The members' directory"))
     member = get_object_or_404(User.objects.in_directory(), membership_number=number)
     return render(request, "accounts/member_detail.html", {"member": member})
 

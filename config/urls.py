@@ -1,12 +1,15 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from config import views
 
-admin.site.site_header = f"{settings.PADDOCK_CLUB_NAME} — staff"
-admin.site.site_title = "Paddock admin"
-admin.site.index_title = "Club records"
+# Lazy: the admin shows them in each request's language.
+admin.site.site_header = format_lazy(_("{club_name} — staff"), club_name=settings.PADDOCK_CLUB_NAME)
+admin.site.site_title = _("Paddock admin")
+admin.site.index_title = _("Club records")
 
 urlpatterns = [
     path("", views.home, name="home"),

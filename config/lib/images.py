@@ -13,6 +13,8 @@ import warnings
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
@@ -20,7 +22,8 @@ ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO"}
 
 def _human_size(n: int) -> str:
     # One decimal: a 10.4 MB file must not be reported as "10 MB; the limit is 10 MB".
-    return f"{n / (1024 * 1024):.1f} MB"
+    # In the request's language: 10.4 MB in English, 10,4 MB in German.
+    return f"{number_format(round(n / (1024 * 1024), 1), decimal_pos=1)} MB"
 
 
 def open_image(upload) -> Image.Image:
@@ -28,9 +31,9 @@ def open_image(upload) -> Image.Image:
     max_bytes = settings.PADDOCK_MAX_UPLOAD_BYTES
     if upload.size is not None and upload.size > max_bytes:
         raise ValidationError(
-            f"This file is {_human_size(upload.size)}; the limit is {_human_size(max_bytes)}. "
-            "Please upload a smaller photo.",
+            _("This file is %(size)s; the limit is %(limit)s. Please upload a smaller photo."),
             code="too_large",
+            params={"size": _human_size(upload.size), "limit": _human_size(max_bytes)},
         )
     upload.seek(0)
     try:
@@ -40,25 +43,28 @@ def open_image(upload) -> Image.Image:
             image = Image.open(upload)
             if image.format not in ALLOWED_FORMATS:
                 raise ValidationError(
-                    "Please upload a JPEG, PNG, WebP or GIF photo.", code="bad_format"
+                    _("Please upload a JPEG, PNG, WebP or GIF photo."), code="bad_format"
                 )
             width, height = image.size
             if width * height > settings.PADDOCK_MAX_IMAGE_PIXELS:
                 raise ValidationError(
-                    f"This image is {width}×{height} pixels, which is too large to process.",
+                    _("This image is %(width)d×%(height)d pixels, which is too large to process."),
                     code="too_many_pixels",
+                    params={"width": width, "height": height},
                 )
             image.load()
     except ValidationError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ValidationError(
-            "This image is too large to process.", code="too_many_pixels"
+            _("This image is too large to process."), code="too_many_pixels"
         ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ValidationError(
-            "This file is not a picture we can read, or it is damaged or incomplete. "
-            "Please upload a JPEG, PNG, WebP or GIF photo.",
+            _(
+                "This file is not a picture we can read, or it is damaged or incomplete. "
+                "Please upload a JPEG, PNG, WebP or GIF photo."
+            ),
             code="invalid_image",
         ) from exc
     finally:
