@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0005_member_language'),
+        ('accounts', '0006_verbose_names'),
     ]
 
     operations = [
