@@ -18,6 +18,10 @@ def qr_svg(rsvp) -> str:
 
 
 def qr_png(rsvp) -> bytes:
+    """The PNG for e-mails. A fixed mask: choosing the best of eight took two thirds of the
+    time of an RSVP's confirmation, and any mask scans (ISO/IEC 18004 allows all eight)."""
     out = io.BytesIO()
-    segno.make(checkin_url(rsvp), error="m").save(out, kind="png", scale=6, border=2)
+    segno.make(checkin_url(rsvp), error="m", mask=4, micro=False).save(
+        out, kind="png", scale=6, border=2
+    )
     return out.getvalue()
