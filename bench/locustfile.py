@@ -30,6 +30,7 @@ PAGE = os.environ.get("BENCH_PAGE", "baseline")
 OUT = os.environ.get("BENCH_OUT", "")
 USERS = int(os.environ.get("BENCH_USERS", "16"))
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+ONCE_INPUT = re.compile(r'name="form_once" value="([^"]+)"')
 
 
 def _path(page: str, rng: random.Random) -> str:
@@ -142,6 +143,9 @@ class Burst(FastHttpUser):
         )
         found = CSRF_INPUT.search(form.text or "")
         self.token = found.group(1) if found else ""
+        # The form's one-time token, sent as a browser does (the server claims it).
+        once = ONCE_INPUT.search(form.text or "")
+        self.once = once.group(1) if once else ""
         _ready["forms"] += 1
         if _ready["forms"] == len(FIXTURES["burst"]):
             _go.set()
@@ -151,7 +155,12 @@ class Burst(FastHttpUser):
         _go.wait(timeout=60)
         with self.client.post(
             self.url,
-            data={"csrfmiddlewaretoken": self.token, "car": str(self.car), "guests": "0"},
+            data={
+                "csrfmiddlewaretoken": self.token,
+                "form_once": self.once,
+                "car": str(self.car),
+                "guests": "0",
+            },
             headers=self.headers,
             allow_redirects=False,
             name=PAGE,
