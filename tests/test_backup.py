@@ -91,3 +91,36 @@ def test_a_restore_refuses_a_site_that_already_holds_data(member, tmp_path):
 def test_a_missing_backup_file_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="No such file"):
         call_command("restore_site", tmp_path / "nope.tar.gz")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_photos_kept_in_a_storage_other_than_a_folder_are_backed_up_and_restored(
+    member, settings, tmp_path
+):
+    # As with S3: the files are reached only through Django's storage API.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    from django.core.files.storage import default_storage
+
+    car = CarFactory(owner=member)
+    photo = services.photo_add(
+        car=car,
+        upload=SimpleUploadedFile("car.jpg", jpeg_bytes(size=(640, 480)), "image/jpeg"),
+        member=member,
+        caption="At the Ring",
+    )
+    stored = {
+        name: default_storage.open(name).read() for name in (photo.image.name, photo.thumbnail.name)
+    }
+    assert not any(Path(settings.MEDIA_ROOT).rglob("*.jpg"))
+    archive = tmp_path / "backup.tar.gz"
+
+    call_command("backup_site", output=archive, stdout=io.StringIO())
+    call_command("flush", interactive=False)
+    for name in stored:
+        default_storage.delete(name)
+    call_command("restore_site", archive, stdout=io.StringIO())
+
+    assert {name: default_storage.open(name).read() for name in stored} == stored

@@ -4,6 +4,8 @@ A backup is one .tar.gz holding `data.json` (Django's dumpdata of every app, wit
 natural keys, so it loads into any empty database of either kind) and `media/`.
 The rows are read inside one transaction — REPEATABLE READ on PostgreSQL, the write
 lock on SQLite — and the media files are copied while it is open, so the two agree.
+Media are read and written through Django's file storage, so a site whose photos live on
+S3-compatible storage backs them up and restores them the same way as a local folder.
 Imports no app: it works on whatever the project has installed.
 """
 
@@ -15,7 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import connection, transaction
 
@@ -28,7 +31,6 @@ EXCLUDED = ["contenttypes", "auth.permission", "sessions", "admin.logentry"]
 
 def backup(target: Path) -> dict:
     """Write a consistent backup of the database and media to `target`."""
-    media_root = Path(settings.MEDIA_ROOT)
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql" and outermost:
@@ -44,9 +46,7 @@ def backup(target: Path) -> dict:
             stdout=rows,
         )
         data = rows.getvalue().encode()
-        files = (
-            sorted(p for p in media_root.rglob("*") if p.is_file()) if media_root.exists() else []
-        )
+        files = sorted(_stored_files(""))
         manifest = {
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "database": connection.vendor,
@@ -56,9 +56,26 @@ def backup(target: Path) -> dict:
         with tarfile.open(target, "w:gz") as tar:
             _add_bytes(tar, MANIFEST_NAME, json.dumps(manifest, indent=2).encode())
             _add_bytes(tar, DATA_NAME, data)
-            for path in files:
-                tar.add(path, arcname=MEDIA_PREFIX + path.relative_to(media_root).as_posix())
+            for name in files:
+                info = tarfile.TarInfo(MEDIA_PREFIX + name)
+                info.size = default_storage.size(name)
+                info.mtime = int(time.time())
+                with default_storage.open(name, "rb") as stored:
+                    tar.addfile(info, stored)
     return manifest
+
+
+def _stored_files(folder: str):
+    """Every file's name in the media storage under `folder`, at any depth."""
+    try:
+        folders, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    prefix = f"{folder}/" if folder else ""
+    for name in files:
+        yield prefix + name
+    for name in folders:
+        yield from _stored_files(prefix + name)
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, content: bytes) -> None:
@@ -76,7 +93,6 @@ def restore(source: Path, *, is_empty) -> dict:
     """Load a backup into an empty site: rows in one transaction, then the media files."""
     if not is_empty():
         raise RestoreError("This site already holds data: restore only into an empty site.")
-    media_root = Path(settings.MEDIA_ROOT)
     with tarfile.open(source, "r:gz") as tar:
         manifest = json.loads(tar.extractfile(MANIFEST_NAME).read())
         data = tar.extractfile(DATA_NAME).read()
@@ -94,7 +110,10 @@ def restore(source: Path, *, is_empty) -> dict:
             relative = Path(member.name[len(MEDIA_PREFIX) :])
             if relative.is_absolute() or ".." in relative.parts:
                 raise RestoreError(f"Refusing a file outside the media folder: {member.name}")
-            destination = media_root / relative
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            destination.write_bytes(tar.extractfile(member).read())
+            name = relative.as_posix()
+            if default_storage.exists(name):
+                default_storage.delete(name)  # a file no row names: the backup's wins
+            saved = default_storage.save(name, ContentFile(tar.extractfile(member).read()))
+            if saved != name:
+                raise RestoreError(f"The media storage renamed {name} to {saved}.")
     return manifest
