@@ -246,8 +246,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            # One Redis for two sites? Give each its own prefix (or database number).
-            "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "paddock"),
+            # Scoped to the database, as the file cache is: the servers of one site share
+            # their keys, and two sites on one Redis never read each other's.
+            "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", CACHES["default"]["KEY_PREFIX"]),
             "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},
         }
     }
