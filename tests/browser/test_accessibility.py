@@ -1,23 +1,29 @@
-"""Accessibility in real Chromium: axe-core on every main page.
+"""Accessibility in real Chromium: axe-core on every main page, and two keyboard-only journeys.
 
 axe-core (bundled with axe-playwright-python, so no network) checks each page as a visitor,
 a member, a car's owner and a meet's organiser see it, on a desktop and on a phone, and with
 the German language cookie. A violation of impact "serious" or "critical" fails the test,
 and the message says what to fix: the rule, its impact, the elements and axe's help.
+
+Then someone who uses only the keyboard signs up, and a member RSVPs for a meet with their
+car: Tab, type, arrow keys, Enter and Space, with a visible focus ring on every stop.
 """
 
 import datetime
 import io
+import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
+from django.core import mail
 from django.core.files.base import ContentFile
 from django.test import Client
 from PIL import Image
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
+from meets.models import RSVP, Meet
 from register.models import Colour
 from tests.factories import MemberFactory
 from tests.meets.factories import (
@@ -111,6 +117,56 @@ def report(failures: dict[str, list[dict]]) -> str:
     return "Serious or critical accessibility violations:\n" + "\n".join(
         f"{page}:\n{describe(violations)}" for page, violations in failures.items()
     )
+
+
+def focus_ring(page: Page) -> dict:
+    """The element that has the focus, and its computed outline and box-shadow."""
+    return page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            const style = getComputedStyle(el);
+            return {
+                tag: el.tagName.toLowerCase(),
+                name: el.getAttribute('name') || '',
+                text: (el.innerText || el.value || '').trim().slice(0, 60),
+                outlineStyle: style.outlineStyle,
+                outlineWidth: parseFloat(style.outlineWidth) || 0,
+                outlineColor: style.outlineColor,
+                boxShadow: style.boxShadow,
+            };
+        }"""
+    )
+
+
+def assert_focus_visible(page: Page) -> None:
+    """The focused control shows a solid outline at least 2 px wide.
+
+    Bootstrap's own focus glow (a pale blue box-shadow) is not enough: it is barely
+    visible on white and not at all on the blue navbar, so site.css draws an outline.
+    """
+    ring = focus_ring(page)
+    visible = (
+        ring["outlineStyle"] not in ("none", "hidden")
+        and ring["outlineWidth"] >= 2
+        and ring["outlineColor"] not in ("transparent", "rgba(0, 0, 0, 0)")
+    )
+    assert visible, f"No visible focus on {ring['tag']} {ring['name'] or ring['text']!r}: {ring}"
+
+
+def tab_to(page: Page, matches, *, most: int = 80) -> None:
+    """Press Tab until `matches(active element's description)` is true; fail after `most`.
+
+    Every stop on the way must show where the focus is.
+    """
+    seen = []
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        ring = focus_ring(page)
+        seen.append(f"{ring['tag']}:{ring['name'] or ring['text']}")
+        assert_focus_visible(page)
+        if matches(ring):
+            return
+    pytest.fail("Tab never reached the control; the focus visited: " + " | ".join(seen))
 
 
 # --- The club's data ------------------------------------------------------------------
@@ -251,3 +307,86 @@ def test_no_serious_accessibility_violation_in_german(live_server, page: Page, c
     violations = serious_violations(page)
 
     assert not violations, report({"home, German": violations})
+
+
+# --- Keyboard only --------------------------------------------------------------------
+
+
+def test_a_visitor_signs_up_with_the_keyboard_only(live_server, page: Page, screenshot):
+    mail.outbox.clear()
+    page.goto(live_server.url + "/accounts/signup/")
+    expect(page.get_by_role("heading", name="Sign Up")).to_be_visible()
+
+    # The first Tab stop is the skip link: visible when focused, and it jumps to the form.
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()
+    assert_focus_visible(page)
+    screenshot("a11y-keyboard-signup-skip-link")
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+
+    tab_to(page, lambda ring: ring["name"] == "email")
+    page.keyboard.type("kira.keys@example.org")
+    page.keyboard.press("Tab")
+    assert focus_ring(page)["name"] == "password1"
+    assert_focus_visible(page)
+    page.keyboard.type("Valencia-Orange-2011")
+    page.keyboard.press("Tab")
+    assert focus_ring(page)["name"] == "password2"
+    assert_focus_visible(page)
+    page.keyboard.type("Valencia-Orange-2011")
+    screenshot("a11y-keyboard-signup-filled")
+    # The submit button is the next stop and shows its focus too.
+    tab_to(page, lambda ring: ring["tag"] == "button" and ring["text"] == "Sign Up", most=5)
+    page.keyboard.press("Shift+Tab")
+    assert focus_ring(page)["name"] == "password2"
+    page.keyboard.press("Enter")
+
+    expect(
+        page.get_by_role("heading", name=re.compile("verify your e-?mail", re.I))
+    ).to_be_visible()
+    assert [m.to for m in mail.outbox] == [["kira.keys@example.org"]]
+    assert User.objects.filter(email="kira.keys@example.org").exists()
+    screenshot("a11y-keyboard-signup-done")
+
+
+def test_a_member_rsvps_for_a_meet_with_the_keyboard_only(
+    live_server, page: Page, screenshot, member, organiser
+):
+    orange = ColourFactory(name="Valencia Orange", paint_code="A76", swatch="#E8641B")
+    CarFactory(owner=member)  # Alpine White: stays at home
+    orange_car = CarFactory(owner=member, colour=orange)
+    meet = MeetFactory(title="Sunday breakfast", capacity=10, organisers=[organiser])
+    log_in_as(page, live_server, member)
+    page.goto(live_server.url + meet.get_absolute_url())
+
+    tab_to(page, lambda ring: ring["tag"] == "a" and ring["text"] == "RSVP with your car")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("RSVP: Sunday breakfast")
+    page.wait_for_load_state("load")  # the style sheets too, before reading focus styles
+    tab_to(page, lambda ring: ring["name"] == "car")
+    # Cars are listed in the form's order; arrow down until the orange one is chosen.
+    car_select = page.get_by_label("The car you'll bring")
+    for _ in range(4):
+        if car_select.evaluate("s => s.value") == str(orange_car.pk):
+            break
+        page.keyboard.press("ArrowDown")
+    assert car_select.evaluate("s => s.value") == str(orange_car.pk)
+    page.keyboard.press("Tab")
+    assert focus_ring(page)["name"] == "guests"
+    assert_focus_visible(page)
+    page.keyboard.press("Control+A")
+    page.keyboard.type("1")
+    tab_to(page, lambda ring: ring["tag"] == "button" and ring["text"] == "Send my RSVP", most=5)
+    screenshot("a11y-keyboard-rsvp-submit-focused")
+    page.keyboard.press("Space")
+
+    expect(page).to_have_url(live_server.url + meet.get_absolute_url())
+    expect(page.get_by_role("alert").filter(has_text="You're going!")).to_be_visible()
+    rsvp = RSVP.objects.get(meet=meet)
+    assert (rsvp.member, rsvp.car, rsvp.guests, rsvp.status) == (member, orange_car, 1, "going")
+    assert Meet.objects.get(pk=meet.pk).rsvps.count() == 1
+    screenshot("a11y-keyboard-rsvp-done")
