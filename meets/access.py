@@ -9,6 +9,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from meets.models import Meet
 
@@ -26,7 +27,7 @@ def is_helper(user, meet: Meet) -> bool:
 def get_meet_for_viewer(request, slug: str) -> Meet:
     meet = get_object_or_404(Meet, slug=slug)
     if meet.status == Meet.Status.DRAFT and not is_organiser(request.user, meet):
-        raise Http404("No such meet.")
+        raise Http404(_("No such meet."))
     return meet
 
 
@@ -35,15 +36,15 @@ def get_meet_for_organiser(request, slug: str) -> Meet:
     if is_organiser(request.user, meet):
         return meet
     if is_helper(request.user, meet):
-        raise PermissionDenied("Check-in helpers can only check cars in.")
-    raise Http404("No such meet.")
+        raise PermissionDenied(_("Check-in helpers can only check cars in."))
+    raise Http404(_("No such meet."))
 
 
 def get_meet_for_checkin(request, slug: str) -> Meet:
     meet = get_object_or_404(Meet, slug=slug)
     if is_organiser(request.user, meet) or is_helper(request.user, meet):
         return meet
-    raise Http404("No such meet.")
+    raise Http404(_("No such meet."))
 
 
 def can_create_meets(user) -> bool:
@@ -52,4 +53,4 @@ def can_create_meets(user) -> bool:
 
 def require_meet_creator(request) -> None:
     if not can_create_meets(request.user):
-        raise PermissionDenied("Only the club's organisers can create meets.")
+        raise PermissionDenied(_("Only the club's organisers can create meets."))

@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.lib.admin import BoundedSearchMixin
@@ -42,22 +44,27 @@ class MeetAdmin(BoundedSearchMixin, admin.ModelAdmin):
             .annotate(going_count=Count("rsvps", filter=Q(rsvps__status=RSVP.Status.GOING)))
         )
 
-    @admin.display(description="Going", ordering="going_count")
+    @admin.display(description=_("Going"), ordering="going_count")
     def going(self, obj):
         return obj.going_count
 
-    @admin.action(description="Promote from the waiting list")
+    @admin.action(description=_("Promote from the waiting list"))
     def promote_from_waitlist(self, request, queryset):
         total = 0
         for meet in queryset:
             total += len(services.waitlist_promote(meet=meet))
         self.message_user(
             request,
-            f"{total} RSVP{'s'[: total != 1]} moved up from the waiting list.",
+            ngettext(
+                "%(count)d RSVP moved up from the waiting list.",
+                "%(count)d RSVPs moved up from the waiting list.",
+                total,
+            )
+            % {"count": total},
             messages.SUCCESS if total else messages.INFO,
         )
 
-    @admin.action(description="Export attendees as CSV")
+    @admin.action(description=_("Export attendees as CSV"))
     def export_attendees(self, request, queryset):
         meets = list(queryset.order_by("starts_at"))
         name = meets[0].slug if len(meets) == 1 else "meets"

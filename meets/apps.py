@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MeetsConfig(AppConfig):
     name = "meets"
-    verbose_name = "Meets"
+    verbose_name = _("Meets")
 
     def ready(self) -> None:
         # Cache invalidation only: no business logic hangs on these signals.

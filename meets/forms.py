@@ -6,7 +6,10 @@ from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.text import slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from config.lib.images import clean_image
 from meets.models import RSVP, Meet, Message
@@ -33,17 +36,19 @@ class LocalDateTimeField(forms.DateTimeField):
                 return datetime.datetime.strptime(value.strip(), fmt)
             except (ValueError, TypeError):
                 continue
-        raise forms.ValidationError("Enter a date and time, e.g. 2027-05-14 09:00.")
+        raise forms.ValidationError(_("Enter a date and time, e.g. 2027-05-14 09:00."))
 
 
 class MeetForm(forms.ModelForm):
-    starts_at = LocalDateTimeField(label="Starts (venue's local time)")
-    ends_at = LocalDateTimeField(label="Ends (venue's local time)")
-    rsvp_opens_at = LocalDateTimeField(label="RSVPs open", required=False)
+    starts_at = LocalDateTimeField(label=_("Starts (venue's local time)"))
+    ends_at = LocalDateTimeField(label=_("Ends (venue's local time)"))
+    rsvp_opens_at = LocalDateTimeField(label=_("RSVPs open"), required=False)
     rsvp_closes_at = LocalDateTimeField(
-        label="RSVPs close", required=False, help_text="Empty: when the meet starts."
+        label=_("RSVPs close"), required=False, help_text=_("Empty: when the meet starts.")
     )
-    map_url = forms.URLField(label="Link to an online map", required=False, assume_scheme="https")
+    map_url = forms.URLField(
+        label=_("Link to an online map"), required=False, assume_scheme="https"
+    )
 
     class Meta:
         model = Meet
@@ -85,9 +90,9 @@ class MeetForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            Fieldset("The meet", "title", "description", "cover_image"),
+            Fieldset(_("The meet"), "title", "description", "cover_image"),
             Fieldset(
-                "Where",
+                _("Where"),
                 "venue_name",
                 "venue_address",
                 Div(
@@ -99,7 +104,7 @@ class MeetForm(forms.ModelForm):
                 "map_url",
             ),
             Fieldset(
-                "When",
+                _("When"),
                 "time_zone",
                 Div(
                     Div("starts_at", css_class="col-md-6"),
@@ -112,7 +117,7 @@ class MeetForm(forms.ModelForm):
                     css_class="row",
                 ),
             ),
-            Fieldset("Who", "capacity", "members_only", "attendee_visibility", "questions"),
+            Fieldset(_("Who"), "capacity", "members_only", "attendee_visibility", "questions"),
         )
 
     def clean_cover_image(self):
@@ -124,7 +129,10 @@ class MeetForm(forms.ModelForm):
     def clean_capacity(self):
         capacity = self.cleaned_data["capacity"]
         if capacity < 1 or capacity > 10000:
-            raise forms.ValidationError("Capacity is between 1 and 10,000 cars.")
+            raise forms.ValidationError(
+                _("Capacity is between 1 and %(most)s cars."),
+                params={"most": number_format(10000, force_grouping=True)},
+            )
         return capacity
 
     def clean(self):
@@ -140,15 +148,15 @@ class MeetForm(forms.ModelForm):
                     # Stored in UTC: 9999-12-31 23:59 in UTC-12 would be the year 10000.
                     data[name].astimezone(datetime.UTC)
                 except OverflowError:
-                    self.add_error(name, "Enter a date and time between the years 1 and 9999.")
+                    self.add_error(name, _("Enter a date and time between the years 1 and 9999."))
         starts, ends = data.get("starts_at"), data.get("ends_at")
         if starts and ends and ends <= starts:
-            self.add_error("ends_at", "The meet must end after it starts.")
+            self.add_error("ends_at", _("The meet must end after it starts."))
         opens, closes = data.get("rsvp_opens_at"), data.get("rsvp_closes_at")
         if opens and closes and closes <= opens:
-            self.add_error("rsvp_closes_at", "RSVPs must close after they open.")
+            self.add_error("rsvp_closes_at", _("RSVPs must close after they open."))
         if closes and ends and closes > ends:
-            self.add_error("rsvp_closes_at", "RSVPs cannot close after the meet has ended.")
+            self.add_error("rsvp_closes_at", _("RSVPs cannot close after the meet has ended."))
         return data
 
     def save(self, commit=True):
@@ -164,10 +172,21 @@ class MeetForm(forms.ModelForm):
         return meet
 
 
+def _car_choice_label(car) -> str:
+    """A car in the RSVP form's list: colour, model, plaque number and the VIN's end."""
+    label = f"{car.colour.name if car.colour else gettext('Car')} {car.model_line.name}"
+    if car.plaque_number:
+        label += " · " + gettext("No. %(number)s") % {"number": car.plaque_number}
+    return f"{label} · …{car.vin_short}"
+
+
 class RSVPForm(forms.Form):
-    car = forms.ModelChoiceField(queryset=Car.objects.none(), label="The car you'll bring")
+    car = forms.ModelChoiceField(queryset=Car.objects.none(), label=_("The car you'll bring"))
     guests = forms.IntegerField(
-        label="Guests (passengers and friends)", min_value=0, max_value=RSVP.MAX_GUESTS, initial=0
+        label=_("Guests (passengers and friends)"),
+        min_value=0,
+        max_value=RSVP.MAX_GUESTS,
+        initial=0,
     )
 
     def __init__(self, *args, meet: Meet, member, **kwargs):
@@ -175,10 +194,7 @@ class RSVPForm(forms.Form):
         self.meet = meet
         cars = Car.objects.owned_by(member).select_related("model_line", "colour")
         self.fields["car"].queryset = cars
-        self.fields["car"].label_from_instance = lambda car: (
-            f"{car.colour.name if car.colour else 'Car'} {car.model_line.name}"
-            f"{f' · No. {car.plaque_number}' if car.plaque_number else ''} · …{car.vin_short}"
-        )
+        self.fields["car"].label_from_instance = _car_choice_label
         if cars.count() == 1:
             self.fields["car"].initial = cars.first()
         for index, question in enumerate(meet.question_list):
@@ -196,7 +212,7 @@ class RSVPForm(forms.Form):
 
 
 class CheckinSearchForm(forms.Form):
-    q = forms.CharField(label="Name, plate, VIN or plaque number", max_length=80, required=False)
+    q = forms.CharField(label=_("Name, plate, VIN or plaque number"), max_length=80, required=False)
 
 
 class MessageForm(forms.ModelForm):
@@ -213,7 +229,9 @@ class MessageForm(forms.ModelForm):
 
 
 class HelperForm(forms.Form):
-    member = forms.CharField(label="Member's e-mail address or membership number", max_length=254)
+    member = forms.CharField(
+        label=_("Member's e-mail address or membership number"), max_length=254
+    )
 
     def clean_member(self):
         from accounts.models import User
@@ -222,13 +240,13 @@ class HelperForm(forms.Form):
         lookup = {"membership_number": int(raw)} if raw.isdecimal() else {"email__iexact": raw}
         member = User.objects.filter(is_active=True, **lookup).first()
         if member is None:
-            raise forms.ValidationError("We found no member with that e-mail address or number.")
+            raise forms.ValidationError(_("We found no member with that e-mail address or number."))
         return member
 
 
 class CancelMeetForm(forms.Form):
     reason = forms.CharField(
-        label="Message to everyone going or waiting",
+        label=_("Message to everyone going or waiting"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -239,7 +257,8 @@ class CheckinForm(forms.Form):
     """The gate's Check in button. `back` names the page to return to afterwards."""
 
     back = forms.ChoiceField(
-        choices=[("checkin", "Check-in list"), ("attendees", "Attendee list")], required=False
+        choices=[("checkin", _("Check-in list")), ("attendees", _("Attendee list"))],
+        required=False,
     )
 
 

@@ -8,6 +8,8 @@ from django.db.models.functions import Coalesce
 from django.templatetags.tz import do_timezone
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
@@ -71,68 +73,85 @@ class MeetQuerySet(models.QuerySet):
 
 class Meet(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-        CANCELLED = "cancelled", "Cancelled"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class AttendeeVisibility(models.TextChoices):
-        ORGANISERS = "organisers", "Organisers only"
-        MEMBERS = "members", "Club members"
-        PUBLIC = "public", "Everyone"
+        ORGANISERS = "organisers", _("Organisers only")
+        MEMBERS = "members", _("Club members")
+        PUBLIC = "public", _("Everyone")
 
-    title = models.CharField(max_length=140)
-    slug = models.SlugField(max_length=140, unique=True)
-    description = models.TextField(blank=True)
-    cover_image = models.ImageField(upload_to="meets/", blank=True)
-    venue_name = models.CharField(max_length=140)
-    venue_address = models.CharField(max_length=300, blank=True)
-    venue_country = CountryField(blank=True)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    map_url = models.URLField("link to an online map", blank=True)
-    time_zone = models.CharField(
-        max_length=64, choices=[(z, z) for z in TIME_ZONES], default="Europe/Berlin"
+    title = models.CharField(_("title"), max_length=140)
+    slug = models.SlugField(_("slug"), max_length=140, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    cover_image = models.ImageField(_("cover image"), upload_to="meets/", blank=True)
+    venue_name = models.CharField(_("venue name"), max_length=140)
+    venue_address = models.CharField(_("venue address"), max_length=300, blank=True)
+    venue_country = CountryField(_("venue country"), blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    capacity = models.PositiveIntegerField("capacity in cars")
-    rsvp_opens_at = models.DateTimeField("RSVPs open", null=True, blank=True)
-    rsvp_closes_at = models.DateTimeField("RSVPs close", null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    members_only = models.BooleanField(default=False)
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    map_url = models.URLField(_("link to an online map"), blank=True)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        choices=[(z, z) for z in TIME_ZONES],
+        default="Europe/Berlin",
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveIntegerField(_("capacity in cars"))
+    rsvp_opens_at = models.DateTimeField(_("RSVPs open"), null=True, blank=True)
+    rsvp_closes_at = models.DateTimeField(_("RSVPs close"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    members_only = models.BooleanField(_("members only"), default=False)
     attendee_visibility = models.CharField(
-        "who sees the attendee list",
+        _("who sees the attendee list"),
         max_length=10,
         choices=AttendeeVisibility.choices,
         default=AttendeeVisibility.MEMBERS,
     )
     questions = models.TextField(
-        "questions for attendees", blank=True, help_text="One question per line."
+        _("questions for attendees"), blank=True, help_text=_("One question per line.")
     )
     organisers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="organised_meets", blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("organisers"),
+        related_name="organised_meets",
+        blank=True,
     )
     checkin_helpers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="helped_meets", blank=True
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("check-in helpers"),
+        related_name="helped_meets",
+        blank=True,
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     objects = MeetQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_at"]
+        verbose_name = _("meet")
+        verbose_name_plural = _("meets")
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")),
                 name="meets_meet_ends_after_start",
-                violation_error_message="A meet must end after it starts.",
+                violation_error_message=_("A meet must end after it starts."),
             ),
             models.CheckConstraint(
                 condition=Q(rsvp_closes_at__isnull=True)
                 | Q(rsvp_opens_at__isnull=True)
                 | Q(rsvp_closes_at__gt=F("rsvp_opens_at")),
                 name="meets_meet_rsvp_window_in_order",
-                violation_error_message="RSVPs must close after they open.",
+                violation_error_message=_("RSVPs must close after they open."),
             ),
         ]
         indexes = [models.Index(fields=["status", "starts_at"])]
@@ -222,54 +241,69 @@ class RSVPQuerySet(models.QuerySet):
 
 class RSVP(models.Model):
     class Status(models.TextChoices):
-        GOING = "going", "Going"
-        WAITLISTED = "waitlisted", "On the waiting list"
-        CANCELLED = "cancelled", "Cancelled"
+        GOING = "going", _("Going")
+        WAITLISTED = "waitlisted", _("On the waiting list")
+        CANCELLED = "cancelled", _("Cancelled")
 
     LIVE = (Status.GOING, Status.WAITLISTED)
     MAX_GUESTS = 6
 
-    meet = models.ForeignKey(Meet, on_delete=models.CASCADE, related_name="rsvps")
+    meet = models.ForeignKey(
+        Meet, verbose_name=_("meet"), on_delete=models.CASCADE, related_name="rsvps"
+    )
     # Null once the retention period has passed (purge_old_rsvps): the count stays.
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="rsvps",
     )
-    car = models.ForeignKey(Car, on_delete=models.PROTECT, related_name="rsvps")
-    guests = models.PositiveSmallIntegerField(default=0)
-    answers = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.GOING)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    promoted_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    checked_in_at = models.DateTimeField(null=True, blank=True)
-    checked_in_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    car = models.ForeignKey(
+        Car, verbose_name=_("car"), on_delete=models.PROTECT, related_name="rsvps"
     )
-    checkin_code = models.CharField(max_length=32, unique=True, default=_code, editable=False)
-    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    guests = models.PositiveSmallIntegerField(_("guests"), default=0)
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.GOING
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    promoted_at = models.DateTimeField(_("promoted at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("checked in by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    checkin_code = models.CharField(
+        _("check-in code"), max_length=32, unique=True, default=_code, editable=False
+    )
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
 
     objects = RSVPQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["created_at", "id"]
-        verbose_name = "RSVP"
+        verbose_name = _("RSVP")
+        verbose_name_plural = _("RSVPs")
         constraints = [
             models.UniqueConstraint(
                 fields=["meet", "member"],
                 condition=Q(status__in=["going", "waitlisted"]),
                 name="meets_rsvp_one_per_member",
-                violation_error_message="You already have an RSVP for this meet.",
+                violation_error_message=_("You already have an RSVP for this meet."),
             ),
             models.UniqueConstraint(
                 fields=["meet", "car"],
                 condition=Q(status__in=["going", "waitlisted"]),
                 name="meets_rsvp_one_per_car",
-                violation_error_message="This car already has an RSVP for this meet.",
+                violation_error_message=_("This car already has an RSVP for this meet."),
             ),
             models.CheckConstraint(condition=Q(guests__lte=6), name="meets_rsvp_guest_limit"),
         ]
@@ -279,7 +313,11 @@ class RSVP(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.member} with {self.car} at {self.meet}"
+        return gettext("%(member)s with %(car)s at %(meet)s") % {
+            "member": self.member,
+            "car": self.car,
+            "meet": self.meet,
+        }
 
     @property
     def is_live(self) -> bool:
@@ -297,22 +335,30 @@ class Message(models.Model):
     """A message organisers sent to a meet's attendees, kept for the record."""
 
     class Audience(models.TextChoices):
-        GOING = "going", "Everyone going"
-        WAITLISTED = "waitlisted", "Everyone on the waiting list"
-        CHECKED_IN = "checked_in", "Everyone checked in"
+        GOING = "going", _("Everyone going")
+        WAITLISTED = "waitlisted", _("Everyone on the waiting list")
+        CHECKED_IN = "checked_in", _("Everyone checked in")
 
-    meet = models.ForeignKey(Meet, on_delete=models.CASCADE, related_name="messages")
-    audience = models.CharField(max_length=12, choices=Audience.choices)
-    subject = models.CharField(max_length=140)
-    body = models.TextField()
-    sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    meet = models.ForeignKey(
+        Meet, verbose_name=_("meet"), on_delete=models.CASCADE, related_name="messages"
     )
-    recipients = models.PositiveIntegerField(default=0)
-    sent_at = models.DateTimeField(default=timezone.now)
+    audience = models.CharField(_("audience"), max_length=12, choices=Audience.choices)
+    subject = models.CharField(_("subject"), max_length=140)
+    body = models.TextField(_("body"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
 
     class Meta:
         ordering = ["-sent_at"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
 
     def __str__(self):
         return self.subject

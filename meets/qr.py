@@ -4,6 +4,7 @@ import io
 
 import segno
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 
 def checkin_url(rsvp) -> str:
@@ -13,7 +14,7 @@ def checkin_url(rsvp) -> str:
 def qr_svg(rsvp) -> str:
     """An inline SVG (no script, no external reference) for a page."""
     return segno.make(checkin_url(rsvp), error="m").svg_inline(
-        scale=5, dark="#000", light="#fff", title="Check-in code"
+        scale=5, dark="#000", light="#fff", title=_("Check-in code")
     )
 
 

@@ -7,6 +7,9 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from config.lib.email import send_templated
@@ -46,10 +49,12 @@ def _send_confirmation(rsvp: RSVP) -> None:
     send_templated(
         to=[rsvp.member.email],
         language=rsvp.member.language,
-        subject=(
-            f"You're going: {rsvp.meet.title}"
+        # Lazy: translated in the member's language by send_templated, not the sender's.
+        subject=format_lazy(
+            gettext_lazy("You're going: {title}")
             if going
-            else f"You're on the waiting list: {rsvp.meet.title}"
+            else gettext_lazy("You're on the waiting list: {title}"),
+            title=rsvp.meet.title,
         ),
         template="meets/email/rsvp_confirmed.txt",
         context={
@@ -66,14 +71,14 @@ def _send_confirmation(rsvp: RSVP) -> None:
 def can_rsvp(*, meet: Meet, member: User) -> str | None:
     """Why `member` may not RSVP now, or None when they may."""
     if meet.status != Meet.Status.PUBLISHED:
-        return "This meet is not open for RSVPs."
+        return _("This meet is not open for RSVPs.")
     state = meet.rsvp_window_state()
     if state == "not_yet":
-        return "RSVPs for this meet have not opened yet."
+        return _("RSVPs for this meet have not opened yet.")
     if state == "closed":
-        return "RSVPs for this meet have closed."
+        return _("RSVPs for this meet have closed.")
     if meet.members_only and not member.is_active_member:
-        return "This meet is for active club members only."
+        return _("This meet is for active club members only.")
     return None
 
 
@@ -88,12 +93,12 @@ def rsvp_create(
             if reason:
                 raise RSVPError(reason)
             if not Car.objects.owned_by(member).filter(pk=car.pk).exists():
-                raise RSVPError("You can only RSVP with a car you own.")
+                raise RSVPError(_("You can only RSVP with a car you own."))
             live = RSVP.objects.filter(meet=meet).live()
             if live.filter(member=member).exists():
-                raise RSVPError("You already have an RSVP for this meet.")
+                raise RSVPError(_("You already have an RSVP for this meet."))
             if live.filter(car=car).exists():
-                raise RSVPError("This car already has an RSVP for this meet.")
+                raise RSVPError(_("This car already has an RSVP for this meet."))
             going = RSVP.objects.filter(meet=meet).going().count()
             status = RSVP.Status.GOING if going < meet.capacity else RSVP.Status.WAITLISTED
             rsvp = RSVP.objects.create(
@@ -107,7 +112,7 @@ def rsvp_create(
             transaction.on_commit(lambda: _send_confirmation(rsvp))
     except IntegrityError as exc:
         # A double submit that slipped past the checks: the constraints said no.
-        raise RSVPError("You already have an RSVP for this meet.") from exc
+        raise RSVPError(_("You already have an RSVP for this meet.")) from exc
     return rsvp
 
 
@@ -131,7 +136,9 @@ def _send_promotion(rsvp: RSVP) -> None:
     send_templated(
         to=[rsvp.member.email],
         language=rsvp.member.language,
-        subject=f"A place opened up: you're going to {rsvp.meet.title}",
+        subject=format_lazy(
+            gettext_lazy("A place opened up: you're going to {title}"), title=rsvp.meet.title
+        ),
         template="meets/email/promoted.txt",
         context={"rsvp": rsvp, "meet": rsvp.meet, "checkin_url": checkin_url(rsvp)},
         attachments=[
@@ -153,13 +160,15 @@ def rsvp_cancel(*, rsvp: RSVP, member: User) -> RSVP:
         meet = _lock_meet(rsvp.meet_id)
         rsvp = RSVP.objects.select_for_update().get(pk=rsvp.pk)
         if rsvp.member_id != member.pk:
-            raise RSVPError("This RSVP is not yours.")
+            raise RSVPError(_("This RSVP is not yours."))
         if not rsvp.is_live:
-            raise RSVPError("This RSVP is already cancelled.")
+            raise RSVPError(_("This RSVP is already cancelled."))
         if meet.has_started:
-            raise RSVPError("The meet has started; RSVPs can no longer be cancelled.")
+            raise RSVPError(_("The meet has started; RSVPs can no longer be cancelled."))
         if rsvp.checked_in_at is not None:
-            raise RSVPError("You're checked in at the meet; the RSVP can no longer be cancelled.")
+            raise RSVPError(
+                _("You're checked in at the meet; the RSVP can no longer be cancelled.")
+            )
         rsvp.status = RSVP.Status.CANCELLED
         rsvp.cancelled_at = timezone.now()
         rsvp.save(update_fields=["status", "cancelled_at"])
@@ -183,7 +192,7 @@ def meet_publish(*, meet: Meet) -> Meet:
     with transaction.atomic():
         meet = _lock_meet(meet.pk)
         if meet.status != Meet.Status.DRAFT:
-            raise RSVPError("Only a draft can be published.")
+            raise RSVPError(_("Only a draft can be published."))
         meet.status = Meet.Status.PUBLISHED
         meet.save(update_fields=["status"])
     return meet
@@ -194,7 +203,7 @@ def meet_cancel(*, meet: Meet, reason: str = "") -> Meet:
     with transaction.atomic():
         meet = _lock_meet(meet.pk)
         if meet.status == Meet.Status.CANCELLED:
-            raise RSVPError("This meet is already cancelled.")
+            raise RSVPError(_("This meet is already cancelled."))
         meet.status = Meet.Status.CANCELLED
         meet.save(update_fields=["status"])
         recipients = list(
@@ -206,7 +215,7 @@ def meet_cancel(*, meet: Meet, reason: str = "") -> Meet:
                 send_templated(
                     to=[email],
                     language=language,
-                    subject=f"Cancelled: {meet.title}",
+                    subject=format_lazy(gettext_lazy("Cancelled: {title}"), title=meet.title),
                     template="meets/email/cancelled.txt",
                     context={"meet": meet, "reason": reason},
                     attachments=[_ics_attachment(meet)],
@@ -221,7 +230,9 @@ def rsvp_check_in(*, rsvp: RSVP, by: User) -> tuple[RSVP, bool]:
     with transaction.atomic():
         rsvp = RSVP.objects.select_for_update().get(pk=rsvp.pk)
         if rsvp.status != RSVP.Status.GOING:
-            raise RSVPError(f"This RSVP is {rsvp.get_status_display().lower()}, not going.")
+            if rsvp.status == RSVP.Status.WAITLISTED:
+                raise RSVPError(_("This RSVP is on the waiting list, not going."))
+            raise RSVPError(_("This RSVP is cancelled, not going."))
         if rsvp.checked_in_at is not None:
             return rsvp, False
         rsvp.checked_in_at = timezone.now()
@@ -288,7 +299,7 @@ def reminders_send(*, now=None) -> int:
         send_templated(
             to=[rsvp.member.email],
             language=rsvp.member.language,
-            subject=f"Tomorrow: {rsvp.meet.title}",
+            subject=format_lazy(gettext_lazy("Tomorrow: {title}"), title=rsvp.meet.title),
             template="meets/email/reminder.txt",
             context={"rsvp": rsvp, "meet": rsvp.meet, "checkin_url": checkin_url(rsvp)},
             attachments=[("check-in-code.png", qr_png(rsvp), "image/png")],

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from meets import services
@@ -50,7 +51,7 @@ def _label(rsvp: RSVP) -> str:
     car = rsvp.car
     parts = []
     if car.plaque_number:
-        parts.append(f"No. {car.plaque_number}")
+        parts.append(_("No. %(number)s") % {"number": car.plaque_number})
     colour = f"{car.colour.name} " if car.colour else ""
     parts.append(f"{colour}{car.model_line.name} …{car.vin_short}")
     parts.append(str(rsvp.member))
@@ -66,15 +67,15 @@ def _check_in(request, rsvp: RSVP) -> None:
     try:
         done, new = services.rsvp_check_in(rsvp=rsvp, by=request.user)
     except services.RSVPError as exc:
-        messages.error(request, f"Not checked in: {exc}")
+        messages.error(request, _("Not checked in: %(reason)s") % {"reason": exc})
         return
     if new:
-        messages.success(request, f"Checked in: {_label(rsvp)}.")
+        messages.success(request, _("Checked in: %(car)s.") % {"car": _label(rsvp)})
     else:
         messages.info(
             request,
-            f"Already checked in at {_local_time(done.checked_in_at, rsvp.meet)}: "
-            f"{_label(rsvp)}. Nothing changed.",
+            _("Already checked in at %(time)s: %(car)s. Nothing changed.")
+            % {"time": _local_time(done.checked_in_at, rsvp.meet), "car": _label(rsvp)},
         )
 
 
@@ -143,12 +144,12 @@ def checkin_code(request, code: str):
         and not is_organiser(request.user, rsvp.meet)
     ):
         # A member scanning their own code: show them their RSVP, not an error.
-        messages.info(request, "That's your check-in code: show it at the gate.")
+        messages.info(request, _("That's your check-in code: show it at the gate."))
         return redirect(rsvp.meet)
     if rsvp is None or not (
         is_organiser(request.user, rsvp.meet) or is_helper(request.user, rsvp.meet)
     ):
-        raise Http404("No such check-in code.")
+        raise Http404(_("No such check-in code."))
     form = CheckinForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         _check_in(request, rsvp)

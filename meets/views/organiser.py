@@ -15,6 +15,8 @@ from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.lib.csvutil import streaming_csv_response
@@ -45,10 +47,20 @@ def _save_meet(form: MeetForm, **kwargs) -> Meet | None:
         # The same form sent twice at once: the other submit took the meet's address.
         form.add_error(
             None,
-            "This meet was saved a moment ago, perhaps because the form was sent twice. "
-            "Find it among your drafts on the meets page.",
+            _(
+                "This meet was saved a moment ago, perhaps because the form was sent twice. "
+                "Find it among your drafts on the meets page."
+            ),
         )
         return None
+
+
+def _moved_up(count: int) -> str:
+    return ngettext(
+        "%(count)d car moved up from the waiting list; we e-mailed their owners.",
+        "%(count)d cars moved up from the waiting list; we e-mailed their owners.",
+        count,
+    ) % {"count": count}
 
 
 @login_required
@@ -62,8 +74,10 @@ def meet_create(request):
         if meet is not None:
             messages.success(
                 request,
-                "Your meet is saved as a draft: only you and the club's staff can see it. "
-                "Publish it when it is ready.",
+                _(
+                    "Your meet is saved as a draft: only you and the club's staff can see it. "
+                    "Publish it when it is ready."
+                ),
             )
             return redirect(meet)
     return render(request, "meets/organiser/meet_form.html", {"form": form, "creating": True})
@@ -80,13 +94,9 @@ def meet_edit(request, slug: str):
         saved = _save_meet(form, old_capacity=old_capacity)
         if saved is not None:
             promoted = waiting_before - RSVP.objects.filter(meet=saved).waitlisted().count()
-            messages.success(request, "The meet is saved.")
+            messages.success(request, _("The meet is saved."))
             if promoted > 0:
-                messages.info(
-                    request,
-                    f"{promoted} {'car' if promoted == 1 else 'cars'} moved up from the "
-                    "waiting list; we e-mailed their owners.",
-                )
+                messages.info(request, _moved_up(promoted))
             return redirect(saved)
     return render(request, "meets/organiser/meet_form.html", {"form": form, "meet": meet})
 
@@ -100,7 +110,7 @@ def meet_publish(request, slug: str):
     except services.RSVPError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "The meet is published: members can see it and RSVP.")
+        messages.success(request, _("The meet is published: members can see it and RSVP."))
     return redirect(meet)
 
 
@@ -116,7 +126,7 @@ def meet_cancel(request, slug: str):
             messages.error(request, str(exc))
         else:
             messages.success(
-                request, "The meet is cancelled. We e-mailed everyone going or waiting."
+                request, _("The meet is cancelled. We e-mailed everyone going or waiting.")
             )
         return redirect(meet)
     counts = RSVP.objects.filter(meet=meet).aggregate(
@@ -138,17 +148,14 @@ def promote(request, slug: str):
         messages.error(request, str(exc))
     else:
         if promoted:
-            n = len(promoted)
-            messages.success(
-                request,
-                f"{n} {'car' if n == 1 else 'cars'} moved up from the waiting list; "
-                "we e-mailed their owners.",
-            )
+            messages.success(request, _moved_up(len(promoted)))
         else:
             messages.info(
                 request,
-                "Nobody moved up: the meet is full, the waiting list is empty, "
-                "or the meet is not open (a draft, cancelled or already started).",
+                _(
+                    "Nobody moved up: the meet is full, the waiting list is empty, "
+                    "or the meet is not open (a draft, cancelled or already started)."
+                ),
             )
     return redirect("meets:attendees", slug=meet.slug)
 
@@ -308,9 +315,17 @@ def message(request, slug: str):
         )
         n = sent.recipients
         if n:
-            messages.success(request, f"Your message is on its way to {n} member{'s'[: n != 1]}.")
+            messages.success(
+                request,
+                ngettext(
+                    "Your message is on its way to %(count)d member.",
+                    "Your message is on its way to %(count)d members.",
+                    n,
+                )
+                % {"count": n},
+            )
         else:
-            messages.warning(request, "Nobody is in that group yet, so nobody got the message.")
+            messages.warning(request, _("Nobody is in that group yet, so nobody got the message."))
         return redirect("meets:message", slug=meet.slug)
     history = Message.objects.filter(meet=meet).select_related("sent_by")
     context = {"meet": meet, "form": form, "history": history, "counts": _rsvp_counts(meet)}
@@ -327,22 +342,33 @@ def helpers(request, slug: str):
         if remove_form.is_valid():
             helper = remove_form.cleaned_data["helper"]
             services.meet_helper_remove(meet=meet, member=helper)
-            messages.success(request, f"{helper} can no longer check cars in at this meet.")
+            messages.success(
+                request,
+                _("%(member)s can no longer check cars in at this meet.") % {"member": helper},
+            )
         else:
-            messages.error(request, "That person is not a check-in helper of this meet.")
+            messages.error(request, _("That person is not a check-in helper of this meet."))
         return redirect("meets:helpers", slug=meet.slug)
     if request.method == "POST":
         add_form = HelperForm(request.POST)
         if add_form.is_valid():
             member = add_form.cleaned_data["member"]
             if meet.organisers.filter(pk=member.pk).exists():
-                add_form.add_error("member", f"{member} organises this meet already.")
+                add_form.add_error(
+                    "member", _("%(member)s organises this meet already.") % {"member": member}
+                )
             else:
                 added = services.meet_helper_add(meet=meet, member=member)
                 if added:
-                    messages.success(request, f"{member} can now check cars in at this meet.")
+                    messages.success(
+                        request,
+                        _("%(member)s can now check cars in at this meet.") % {"member": member},
+                    )
                 else:
-                    messages.info(request, f"{member} is a check-in helper already.")
+                    messages.info(
+                        request,
+                        _("%(member)s is a check-in helper already.") % {"member": member},
+                    )
                 return redirect("meets:helpers", slug=meet.slug)
     context = {
         "meet": meet,

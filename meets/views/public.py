@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from meets import services
@@ -61,13 +62,13 @@ def colour_mix(rsvps, *, slug: str, title: str) -> Chart:
     counts = Counter(r.car.colour for r in rsvps)
     bars = [
         Bar(
-            label=colour.name if colour else "Colour not recorded",
+            label=colour.name if colour else _("Colour not recorded"),
             value=n,
             swatch=safe_swatch(colour.swatch) if colour else "",
         )
         for colour, n in counts.most_common()
     ]
-    return Chart(slug=slug, title=title, label_heading="Colour", bars=bars, total=len(rsvps))
+    return Chart(slug=slug, title=title, label_heading=_("Colour"), bars=bars, total=len(rsvps))
 
 
 def meet_detail(request, slug: str):
@@ -124,14 +125,15 @@ def _meet_cars_html(request, meet: Meet, *, may_see: bool, waiting: int) -> str:
         "waitlist_count": waiting,
         "may_see_attendees": may_see,
         "attendees": [
-            (r, r.member.name_for(request.user) if r.member else "A past attendee") for r in rsvps
+            (r, r.member.name_for(request.user) if r.member else _("A past attendee"))
+            for r in rsvps
         ],
-        "colour_mix": colour_mix(rsvps, slug="colour-mix", title="Colour mix of the cars going"),
+        "colour_mix": colour_mix(rsvps, slug="colour-mix", title=_("Colour mix of the cars going")),
         "attendance": {
             "cars": len(checked_in),
             "countries": len({r.car.country for r in checked_in if r.car.country}),
             "colours": colour_mix(
-                checked_in, slug="attendance-colours", title="Colours of the cars that came"
+                checked_in, slug="attendance-colours", title=_("Colours of the cars that came")
             ),
         }
         if meet.has_started
@@ -149,7 +151,7 @@ def meet_ics(request, slug: str):
 
 def calendar_feed(request):
     meets = Meet.objects.published().order_by("starts_at")
-    body = calendar_for(meets, name=f"{settings.PADDOCK_CLUB_NAME} meets")
+    body = calendar_for(meets, name=_("%(club)s meets") % {"club": settings.PADDOCK_CLUB_NAME})
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
 
 
@@ -160,7 +162,7 @@ def rsvp(request, slug: str):
     blocker = services.can_rsvp(meet=meet, member=request.user)
     existing = RSVP.objects.filter(meet=meet, member=request.user).live().first()
     if existing:
-        messages.info(request, "You already have an RSVP for this meet.")
+        messages.info(request, _("You already have an RSVP for this meet."))
         return redirect(meet)
     form = RSVPForm(request.POST or None, meet=meet, member=request.user)
     has_cars = Car.objects.owned_by(request.user).exists()
@@ -177,12 +179,14 @@ def rsvp(request, slug: str):
             messages.error(request, str(exc))
         else:
             if made.status == RSVP.Status.GOING:
-                messages.success(request, "You're going! Your check-in code is below.")
+                messages.success(request, _("You're going! Your check-in code is below."))
             else:
                 messages.warning(
                     request,
-                    "The meet is full: you're on the waiting list. "
-                    "We'll e-mail you the moment a place opens up.",
+                    _(
+                        "The meet is full: you're on the waiting list. "
+                        "We'll e-mail you the moment a place opens up."
+                    ),
                 )
             return redirect(meet)
     return render(
@@ -204,9 +208,9 @@ def rsvp_cancel(request, pk: int):
     else:
         messages.success(
             request,
-            "You left the waiting list."
+            _("You left the waiting list.")
             if was == RSVP.Status.WAITLISTED
-            else "Your RSVP is cancelled. Your place goes to the next on the waiting list.",
+            else _("Your RSVP is cancelled. Your place goes to the next on the waiting list."),
         )
     return redirect(rsvp.meet)
 
@@ -234,7 +238,7 @@ def my_meets(request):
 def rsvp_qr(request, pk: int):
     rsvp = RSVP.objects.filter(pk=pk, member=request.user).first()
     if rsvp is None:
-        raise Http404("No such RSVP.")
+        raise Http404(_("No such RSVP."))
     return HttpResponse(qr_svg(rsvp), content_type="image/svg+xml")
 
 
