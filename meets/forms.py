@@ -195,8 +195,10 @@ class RSVPForm(forms.Form):
         cars = Car.objects.owned_by(member).select_related("model_line", "colour")
         self.fields["car"].queryset = cars
         self.fields["car"].label_from_instance = _car_choice_label
-        if cars.count() == 1:
-            self.fields["car"].initial = cars.first()
+        if not self.is_bound:
+            only = list(cars[:2])
+            if len(only) == 1:
+                self.fields["car"].initial = only[0]
         for index, question in enumerate(meet.question_list):
             self.fields[f"answer_{index}"] = forms.CharField(
                 label=question, max_length=500, required=False

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -94,12 +94,19 @@ def rsvp_create(
                 raise RSVPError(reason)
             if not Car.objects.owned_by(member).filter(pk=car.pk).exists():
                 raise RSVPError(_("You can only RSVP with a car you own."))
-            live = RSVP.objects.filter(meet=meet).live()
-            if live.filter(member=member).exists():
+            # One look at the meet's RSVPs, under its lock: this member's, this car's, and
+            # how many are going.
+            live = Q(status__in=RSVP.LIVE)
+            counts = RSVP.objects.filter(meet=meet).aggregate(
+                mine=Count("pk", filter=live & Q(member=member)),
+                this_car=Count("pk", filter=live & Q(car=car)),
+                going=Count("pk", filter=Q(status=RSVP.Status.GOING)),
+            )
+            if counts["mine"]:
                 raise RSVPError(_("You already have an RSVP for this meet."))
-            if live.filter(car=car).exists():
+            if counts["this_car"]:
                 raise RSVPError(_("This car already has an RSVP for this meet."))
-            going = RSVP.objects.filter(meet=meet).going().count()
+            going = counts["going"]
             status = RSVP.Status.GOING if going < meet.capacity else RSVP.Status.WAITLISTED
             rsvp = RSVP.objects.create(
                 meet=meet,

@@ -165,7 +165,6 @@ def rsvp(request, slug: str):
         messages.info(request, _("You already have an RSVP for this meet."))
         return redirect(meet)
     form = RSVPForm(request.POST or None, meet=meet, member=request.user)
-    has_cars = Car.objects.owned_by(request.user).exists()
     if request.method == "POST" and blocker is None and form.is_valid():
         try:
             made = services.rsvp_create(
@@ -189,6 +188,7 @@ def rsvp(request, slug: str):
                     ),
                 )
             return redirect(meet)
+    has_cars = Car.objects.owned_by(request.user).exists()
     return render(
         request,
         "meets/rsvp_form.html",
