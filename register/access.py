@@ -6,6 +6,7 @@ their owner and staff); 403 to a member who can see a car but may not change it.
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from register.models import Car
 
@@ -23,7 +24,7 @@ def is_owner(user, car: Car) -> bool:
 def get_car_for_viewer(request, pk: int) -> Car:
     car = Car.objects.select_related("model_line", "colour").filter(pk=pk).first()
     if car is None or not can_see(request.user, car):
-        raise Http404("No such car on the register.")
+        raise Http404(_("No such car on the register."))
     return car
 
 
@@ -31,10 +32,10 @@ def get_car_for_owner(request, pk: int) -> Car:
     """The car, if the logged-in user owns it now (or is staff)."""
     car = get_car_for_viewer(request, pk)
     if not (request.user.is_staff or is_owner(request.user, car)):
-        raise PermissionDenied("Only the car's current owner can change it.")
+        raise PermissionDenied(_("Only the car's current owner can change it."))
     return car
 
 
 def require_staff(request) -> None:
     if not request.user.is_staff:
-        raise PermissionDenied("This page is for the club's staff.")
+        raise PermissionDenied(_("This page is for the club's staff."))

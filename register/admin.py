@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.lib.admin import BoundedSearchMixin
@@ -36,6 +38,10 @@ class ModelLineAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     inlines = [ProductionFigureInline, ColourInline]
 
+    @admin.display(description=_("production years"))
+    def production_years(self, obj):
+        return obj.production_years
+
 
 @admin.register(Colour)
 class ColourAdmin(BoundedSearchMixin, admin.ModelAdmin):
@@ -65,7 +71,7 @@ class PhotoInline(admin.TabularInline):
     fields = ("preview", "caption", "is_cover", "uploaded_by", "created_at")
     readonly_fields = ("preview", "uploaded_by", "created_at")
 
-    @admin.display(description="Photo")
+    @admin.display(description=_("Photo"))
     def preview(self, obj):
         if not obj.thumbnail:
             return "—"
@@ -88,7 +94,21 @@ class MileageInline(admin.TabularInline):
 
 class ReasonForm(forms.Form):
     _selected_action = forms.CharField(widget=forms.MultipleHiddenInput)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
+    )
+
+
+# What the rejecting action says, for cars and for claims: its page's title and its result.
+REJECT_TITLES = {"cars": _("Reject cars"), "claims": _("Reject claims")}
+
+
+def _rejected_message(what: str, count: int) -> str:
+    if what == "cars":
+        text = ngettext("%(count)s car rejected.", "%(count)s cars rejected.", count)
+    else:
+        text = ngettext("%(count)s claim rejected.", "%(count)s claims rejected.", count)
+    return text % {"count": count}
 
 
 def _reject_with_reason(modeladmin, request, queryset, reject, what):
@@ -102,8 +122,12 @@ def _reject_with_reason(modeladmin, request, queryset, reject, what):
                     reject(obj, request.user, form.cleaned_data["reason"])
                     done += 1
                 except services.RegisterError as exc:
-                    modeladmin.message_user(request, f"{obj}: {exc}", messages.WARNING)
-            modeladmin.message_user(request, f"{done} {what} rejected.", messages.SUCCESS)
+                    modeladmin.message_user(
+                        request,
+                        gettext("%(object)s: %(error)s") % {"object": obj, "error": exc},
+                        messages.WARNING,
+                    )
+            modeladmin.message_user(request, _rejected_message(what, done), messages.SUCCESS)
             return None
     else:
         form = ReasonForm(initial={"_selected_action": request.POST.getlist("_selected_action")})
@@ -112,7 +136,7 @@ def _reject_with_reason(modeladmin, request, queryset, reject, what):
         "admin/register/reject_reason.html",
         {
             **modeladmin.admin_site.each_context(request),
-            "title": f"Reject {what}",
+            "title": REJECT_TITLES[what],
             "objects": queryset,
             "form": form,
             "action": request.POST.get("action"),
@@ -156,14 +180,15 @@ class CarAdmin(BoundedSearchMixin, SimpleHistoryAdmin):
             queryset |= self.model.objects.filter(vin__endswith=term)
         return queryset, True if search_term else may_have_duplicates
 
-    @admin.action(description="Verify selected cars (give plaque numbers)")
+    @admin.action(description=_("Verify selected cars (give plaque numbers)"))
     def approve_cars(self, request, queryset):
         cars = list(queryset.exclude(review_status=Car.Review.VERIFIED).order_by("created_at"))
         for car in cars:
             services.car_approve(car=car, staff=request.user)
-        self.message_user(request, f"{len(cars)} car(s) verified.", messages.SUCCESS)
+        text = ngettext("%(count)s car verified.", "%(count)s cars verified.", len(cars))
+        self.message_user(request, text % {"count": len(cars)}, messages.SUCCESS)
 
-    @admin.action(description="Reject selected cars (asks for a reason)")
+    @admin.action(description=_("Reject selected cars (asks for a reason)"))
     def reject_cars(self, request, queryset):
         return _reject_with_reason(
             self,
@@ -183,15 +208,16 @@ class ClaimAdmin(BoundedSearchMixin, admin.ModelAdmin):
     raw_id_fields = ("car", "claimant", "decided_by")
     actions = ["approve_claims", "reject_claims"]
 
-    @admin.action(description="Approve selected claims")
+    @admin.action(description=_("Approve selected claims"))
     def approve_claims(self, request, queryset):
         done = 0
         for claim in queryset.filter(state=Claim.State.PENDING):
             services.claim_approve(claim=claim, staff=request.user)
             done += 1
-        self.message_user(request, f"{done} claim(s) approved.", messages.SUCCESS)
+        text = ngettext("%(count)s claim approved.", "%(count)s claims approved.", done)
+        self.message_user(request, text % {"count": done}, messages.SUCCESS)
 
-    @admin.action(description="Reject selected claims (asks for a reason)")
+    @admin.action(description=_("Reject selected claims (asks for a reason)"))
     def reject_claims(self, request, queryset):
         return _reject_with_reason(
             self,

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class RegisterConfig(AppConfig):
     name = "register"
-    verbose_name = "The register"
+    # The admin says "<name> administration" and "Models in the <name> application".
+    verbose_name = pgettext_lazy("app name", "The register")
 
     def ready(self) -> None:
         # Cache invalidation only: no business logic hangs on these signals.

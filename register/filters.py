@@ -1,6 +1,8 @@
 import django_filters
 from django.db.models import F
 from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from register.cache import cached
@@ -9,11 +11,17 @@ from register.validators import VIN_SHORT_LENGTH, normalise_vin
 
 PLAQUE = PLAQUE_ORDER
 SORTS = {
-    "plaque": ("Plaque number", [PLAQUE, "vin"]),
-    "built": ("Build date, oldest first", [F("build_date").asc(nulls_last=True), PLAQUE]),
-    "-built": ("Build date, newest first", [F("build_date").desc(nulls_last=True), PLAQUE]),
-    "colour": ("Colour", ["colour__name", PLAQUE]),
-    "-added": ("Recently added", ["-created_at", "-id"]),
+    "plaque": (gettext_lazy("Plaque number"), [PLAQUE, "vin"]),
+    "built": (
+        gettext_lazy("Build date, oldest first"),
+        [F("build_date").asc(nulls_last=True), PLAQUE],
+    ),
+    "-built": (
+        gettext_lazy("Build date, newest first"),
+        [F("build_date").desc(nulls_last=True), PLAQUE],
+    ),
+    "colour": (gettext_lazy("Colour"), ["colour__name", PLAQUE]),
+    "-added": (gettext_lazy("Recently added"), ["-created_at", "-id"]),
 }
 
 
@@ -42,33 +50,46 @@ def _countries_in_use():
 
 
 class CarFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="VIN, last 7 or plaque number")
+    q = django_filters.CharFilter(
+        method="search", label=gettext_lazy("VIN, last 7 or plaque number")
+    )
     model_line = django_filters.ModelChoiceFilter(
-        queryset=ModelLine.objects.all(), empty_label="All models", label="Model"
+        queryset=ModelLine.objects.all(),
+        empty_label=gettext_lazy("All models"),
+        label=gettext_lazy("Model"),
     )
     colour = django_filters.ModelChoiceFilter(
-        queryset=Colour.objects.all(), empty_label="All colours"
+        queryset=Colour.objects.all(),
+        empty_label=gettext_lazy("All colours"),
+        label=gettext_lazy("Colour"),
     )
     year = django_filters.ChoiceFilter(
-        method="filter_year", choices=_years, empty_label="All years", label="Build year"
+        method="filter_year",
+        choices=_years,
+        empty_label=gettext_lazy("All years"),
+        label=gettext_lazy("Build year"),
     )
     country = django_filters.ChoiceFilter(
-        choices=lambda: list(countries), empty_label="All countries", label="Country"
+        choices=lambda: list(countries),
+        empty_label=gettext_lazy("All countries"),
+        label=gettext_lazy("Country"),
     )
     status = django_filters.ChoiceFilter(
-        choices=Car.Status.choices, empty_label="Any status", label="Life status"
+        choices=Car.Status.choices,
+        empty_label=gettext_lazy("Any status"),
+        label=gettext_lazy("Life status"),
     )
     verified = django_filters.ChoiceFilter(
         method="filter_verified",
-        choices=[("yes", "Verified only"), ("no", "Not verified only")],
-        empty_label="Verified or not",
-        label="Verification",
+        choices=[("yes", gettext_lazy("Verified only")), ("no", gettext_lazy("Not verified only"))],
+        empty_label=gettext_lazy("Verified or not"),
+        label=gettext_lazy("Verification"),
     )
     sort = django_filters.ChoiceFilter(
         method="sort_by",
-        choices=[(key, label) for key, (label, _) in SORTS.items()],
-        empty_label="Plaque number",
-        label="Sort by",
+        choices=[(key, label) for key, (label, _order) in SORTS.items()],
+        empty_label=gettext_lazy("Plaque number"),
+        label=gettext_lazy("Sort by"),
     )
 
     class Meta:
@@ -84,7 +105,7 @@ class CarFilter(django_filters.FilterSet):
         # offers only the countries where public cars live: a short list, not all 250.
         country = form.fields["country"]
         in_use = cached("countries", _countries_in_use)
-        country.widget.choices = [("", "All countries"), *in_use]
+        country.widget.choices = [("", _("All countries")), *in_use]
         for field in form.fields.values():
             select = hasattr(field, "choices")
             field.widget.attrs.setdefault("class", "form-select" if select else "form-control")

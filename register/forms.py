@@ -6,9 +6,12 @@ from django import forms
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db.models import Q
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from config.lib.forms import ImageUploadField
@@ -29,15 +32,16 @@ class MonthField(forms.DateField):
         return value.replace(day=1) if value else value
 
 
-def _no_future(value: datetime.date | None, what: str) -> None:
+def _no_future(value: datetime.date | None, message: str) -> None:
+    """Refuse a date after today with `message`, e.g. "The date cannot be in the future."."""
     if value and value > timezone.localdate():
-        raise forms.ValidationError(f"The {what} cannot be in the future.")
+        raise forms.ValidationError(message)
 
 
 class CarForm(forms.ModelForm):
     """The spec of a car, for registering a new car and for the owner's edits."""
 
-    build_date = MonthField(label="Build month", required=False)
+    build_date = MonthField(label=_("Build month"), required=False)
 
     class Meta:
         model = Car
@@ -60,9 +64,11 @@ class CarForm(forms.ModelForm):
             "story": forms.Textarea(attrs={"rows": 5}),
             "vin_visibility": forms.RadioSelect,
         }
+        # The first mention of the VIN in a form: in German "FIN (VIN)", then "FIN".
+        labels = {"vin": pgettext_lazy("form label", "VIN")}
         help_texts = {
-            "vin": "17 characters, on the windscreen base or the registration document.",
-            "vin_visibility": "Staff always see the full VIN; you choose what the public sees.",
+            "vin": _("17 characters, on the windscreen base or the registration document."),
+            "vin_visibility": _("Staff always see the full VIN; you choose what the public sees."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -83,7 +89,7 @@ class CarForm(forms.ModelForm):
         self.helper.form_tag = False
         self.helper.layout = Layout(
             Fieldset(
-                "The car",
+                _("The car"),
                 "vin",
                 Div(
                     Div("model_line", css_class="col-md-6"),
@@ -105,7 +111,7 @@ class CarForm(forms.ModelForm):
                 "options",
                 "story",
             ),
-            Fieldset("Privacy", "vin_visibility"),
+            Fieldset(_("Privacy"), "vin_visibility"),
         )
 
     def clean_vin(self):
@@ -116,17 +122,21 @@ class CarForm(forms.ModelForm):
         existing = Car.objects.filter(vin=vin).first()
         if existing is not None and not existing.is_public:
             raise forms.ValidationError(
-                "This VIN is already waiting for the registrar. If the car is yours and you "
-                "did not register it, please contact the club's staff.",
+                _(
+                    "This VIN is already waiting for the registrar. If the car is yours and you "
+                    "did not register it, please contact the club's staff."
+                ),
                 code="duplicate_vin",
             )
         if existing is not None:
             claim_url = reverse("register:claim", args=[existing.pk])
             raise forms.ValidationError(
                 format_html(
-                    "This car is already on the register. If it is yours, "
-                    '<a href="{}">claim it</a> instead.',
-                    claim_url,
+                    gettext(
+                        "This car is already on the register. If it is yours, "
+                        '<a href="{url}">claim it</a> instead.'
+                    ),
+                    url=claim_url,
                 ),
                 code="duplicate_vin",
             )
@@ -134,43 +144,47 @@ class CarForm(forms.ModelForm):
 
     def clean_build_date(self):
         value = self.cleaned_data.get("build_date")
-        _no_future(value, "build month")
+        _no_future(value, gettext("The build month cannot be in the future."))
         return value
 
     def clean(self):
         data = super().clean()
         colour, line = data.get("colour"), data.get("model_line")
         if colour and line and colour.model_line_id != line.pk:
-            self.add_error("colour", f"{colour.name} is not a colour of the {line.name}.")
+            self.add_error(
+                "colour",
+                gettext("%(colour)s is not a colour of the %(line)s.")
+                % {"colour": colour.name, "line": line.name},
+            )
         return data
 
 
 class NewCarForm(CarForm):
     started_on = forms.DateField(
-        label="You have owned it since",
+        label=_("You have owned it since"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper.layout.append(Fieldset("Your ownership", "started_on"))
+        self.helper.layout.append(Fieldset(_("Your ownership"), "started_on"))
 
     def clean_started_on(self):
         value = self.cleaned_data.get("started_on")
-        _no_future(value, "date you bought it")
+        _no_future(value, gettext("The date you bought it cannot be in the future."))
         return value
 
 
 class ClaimForm(forms.Form):
     evidence = forms.CharField(
-        label="Your evidence",
+        label=_("Your evidence"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
-        help_text="When and from whom you bought it, and what documents you hold.",
+        help_text=_("When and from whom you bought it, and what documents you hold."),
     )
     evidence_photo = ImageUploadField(
-        label="A photo of the registration document (hide your address)", required=False
+        label=_("A photo of the registration document (hide your address)"), required=False
     )
 
     def __init__(self, *args, **kwargs):
@@ -180,7 +194,7 @@ class ClaimForm(forms.Form):
 
 
 class FindCarForm(forms.Form):
-    vin = forms.CharField(label="VIN", max_length=40)
+    vin = forms.CharField(label=pgettext_lazy("form label", "VIN"), max_length=40)
 
     def clean_vin(self):
         vin = normalise_vin(self.cleaned_data["vin"])
@@ -204,22 +218,22 @@ class TimelineEntryForm(forms.ModelForm):
 
     def clean_happened_on(self):
         value = self.cleaned_data["happened_on"]
-        _no_future(value, "date")
+        _no_future(value, gettext("The date cannot be in the future."))
         if value.year < 1900:
-            raise forms.ValidationError("Please check the year.")
+            raise forms.ValidationError(gettext("Please check the year."))
         return value
 
 
 class MileageForm(forms.ModelForm):
-    UNITS = [("km", "km"), ("mi", "miles")]
-    distance = forms.IntegerField(label="Odometer reading", min_value=0, max_value=3_000_000)
-    unit = forms.ChoiceField(choices=UNITS, initial="km")
+    UNITS = [("km", "km"), ("mi", _("miles"))]
+    distance = forms.IntegerField(label=_("Odometer reading"), min_value=0, max_value=3_000_000)
+    unit = forms.ChoiceField(label=_("Unit"), choices=UNITS, initial="km")
 
     class Meta:
         model = MileageReading
         fields = ["read_on"]
         widgets = {"read_on": forms.DateInput(attrs={"type": "date"})}
-        labels = {"read_on": "Read on"}
+        labels = {"read_on": _("Read on")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -229,7 +243,7 @@ class MileageForm(forms.ModelForm):
 
     def clean_read_on(self):
         value = self.cleaned_data["read_on"]
-        _no_future(value, "reading date")
+        _no_future(value, gettext("The reading date cannot be in the future."))
         return value
 
     def save(self, commit=True):
@@ -239,29 +253,31 @@ class MileageForm(forms.ModelForm):
 
 
 class PhotoForm(forms.Form):
-    image = ImageUploadField(label="Photo")
-    caption = forms.CharField(max_length=200, required=False)
-    make_cover = forms.BooleanField(label="Use as the cover photo", required=False)
+    image = ImageUploadField(label=_("Photo"))
+    caption = forms.CharField(label=_("Caption"), max_length=200, required=False)
+    make_cover = forms.BooleanField(label=_("Use as the cover photo"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The limit is configurable (PADDOCK_MAX_UPLOAD_MB): say the one that applies.
         limit = settings.PADDOCK_MAX_UPLOAD_BYTES / (1024 * 1024)
-        self.fields["image"].help_text = f"JPEG, PNG or WebP, up to {limit:g} MB."
+        self.fields["image"].help_text = gettext("JPEG, PNG or WebP, up to %(limit)s MB.") % {
+            "limit": floatformat(limit, -2)
+        }
         self.helper = FormHelper()
         self.helper.form_tag = False
 
 
 class TransferForm(forms.Form):
     buyer = forms.CharField(
-        label="The buyer's e-mail address or membership number",
+        label=_("The buyer's e-mail address or membership number"),
         max_length=254,
-        help_text="The buyer must be a member of the club; they accept the transfer themselves.",
+        help_text=_("The buyer must be a member of the club; they accept the transfer themselves."),
     )
     transfer_date = forms.DateField(
-        label="Date of sale", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date of sale"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    note = forms.CharField(max_length=200, required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def __init__(self, *args, seller: User, **kwargs):
         self.seller = seller
@@ -276,20 +292,22 @@ class TransferForm(forms.Form):
         lookup = Q(membership_number=int(number)) if number.isdecimal() else Q(email__iexact=raw)
         buyer = User.objects.filter(lookup, is_active=True).first()
         if buyer is None or buyer.membership_number is None:
-            raise forms.ValidationError("We found no member with that e-mail address or number.")
+            raise forms.ValidationError(
+                gettext("We found no member with that e-mail address or number.")
+            )
         if buyer.pk == self.seller.pk:
-            raise forms.ValidationError("You cannot transfer a car to yourself.")
+            raise forms.ValidationError(gettext("You cannot transfer a car to yourself."))
         return buyer
 
     def clean_transfer_date(self):
         value = self.cleaned_data["transfer_date"]
-        _no_future(value, "date of sale")
+        _no_future(value, gettext("The date of sale cannot be in the future."))
         return value
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label="Reason (sent to the member)",
+        label=_("Reason (sent to the member)"),
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=1000,
     )
@@ -297,5 +315,5 @@ class ReasonForm(forms.Form):
 
 class TransferResponseForm(forms.Form):
     action = forms.ChoiceField(
-        choices=[("accept", "Accept"), ("decline", "Decline"), ("cancel", "Cancel")]
+        choices=[("accept", _("Accept")), ("decline", _("Decline")), ("cancel", _("Cancel"))]
     )

@@ -20,7 +20,10 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from accounts.models import Sequence, User
@@ -83,6 +86,14 @@ class ImportFileError(ValidationError):
     """The file as a whole cannot be read: wrong encoding, no vin column, too big."""
 
 
+def too_large_message(size: int) -> str:
+    """The file's size and the limit, in megabytes, in the request's language."""
+    return _("The file is %(size)s MB; the limit is %(limit)s MB.") % {
+        "size": number_format(size / 1024 / 1024, decimal_pos=1),
+        "limit": MAX_BYTES // 1024 // 1024,
+    }
+
+
 @dataclass
 class Row:
     """One valid row, ready to become a car."""
@@ -132,16 +143,23 @@ def decode(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ImportFileError(
-            f"Line {line}: the file is not UTF-8 text. In your spreadsheet, save it as "
-            "“CSV UTF-8 (comma delimited)” and upload it again.",
+            _(
+                "Line %(line)s: the file is not UTF-8 text. In your spreadsheet, save it as "
+                "“CSV UTF-8 (comma delimited)” and upload it again."
+            )
+            % {"line": line},
             code="encoding",
         ) from exc
     if "\x00" in text:
         # Text never holds a NUL byte (and PostgreSQL would refuse to store one).
         line = text[: text.index("\x00")].count("\n") + 1
         raise ImportFileError(
-            f"Line {line}: the file holds a NUL character, so it is not a CSV text file. "
-            "In your spreadsheet, save it as “CSV UTF-8 (comma delimited)” and upload it again.",
+            _(
+                "Line %(line)s: the file holds a NUL character, so it is not a CSV text file. "
+                "In your spreadsheet, save it as “CSV UTF-8 (comma delimited)” and upload it "
+                "again."
+            )
+            % {"line": line},
             code="nul",
         )
     return text
@@ -163,9 +181,9 @@ def read_table(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
     try:
         header = next(reader)
     except StopIteration:
-        raise ImportFileError("The file is empty.", code="empty") from None
+        raise ImportFileError(_("The file is empty."), code="empty") from None
     except csv.Error as exc:
-        raise ImportFileError(f"Line 1: {exc}.", code="csv") from exc
+        raise ImportFileError(_csv_error(1, exc), code="csv") from exc
     columns: dict[str, int] = {}
     for index, raw in enumerate(header):
         name = _column_name(raw)
@@ -173,9 +191,17 @@ def read_table(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
             columns[name] = index
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
+        if len(missing) == 1:
+            message = _(
+                "Line 1: the header has no %(column)s column. The columns are: %(columns)s."
+            )
+        else:
+            message = _(
+                "Line 1: the header has no %(column)s and no %(other)s column. "
+                "The columns are: %(columns)s."
+            )
         raise ImportFileError(
-            f"Line 1: the header has no {' and no '.join(missing)} column. "
-            f"The columns are: {', '.join(COLUMNS)}.",
+            message % {"column": missing[0], "other": missing[-1], "columns": ", ".join(COLUMNS)},
             code="missing_column",
         )
     rows: list[tuple[int, list[str]]] = []
@@ -188,12 +214,18 @@ def read_table(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
             rows.append((start, cells))
             if len(rows) > MAX_ROWS:
                 raise ImportFileError(
-                    f"The file has more than {MAX_ROWS:,} rows. Please split it into smaller ones.",
+                    _("The file has more than %(rows)s rows. Please split it into smaller ones.")
+                    % {"rows": number_format(MAX_ROWS, force_grouping=True)},
                     code="too_many_rows",
                 )
     except csv.Error as exc:
-        raise ImportFileError(f"Line {reader.line_num}: {exc}.", code="csv") from exc
+        raise ImportFileError(_csv_error(reader.line_num, exc), code="csv") from exc
     return columns, rows
+
+
+def _csv_error(line: int, exc: csv.Error) -> str:
+    # Python's own message about the CSV syntax, which is in English.
+    return _("Line %(line)s: %(error)s.") % {"line": line, "error": exc}
 
 
 # --- Checking the rows ----------------------------------------------------------------
@@ -231,17 +263,48 @@ def _existing(queryset, field_name: str, values: list) -> set:
     return found
 
 
-def _choice(value: str, choices, synonyms: dict[str, str], what: str, default: str) -> str:
+# Each parser raises ValueError with the reason, a sentence in the request's language.
+UNKNOWN_CHOICE = {
+    "transmission": gettext_lazy("Unknown transmission “%(value)s” (use one of: %(options)s)."),
+    "steering": gettext_lazy("Unknown steering “%(value)s” (use one of: %(options)s)."),
+    "status": gettext_lazy("Unknown status “%(value)s” (use one of: %(options)s)."),
+}
+UNKNOWN_COUNTRY = {
+    "market": gettext_lazy(
+        "Unknown market “%(value)s” (use an ISO code such as DE, or its English name)."
+    ),
+    "country": gettext_lazy(
+        "Unknown country “%(value)s” (use an ISO code such as DE, or its English name)."
+    ),
+}
+
+
+class _Choices:
+    """A choice column's values: each code, its label in English and in the request's
+    language, and the synonyms old spreadsheets use; worked out once per file."""
+
+    def __init__(self, choices, synonyms: dict[str, str], what: str):
+        self.what = what
+        self.options = ", ".join(code for code, _label in choices)
+        self.codes: dict[str, str] = {}
+        with translation.override("en-gb"):
+            english = [(code, str(label)) for code, label in choices]
+        for code, label in [*english, *((code, str(label)) for code, label in choices)]:
+            self.codes.setdefault(code.casefold(), code)
+            self.codes.setdefault(label.casefold(), code)
+        for synonym, code in synonyms.items():
+            self.codes.setdefault(synonym, code)
+
+
+def _choice(value: str, choices: _Choices, default: str) -> str:
     text = value.strip().casefold()
     if not text:
         return default
-    for code, label in choices:
-        if text in (code.casefold(), str(label).casefold()):
-            return code
-    if text in synonyms:
-        return synonyms[text]
-    options = ", ".join(code for code, _ in choices)
-    raise ValueError(f"unknown {what} “{value.strip()}” (use one of: {options})")
+    if text in choices.codes:
+        return choices.codes[text]
+    raise ValueError(
+        UNKNOWN_CHOICE[choices.what] % {"value": value.strip(), "options": choices.options}
+    )
 
 
 def _country(value: str, what: str) -> str:
@@ -251,9 +314,7 @@ def _country(value: str, what: str) -> str:
     code = countries.alpha2(text) if len(text) in (2, 3) else ""
     code = code or COUNTRY_ALIASES.get(text.casefold(), "") or countries.by_name(text)
     if not code:
-        raise ValueError(
-            f"unknown {what} “{text}” (use an ISO code such as DE, or its English name)"
-        )
+        raise ValueError(UNKNOWN_COUNTRY[what] % {"value": text})
     return code
 
 
@@ -270,10 +331,12 @@ def _build_date(value: str) -> datetime.date | None:
                 year, month = int(match.group("y")), int(match.group("m"))
                 break
     if year is None or not 1 <= month <= 12:
-        raise ValueError(f"build month “{text}” is not a date (use YYYY-MM or YYYY)")
+        raise ValueError(
+            _("Build month “%(value)s” is not a date (use YYYY-MM or YYYY).") % {"value": text}
+        )
     day = datetime.date(year, month, 1)
     if year < EARLIEST_YEAR or day > timezone.localdate():
-        raise ValueError(f"build month “{text}” is not plausible")
+        raise ValueError(_("Build month “%(value)s” is not plausible.") % {"value": text})
     return day
 
 
@@ -283,7 +346,7 @@ def _verified(value: str) -> bool:
         return True
     if text in NO:
         return False
-    raise ValueError(f"verified must be yes or no, not “{value.strip()}”")
+    raise ValueError(_("Verified must be yes or no, not “%(value)s”.") % {"value": value.strip()})
 
 
 def _plaque(value: str) -> int | None:
@@ -291,7 +354,9 @@ def _plaque(value: str) -> int | None:
     if not text:
         return None
     if not text.isdigit() or int(text) < 1 or int(text) > 2_000_000_000:
-        raise ValueError(f"plaque number “{value.strip()}” is not a whole number above 0")
+        raise ValueError(
+            _("Plaque number “%(value)s” is not a whole number above 0.") % {"value": value.strip()}
+        )
     return int(text)
 
 
@@ -303,11 +368,7 @@ STATUS_SYNONYMS = {"on the road": "road", "off road": "off_road", "scrapped": "w
 def check_file(data: bytes) -> Report:
     """Read and check every row; raises ImportFileError if the file cannot be read at all."""
     if len(data) > MAX_BYTES:
-        raise ImportFileError(
-            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is "
-            f"{MAX_BYTES // 1024 // 1024} MB.",
-            code="too_large",
-        )
+        raise ImportFileError(too_large_message(len(data)), code="too_large")
     columns, table = read_table(decode(data))
 
     def cell(cells: list[str], name: str) -> str:
@@ -316,12 +377,15 @@ def check_file(data: bytes) -> Report:
             return ""
         return unguard_cell(cells[index].strip())
 
-    vins = [normalise_vin(cell(cells, "vin")) for _, cells in table]
+    vins = [normalise_vin(cell(cells, "vin")) for _line, cells in table]
     plaques = []
-    for _, cells in table:
+    for _line, cells in table:
         with contextlib.suppress(ValueError):  # reported row by row below
             plaques.append(_plaque(cell(cells, "plaque_number")))
     lookups = _Lookups(vins, [p for p in plaques if p is not None])
+    transmissions = _Choices(Car.Transmission.choices, TRANSMISSION_SYNONYMS, "transmission")
+    steerings = _Choices(Car.Steering.choices, STEERING_SYNONYMS, "steering")
+    statuses = _Choices(Car.Status.choices, STATUS_SYNONYMS, "status")
 
     report = Report()
     first_line_of_vin: dict[str, int] = {}
@@ -333,79 +397,69 @@ def check_file(data: bytes) -> Report:
             try:
                 return parse(*args)
             except ValueError as exc:
-                message = str(exc)
-                reasons.append(message[0].upper() + message[1:] + ".")
+                reasons.append(str(exc))
                 return default
 
         if not vin:
-            reasons.append("The VIN is missing.")
+            reasons.append(_("The VIN is missing."))
         else:
             try:
                 validate_vin(vin)
             except ValidationError as exc:
                 reasons.extend(exc.messages)
             if vin in first_line_of_vin:
-                reasons.append(f"The same VIN is already on line {first_line_of_vin[vin]}.")
+                reasons.append(
+                    _("The same VIN is already on line %(line)s.")
+                    % {"line": first_line_of_vin[vin]}
+                )
             else:
                 first_line_of_vin[vin] = line
             if vin in lookups.existing_vins:
-                reasons.append("A car with this VIN is already on the register.")
+                reasons.append(_("A car with this VIN is already on the register."))
 
         line_name = cell(cells, "model_line")
         model_line = lookups.lines.get(line_name.casefold()) if line_name else None
         if not line_name:
-            reasons.append("The model line is missing.")
+            reasons.append(_("The model line is missing."))
         elif model_line is None:
-            reasons.append(f"Unknown model line “{line_name}”.")
+            reasons.append(_("Unknown model line “%(name)s”.") % {"name": line_name})
 
         colour = None
         colour_name = cell(cells, "colour")
         if colour_name and model_line is not None:
             colour = lookups.colours.get((model_line.pk, colour_name.casefold()))
             if colour is None:
-                reasons.append(f"Unknown colour “{colour_name}” for the {model_line.name}.")
+                reasons.append(
+                    _("Unknown colour “%(colour)s” for the %(line)s.")
+                    % {"colour": colour_name, "line": model_line.name}
+                )
 
         build_date = attempt(_build_date, cell(cells, "build_month"))
         market = attempt(_country, cell(cells, "market"), "market", default="")
         country = attempt(_country, cell(cells, "country"), "country", default="")
         transmission = attempt(
-            _choice,
-            cell(cells, "transmission"),
-            Car.Transmission.choices,
-            TRANSMISSION_SYNONYMS,
-            "transmission",
-            Car.Transmission.UNKNOWN,
+            _choice, cell(cells, "transmission"), transmissions, Car.Transmission.UNKNOWN
         )
-        steering = attempt(
-            _choice,
-            cell(cells, "steering"),
-            Car.Steering.choices,
-            STEERING_SYNONYMS,
-            "steering",
-            Car.Steering.LEFT,
-        )
-        status = attempt(
-            _choice,
-            cell(cells, "status"),
-            Car.Status.choices,
-            STATUS_SYNONYMS,
-            "status",
-            Car.Status.UNKNOWN,
-        )
+        steering = attempt(_choice, cell(cells, "steering"), steerings, Car.Steering.LEFT)
+        status = attempt(_choice, cell(cells, "status"), statuses, Car.Status.UNKNOWN)
         verified = attempt(_verified, cell(cells, "verified"), default=False)
         plaque = attempt(_plaque, cell(cells, "plaque_number"))
         if plaque is not None:
             if plaque in first_line_of_plaque:
                 reasons.append(
-                    f"Plaque number {plaque} is already on line {first_line_of_plaque[plaque]}."
+                    _("Plaque number %(plaque)s is already on line %(line)s.")
+                    % {"plaque": plaque, "line": first_line_of_plaque[plaque]}
                 )
             else:
                 first_line_of_plaque[plaque] = line
             if plaque in lookups.existing_plaques:
-                reasons.append(f"Plaque number {plaque} is already used by a car on the register.")
+                reasons.append(
+                    _("Plaque number %(plaque)s is already used by a car on the register.")
+                    % {"plaque": plaque}
+                )
         owner_name = cell(cells, "owner_name")
         if len(owner_name) > Ownership._meta.get_field("owner_name").max_length:
-            reasons.append("The owner's name is longer than 120 characters.")
+            reasons.append(_("The owner's name is longer than 120 characters."))
 
         if reasons:
             report.rejected.append(Rejected(line=line, vin=cell(cells, "vin"), reasons=reasons))
@@ -444,7 +498,7 @@ def import_rows(*, rows: list[Row], staff: User | None) -> list[Car]:
     """
     now = timezone.now()
     with transaction.atomic():
-        sequence, _ = Sequence.objects.select_for_update().get_or_create(name=PLAQUE_SEQUENCE)
+        sequence, _new = Sequence.objects.select_for_update().get_or_create(name=PLAQUE_SEQUENCE)
         highest_used = Car.objects.aggregate(n=Max("plaque_number"))["n"] or 0
         given = [row.plaque_number for row in rows if row.plaque_number is not None]
         next_number = max([sequence.last_value, highest_used, *given]) + 1

@@ -5,7 +5,10 @@ from django.db.models import Count, F, Prefetch, Q, Value
 from django.db.models.functions import Coalesce, Right
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.text import slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
@@ -15,14 +18,18 @@ from register.validators import VIN_SHORT_LENGTH, normalise_vin, validate_vin
 class ModelLine(models.Model):
     """A model the club registers, e.g. "BMW 1 Series M Coupé (E82)"."""
 
-    marque = models.CharField(max_length=60)
-    name = models.CharField(max_length=120, unique=True)
-    slug = models.SlugField(max_length=120, unique=True)
-    production_start = models.PositiveSmallIntegerField(null=True, blank=True)
-    production_end = models.PositiveSmallIntegerField(null=True, blank=True)
-    description = models.TextField(blank=True)
+    marque = models.CharField(_("marque"), max_length=60)
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    production_start = models.PositiveSmallIntegerField(
+        _("production start"), null=True, blank=True
+    )
+    production_end = models.PositiveSmallIntegerField(_("production end"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
 
     class Meta:
+        verbose_name = _("model line")
+        verbose_name_plural = _("model lines")
         ordering = ["marque", "name"]
         constraints = [
             models.CheckConstraint(
@@ -30,7 +37,7 @@ class ModelLine(models.Model):
                 | Q(production_start__isnull=True)
                 | Q(production_end__gte=F("production_start")),
                 name="register_modelline_years_in_order",
-                violation_error_message="Production cannot end before it starts.",
+                violation_error_message=_("Production cannot end before it starts."),
             )
         ]
 
@@ -52,24 +59,32 @@ class ModelLine(models.Model):
 class ProductionFigure(models.Model):
     """How many were built, according to one source. Sources may disagree: keep them all."""
 
-    model_line = models.ForeignKey(ModelLine, on_delete=models.CASCADE, related_name="figures")
-    label = models.CharField(max_length=120, help_text='e.g. "customer cars" or "all cars"')
-    count = models.PositiveIntegerField()
-    source = models.CharField(max_length=200)
-    source_url = models.URLField(blank=True)
-    note = models.CharField(max_length=300, blank=True)
+    model_line = models.ForeignKey(
+        ModelLine, on_delete=models.CASCADE, related_name="figures", verbose_name=_("model line")
+    )
+    label = models.CharField(
+        _("label"), max_length=120, help_text=_('e.g. "customer cars" or "all cars"')
+    )
+    count = models.PositiveIntegerField(_("count"))
+    source = models.CharField(_("source"), max_length=200)
+    source_url = models.URLField(_("source url"), blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
     is_primary = models.BooleanField(
-        default=False, help_text="The figure the club uses for coverage statistics."
+        _("is primary"),
+        default=False,
+        help_text=_("The figure the club uses for coverage statistics."),
     )
 
     class Meta:
+        verbose_name = _("production figure")
+        verbose_name_plural = _("production figures")
         ordering = ["-is_primary", "count"]
         constraints = [
             models.UniqueConstraint(
                 fields=["model_line"],
                 condition=Q(is_primary=True),
                 name="register_figure_one_primary_per_line",
-                violation_error_message="A model line has only one primary production figure.",
+                violation_error_message=_("A model line has only one primary production figure."),
             )
         ]
 
@@ -79,23 +94,30 @@ class ProductionFigure(models.Model):
 
 class Colour(models.Model):
     class Kind(models.TextChoices):
-        STANDARD = "standard", "Standard"
-        SPECIAL = "special", "Special (individual) paint"
+        STANDARD = "standard", _("Standard")
+        SPECIAL = "special", _("Special (individual) paint")
 
-    model_line = models.ForeignKey(ModelLine, on_delete=models.CASCADE, related_name="colours")
-    name = models.CharField(max_length=80)
-    paint_code = models.CharField(max_length=20, blank=True)
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.STANDARD)
+    model_line = models.ForeignKey(
+        ModelLine, on_delete=models.CASCADE, related_name="colours", verbose_name=_("model line")
+    )
+    name = models.CharField(_("name"), max_length=80)
+    paint_code = models.CharField(_("paint code"), max_length=20, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.STANDARD)
     swatch = models.CharField(
+        _("swatch"),
         max_length=7,
         default="#888888",
-        validators=[RegexValidator(r"^#[0-9A-Fa-f]{6}$", "A hex colour like #F58220.")],
-        help_text="A hex colour for charts, e.g. #F58220.",
+        validators=[RegexValidator(r"^#[0-9A-Fa-f]{6}$", _("A hex colour like #F58220."))],
+        help_text=_("A hex colour for charts, e.g. #F58220."),
     )
-    reported_production = models.PositiveIntegerField(null=True, blank=True)
-    source = models.CharField(max_length=200, blank=True)
+    reported_production = models.PositiveIntegerField(
+        _("reported production"), null=True, blank=True
+    )
+    source = models.CharField(_("source"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("colour")
+        verbose_name_plural = _("colours")
         ordering = ["model_line", "kind", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -134,37 +156,37 @@ PLAQUE_ORDER = Coalesce("plaque_number", Value(NO_PLAQUE))
 
 class Car(models.Model):
     class Review(models.TextChoices):
-        PENDING = "pending", "Waiting for staff"
-        VERIFIED = "verified", "Verified"
-        UNVERIFIED = "unverified", "On the register, not verified"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", _("Waiting for staff")
+        VERIFIED = "verified", _("Verified")
+        UNVERIFIED = "unverified", _("On the register, not verified")
+        REJECTED = "rejected", _("Rejected")
 
     class Status(models.TextChoices):
-        ON_THE_ROAD = "road", "On the road"
-        STORED = "stored", "Stored"
-        OFF_THE_ROAD = "off_road", "Off the road"
-        WRITTEN_OFF = "written_off", "Written off"
-        STOLEN = "stolen", "Stolen"
-        EXPORTED = "exported", "Exported"
-        UNKNOWN = "unknown", "Unknown"
+        ON_THE_ROAD = "road", _("On the road")
+        STORED = "stored", _("Stored")
+        OFF_THE_ROAD = "off_road", _("Off the road")
+        WRITTEN_OFF = "written_off", _("Written off")
+        STOLEN = "stolen", _("Stolen")
+        EXPORTED = "exported", _("Exported")
+        UNKNOWN = "unknown", _("Unknown")
 
     class Transmission(models.TextChoices):
-        MANUAL = "manual", "Manual"
-        AUTOMATIC = "automatic", "Automatic"
-        DCT = "dct", "Dual-clutch"
-        UNKNOWN = "unknown", "Unknown"
+        MANUAL = "manual", _("Manual")
+        AUTOMATIC = "automatic", _("Automatic")
+        DCT = "dct", _("Dual-clutch")
+        UNKNOWN = "unknown", _("Unknown")
 
     class Steering(models.TextChoices):
-        LEFT = "lhd", "Left-hand drive"
-        RIGHT = "rhd", "Right-hand drive"
+        LEFT = "lhd", _("Left-hand drive")
+        RIGHT = "rhd", _("Right-hand drive")
 
     class VinVisibility(models.TextChoices):
-        LAST7 = "last7", "Only the last 7 characters"
-        FULL = "full", "The full VIN"
+        LAST7 = "last7", _("Only the last 7 characters")
+        FULL = "full", _("The full VIN")
 
     PUBLIC_STATES = (Review.VERIFIED, Review.UNVERIFIED)
 
-    vin = models.CharField("VIN", max_length=17, unique=True, validators=[validate_vin])
+    vin = models.CharField(_("VIN"), max_length=17, unique=True, validators=[validate_vin])
     # The last 7 characters (BMW's convention for the car itself), kept by the database
     # and indexed: a search by them must not scan every VIN.
     vin_tail = models.GeneratedField(
@@ -172,36 +194,54 @@ class Car(models.Model):
         output_field=models.CharField(max_length=VIN_SHORT_LENGTH),
         db_persist=True,
     )
-    model_line = models.ForeignKey(ModelLine, on_delete=models.PROTECT, related_name="cars")
+    model_line = models.ForeignKey(
+        ModelLine, on_delete=models.PROTECT, related_name="cars", verbose_name=_("model line")
+    )
     colour = models.ForeignKey(
-        Colour, on_delete=models.PROTECT, related_name="cars", null=True, blank=True
+        Colour,
+        on_delete=models.PROTECT,
+        related_name="cars",
+        null=True,
+        blank=True,
+        verbose_name=_("colour"),
     )
     build_date = models.DateField(
-        null=True, blank=True, help_text="Month of production (the day is always the 1st)."
+        _("build date"),
+        null=True,
+        blank=True,
+        help_text=_("Month of production (the day is always the 1st)."),
     )
-    market = CountryField("first market", blank=True)
-    country = CountryField("where it lives now", blank=True)
+    market = CountryField(_("first market"), blank=True)
+    country = CountryField(_("where it lives now"), blank=True)
     transmission = models.CharField(
-        max_length=10, choices=Transmission.choices, default=Transmission.MANUAL
+        _("transmission"), max_length=10, choices=Transmission.choices, default=Transmission.MANUAL
     )
-    steering = models.CharField(max_length=3, choices=Steering.choices, default=Steering.LEFT)
-    options = models.TextField(blank=True, help_text="Factory options, one per line.")
+    steering = models.CharField(
+        _("steering"), max_length=3, choices=Steering.choices, default=Steering.LEFT
+    )
+    options = models.TextField(
+        _("options"), blank=True, help_text=_("Factory options, one per line.")
+    )
     status = models.CharField(
-        "life status", max_length=12, choices=Status.choices, default=Status.ON_THE_ROAD
+        _("life status"), max_length=12, choices=Status.choices, default=Status.ON_THE_ROAD
     )
-    story = models.TextField("the car's story", blank=True)
+    story = models.TextField(_("the car's story"), blank=True)
     vin_visibility = models.CharField(
-        "show the public",
+        _("show the public"),
         max_length=5,
         choices=VinVisibility.choices,
         default=VinVisibility.LAST7,
     )
-    plaque_number = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    plaque_number = models.PositiveIntegerField(
+        _("plaque number"), null=True, blank=True, editable=False
+    )
     # No index of its own: nearly every car is public, so an index on the status would
     # only tempt the planner away from the plaque-order index (see Meta.indexes).
-    review_status = models.CharField(max_length=10, choices=Review.choices, default=Review.PENDING)
-    rejection_reason = models.TextField(blank=True)
-    verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    review_status = models.CharField(
+        _("review status"), max_length=10, choices=Review.choices, default=Review.PENDING
+    )
+    rejection_reason = models.TextField(_("rejection reason"), blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True, editable=False)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -209,7 +249,8 @@ class Car(models.Model):
         blank=True,
         editable=False,
         related_name="+",
-        help_text="The staff member who verified or rejected the record.",
+        verbose_name=_("reviewed by"),
+        help_text=_("The staff member who verified or rejected the record."),
     )
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -217,14 +258,17 @@ class Car(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("registered by"),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = CarQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("car")
+        verbose_name_plural = _("cars")
         # Cars without a plaque last, on SQLite and PostgreSQL alike, from an index.
         ordering = [PLAQUE_ORDER, "vin"]
         constraints = [
@@ -237,7 +281,7 @@ class Car(models.Model):
                 condition=Q(review_status="verified", plaque_number__isnull=False)
                 | ~Q(review_status="verified"),
                 name="register_car_verified_has_plaque",
-                violation_error_message="A verified car needs a plaque number.",
+                violation_error_message=_("A verified car needs a plaque number."),
             ),
         ]
         indexes = [
@@ -254,7 +298,8 @@ class Car(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.model_line.name if self.model_line_id else 'Car'} …{self.vin_short}"
+        name = self.model_line.name if self.model_line_id else gettext("Car")
+        return f"{name} …{self.vin_short}"
 
     def get_absolute_url(self):
         return reverse("register:car", args=[self.pk])
@@ -273,7 +318,7 @@ class Car(models.Model):
         ):
             from django.core.exceptions import ValidationError
 
-            raise ValidationError({"colour": "This colour belongs to another model line."})
+            raise ValidationError({"colour": _("This colour belongs to another model line.")})
 
     @property
     def vin_short(self) -> str:
@@ -332,56 +377,64 @@ class Ownership(models.Model):
     """A dated period in which a person owned a car. Members or, for earlier owners, names."""
 
     class Visibility(models.TextChoices):
-        PUBLIC = "public", "Everyone"
-        MEMBERS = "members", "Club members only"
-        NOBODY = "nobody", "Nobody"
+        PUBLIC = "public", _("Everyone")
+        MEMBERS = "members", _("Club members only")
+        NOBODY = "nobody", _("Nobody")
 
-    car = models.ForeignKey(Car, on_delete=models.CASCADE, related_name="ownerships")
+    car = models.ForeignKey(
+        Car, on_delete=models.CASCADE, related_name="ownerships", verbose_name=_("car")
+    )
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="ownerships",
+        verbose_name=_("member"),
     )
     owner_name = models.CharField(
-        max_length=120, blank=True, help_text="For an earlier owner who is not a member."
+        _("owner name"),
+        max_length=120,
+        blank=True,
+        help_text=_("For an earlier owner who is not a member."),
     )
     name_visibility = models.CharField(
-        "show a non-member's name to",
+        _("show a non-member's name to"),
         max_length=10,
         choices=Visibility.choices,
         default=Visibility.MEMBERS,
     )
-    country = CountryField(blank=True)
-    started_on = models.DateField(null=True, blank=True)
-    ended_on = models.DateField(null=True, blank=True)
-    note = models.CharField(max_length=200, blank=True)
+    country = CountryField(_("country"), blank=True)
+    started_on = models.DateField(_("started on"), null=True, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
 
     objects = OwnershipQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("ownership")
+        verbose_name_plural = _("ownerships")
         ordering = ["car", F("started_on").asc(nulls_first=True), "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["car"],
                 condition=Q(ended_on__isnull=True),
                 name="register_ownership_one_current_per_car",
-                violation_error_message="A car has only one current owner.",
+                violation_error_message=_("A car has only one current owner."),
             ),
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True)
                 | Q(started_on__isnull=True)
                 | Q(ended_on__gte=F("started_on")),
                 name="register_ownership_dates_in_order",
-                violation_error_message="An ownership cannot end before it starts.",
+                violation_error_message=_("An ownership cannot end before it starts."),
             ),
         ]
         indexes = [models.Index(fields=["member", "ended_on"])]
 
     def __str__(self):
-        who = self.member or self.owner_name or "unknown owner"
+        who = self.member or self.owner_name or gettext("unknown owner")
         return f"{who} — {self.car_id}"
 
     @property
@@ -393,7 +446,7 @@ class Ownership(models.Model):
         if self.member_id:
             return self.member.name_for(viewer)
         if not self.owner_name:
-            return "Unknown owner"
+            return gettext("Unknown owner")
         if self.name_visibility == self.Visibility.PUBLIC:
             return self.owner_name
         is_member = getattr(viewer, "is_active_member", False) or getattr(viewer, "is_staff", False)
@@ -401,60 +454,80 @@ class Ownership(models.Model):
             return self.owner_name
         if getattr(viewer, "is_staff", False):
             return self.owner_name
-        return "Name withheld"
+        return gettext("Name withheld")
 
 
 class TimelineEntry(models.Model):
     class Kind(models.TextChoices):
-        DELIVERED = "delivered", "Delivered"
-        SOLD = "sold", "Sold"
-        SERVICE = "service", "Service"
-        RESTORED = "restored", "Restored"
-        REPAINTED = "repainted", "Repainted"
-        MODIFIED = "modified", "Modified"
-        ACCIDENT = "accident", "Accident"
-        TRACK_DAY = "track_day", "Track day"
-        MEET = "meet", "Meet"
-        OTHER = "other", "Other"
+        DELIVERED = "delivered", _("Delivered")
+        SOLD = "sold", _("Sold")
+        SERVICE = "service", _("Service")
+        RESTORED = "restored", _("Restored")
+        REPAINTED = "repainted", _("Repainted")
+        MODIFIED = "modified", _("Modified")
+        ACCIDENT = "accident", _("Accident")
+        TRACK_DAY = "track_day", _("Track day")
+        MEET = "meet", _("Meet")
+        OTHER = "other", _("Other")
 
-    car = models.ForeignKey(Car, on_delete=models.CASCADE, related_name="timeline")
-    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.OTHER)
-    happened_on = models.DateField("date")
-    title = models.CharField(max_length=120)
-    body = models.TextField("details", blank=True)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    car = models.ForeignKey(
+        Car, on_delete=models.CASCADE, related_name="timeline", verbose_name=_("car")
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.OTHER)
+    happened_on = models.DateField(_("date"))
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("details"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-happened_on", "-id"]
-        verbose_name_plural = "timeline entries"
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
 
     def __str__(self):
         return f"{self.happened_on}: {self.title}"
 
 
 class MileageReading(models.Model):
-    car = models.ForeignKey(Car, on_delete=models.CASCADE, related_name="mileage_readings")
-    read_on = models.DateField()
-    kilometres = models.PositiveIntegerField()
+    car = models.ForeignKey(
+        Car, on_delete=models.CASCADE, related_name="mileage_readings", verbose_name=_("car")
+    )
+    read_on = models.DateField(_("read on"))
+    kilometres = models.PositiveIntegerField(_("kilometres"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
 
     class Meta:
+        verbose_name = _("mileage reading")
+        verbose_name_plural = _("mileage readings")
         ordering = ["-read_on", "-id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kilometres__lte=5_000_000),
                 name="register_mileage_plausible",
-                violation_error_message="That mileage is not plausible.",
+                violation_error_message=_("That mileage is not plausible."),
             )
         ]
 
     def __str__(self):
-        return f"{self.kilometres:,} km on {self.read_on}"
+        return gettext("%(km)s km on %(date)s") % {
+            "km": number_format(self.kilometres, force_grouping=True),
+            "date": self.read_on,
+        }
 
 
 def _photo_path(instance, filename):
@@ -462,19 +535,30 @@ def _photo_path(instance, filename):
 
 
 class CarPhoto(models.Model):
-    car = models.ForeignKey(Car, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to=_photo_path, width_field="width", height_field="height")
-    thumbnail = models.ImageField(upload_to=_photo_path)
-    width = models.PositiveIntegerField(null=True, editable=False)
-    height = models.PositiveIntegerField(null=True, editable=False)
-    caption = models.CharField(max_length=200, blank=True)
-    is_cover = models.BooleanField(default=False)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    car = models.ForeignKey(
+        Car, on_delete=models.CASCADE, related_name="photos", verbose_name=_("car")
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    image = models.ImageField(
+        _("image"), upload_to=_photo_path, width_field="width", height_field="height"
+    )
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=_photo_path)
+    width = models.PositiveIntegerField(_("width"), null=True, editable=False)
+    height = models.PositiveIntegerField(_("height"), null=True, editable=False)
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    is_cover = models.BooleanField(_("is cover"), default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name = _("car photo")
+        verbose_name_plural = _("car photos")
         ordering = ["-is_cover", "created_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -483,88 +567,127 @@ class CarPhoto(models.Model):
         ]
 
     def __str__(self):
-        return self.caption or f"Photo {self.pk} of car {self.car_id}"
+        return self.caption or gettext("Photo %(photo)s of car %(car)s") % {
+            "photo": self.pk,
+            "car": self.car_id,
+        }
 
     @property
     def alt_text(self) -> str:
-        return self.caption or f"Photo of {self.car}"
+        return self.caption or gettext("Photo of %(car)s") % {"car": self.car}
 
 
 class Claim(models.Model):
     """A member says they own a car already on the register; staff decide."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Waiting for staff"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        PENDING = "pending", _("Waiting for staff")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    car = models.ForeignKey(Car, on_delete=models.CASCADE, related_name="claims")
+    car = models.ForeignKey(
+        Car, on_delete=models.CASCADE, related_name="claims", verbose_name=_("car")
+    )
     claimant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claims"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="claims",
+        verbose_name=_("claimant"),
     )
-    evidence = models.TextField(help_text="How you came to own it: date, seller, documents.")
-    evidence_photo = models.ImageField(upload_to="claims/", blank=True)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    reason = models.TextField("staff's reason", blank=True)
+    evidence = models.TextField(
+        _("evidence"), help_text=_("How you came to own it: date, seller, documents.")
+    )
+    evidence_photo = models.ImageField(_("evidence photo"), upload_to="claims/", blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    reason = models.TextField(_("staff's reason"), blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["car", "claimant"],
                 condition=Q(state="pending"),
                 name="register_claim_one_pending_per_member_and_car",
-                violation_error_message="You already have a claim on this car waiting for staff.",
+                violation_error_message=_(
+                    "You already have a claim on this car waiting for staff."
+                ),
             )
         ]
 
     def __str__(self):
-        return f"Claim on {self.car} by {self.claimant}"
+        return gettext("Claim on %(car)s by %(claimant)s") % {
+            "car": self.car,
+            "claimant": self.claimant,
+        }
 
 
 class Transfer(models.Model):
     """The owner hands a car to another member, who accepts."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Waiting for the buyer"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        CANCELLED = "cancelled", "Cancelled"
+        PENDING = "pending", _("Waiting for the buyer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        CANCELLED = "cancelled", _("Cancelled")
 
-    car = models.ForeignKey(Car, on_delete=models.CASCADE, related_name="transfers")
+    car = models.ForeignKey(
+        Car, on_delete=models.CASCADE, related_name="transfers", verbose_name=_("car")
+    )
     from_member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="transfers_out"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="transfers_out",
+        verbose_name=_("from member"),
     )
     to_member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="transfers_in"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="transfers_in",
+        verbose_name=_("to member"),
     )
-    transfer_date = models.DateField(default=timezone.localdate)
-    note = models.CharField(max_length=200, blank=True)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    transfer_date = models.DateField(_("transfer date"), default=timezone.localdate)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["car"],
                 condition=Q(state="pending"),
                 name="register_transfer_one_pending_per_car",
-                violation_error_message="This car already has a transfer waiting.",
+                violation_error_message=_("This car already has a transfer waiting."),
             ),
             models.CheckConstraint(
                 condition=~Q(from_member=F("to_member")),
                 name="register_transfer_to_someone_else",
-                violation_error_message="You cannot transfer a car to yourself.",
+                violation_error_message=_("You cannot transfer a car to yourself."),
             ),
         ]
 
     def __str__(self):
-        return f"Transfer of {self.car} to {self.to_member}"
+        return gettext("Transfer of %(car)s to %(member)s") % {
+            "car": self.car,
+            "member": self.to_member,
+        }

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 
 from django.db.models import Count
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from register.cache import cached
 from register.models import Car, Colour, colour_counts
@@ -21,8 +23,11 @@ class Rarity:
     @property
     def headline(self) -> str:
         if self.registered == 1:
-            return f"The only {self.colour.name} car on the register"
-        return f"One of {self.registered} in {self.colour.name} on the register"
+            return _("The only %(colour)s car on the register") % {"colour": self.colour.name}
+        return _("One of %(count)s in %(colour)s on the register") % {
+            "count": number_format(self.registered, force_grouping=True),
+            "colour": self.colour.name,
+        }
 
     @property
     def is_rare(self) -> bool:

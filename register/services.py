@@ -5,6 +5,9 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import sequence_next
@@ -65,7 +68,10 @@ def car_approve(*, car: Car, staff: User | None) -> Car:
             send_templated_on_commit(
                 to=[member.email],
                 language=member.language,
-                subject=f"Your car is verified: plaque No. {car.plaque_number}",
+                subject=format_lazy(
+                    gettext_lazy("Your car is verified: plaque No. {plaque}"),
+                    plaque=car.plaque_number,
+                ),
                 template="register/email/car_approved.txt",
                 context={"car": car, "member": member},
             )
@@ -74,11 +80,11 @@ def car_approve(*, car: Car, staff: User | None) -> Car:
 
 def car_reject(*, car: Car, staff: User | None, reason: str) -> Car:
     if not reason.strip():
-        raise RegisterError("Please give the owner a reason.")
+        raise RegisterError(_("Please give the owner a reason."))
     with transaction.atomic():
         car = Car.objects.select_for_update().get(pk=car.pk)
         if car.review_status != Car.Review.PENDING:
-            raise RegisterError("Only a car waiting for staff can be rejected.")
+            raise RegisterError(_("Only a car waiting for staff can be rejected."))
         car.review_status = Car.Review.REJECTED
         car.rejection_reason = reason.strip()
         car.reviewed_by = staff
@@ -89,7 +95,7 @@ def car_reject(*, car: Car, staff: User | None, reason: str) -> Car:
             send_templated_on_commit(
                 to=[member.email],
                 language=member.language,
-                subject="Your car registration was not accepted",
+                subject=gettext_lazy("Your car registration was not accepted"),
                 template="register/email/car_rejected.txt",
                 context={"car": car, "member": member, "reason": car.rejection_reason},
             )
@@ -99,9 +105,9 @@ def car_reject(*, car: Car, staff: User | None, reason: str) -> Car:
 def claim_create(*, car: Car, member: User, evidence: str, evidence_photo=None) -> Claim:
     with transaction.atomic():
         if car.ownerships.current().filter(member=member).exists():
-            raise RegisterError("You are already the owner of this car.")
+            raise RegisterError(_("You are already the owner of this car."))
         if Claim.objects.filter(car=car, claimant=member, state=Claim.State.PENDING).exists():
-            raise RegisterError("You already have a claim on this car waiting for staff.")
+            raise RegisterError(_("You already have a claim on this car waiting for staff."))
         claim = Claim(car=car, claimant=member, evidence=evidence)
         if evidence_photo is not None:
             claim.evidence_photo = clean_image(evidence_photo, max_side=PHOTO_SIDE)
@@ -124,7 +130,7 @@ def claim_approve(*, claim: Claim, staff: User | None) -> Claim:
     with transaction.atomic():
         claim = Claim.objects.select_for_update().select_related("car", "claimant").get(pk=claim.pk)
         if claim.state != Claim.State.PENDING:
-            raise RegisterError("This claim has already been decided.")
+            raise RegisterError(_("This claim has already been decided."))
         _hand_over(car=claim.car, to_member=claim.claimant, on=timezone.localdate(), note="Claim")
         claim.state = Claim.State.APPROVED
         claim.decided_by = staff
@@ -133,7 +139,7 @@ def claim_approve(*, claim: Claim, staff: User | None) -> Claim:
         send_templated_on_commit(
             to=[claim.claimant.email],
             language=claim.claimant.language,
-            subject="Your claim was approved",
+            subject=gettext_lazy("Your claim was approved"),
             template="register/email/claim_decided.txt",
             context={"claim": claim, "car": claim.car, "approved": True},
         )
@@ -142,11 +148,11 @@ def claim_approve(*, claim: Claim, staff: User | None) -> Claim:
 
 def claim_reject(*, claim: Claim, staff: User | None, reason: str) -> Claim:
     if not reason.strip():
-        raise RegisterError("Please give the member a reason.")
+        raise RegisterError(_("Please give the member a reason."))
     with transaction.atomic():
         claim = Claim.objects.select_for_update().select_related("car", "claimant").get(pk=claim.pk)
         if claim.state != Claim.State.PENDING:
-            raise RegisterError("This claim has already been decided.")
+            raise RegisterError(_("This claim has already been decided."))
         claim.state = Claim.State.REJECTED
         claim.reason = reason.strip()
         claim.decided_by = staff
@@ -155,7 +161,7 @@ def claim_reject(*, claim: Claim, staff: User | None, reason: str) -> Claim:
         send_templated_on_commit(
             to=[claim.claimant.email],
             language=claim.claimant.language,
-            subject="Your claim was not accepted",
+            subject=gettext_lazy("Your claim was not accepted"),
             template="register/email/claim_decided.txt",
             context={"claim": claim, "car": claim.car, "approved": False},
         )
@@ -167,22 +173,29 @@ def transfer_start(
 ) -> Transfer:
     with transaction.atomic():
         if not car.ownerships.current().filter(member=from_member).exists():
-            raise RegisterError("Only the car's current owner can transfer it.")
+            raise RegisterError(_("Only the car's current owner can transfer it."))
         if to_member.pk == from_member.pk:
-            raise RegisterError("You cannot transfer a car to yourself.")
+            raise RegisterError(_("You cannot transfer a car to yourself."))
         if Transfer.objects.filter(car=car, state=Transfer.State.PENDING).exists():
-            raise RegisterError("This car already has a transfer waiting. Cancel it first.")
+            raise RegisterError(_("This car already has a transfer waiting. Cancel it first."))
         transfer = Transfer.objects.create(
             car=car, from_member=from_member, to_member=to_member, transfer_date=on, note=note
         )
         send_templated_on_commit(
             to=[to_member.email],
             language=to_member.language,
-            subject="A car is being transferred to you",
+            subject=gettext_lazy("A car is being transferred to you"),
             template="register/email/transfer_started.txt",
             context={"transfer": transfer, "car": car},
         )
     return transfer
+
+
+def _already_closed(transfer: Transfer) -> str:
+    # The state's label in lower case: "accepted", "declined" or "cancelled".
+    return _("This transfer is already %(state)s.") % {
+        "state": transfer.get_state_display().lower()
+    }
 
 
 def transfer_accept(*, transfer: Transfer, member: User) -> Transfer:
@@ -194,12 +207,12 @@ def transfer_accept(*, transfer: Transfer, member: User) -> Transfer:
             .get(pk=transfer.pk)
         )
         if transfer.to_member_id != member.pk:
-            raise RegisterError("This transfer is not addressed to you.")
+            raise RegisterError(_("This transfer is not addressed to you."))
         if transfer.state != Transfer.State.PENDING:
-            raise RegisterError(f"This transfer is already {transfer.get_state_display().lower()}.")
+            raise RegisterError(_already_closed(transfer))
         car = Car.objects.select_for_update().get(pk=transfer.car_id)
         if not car.ownerships.current().filter(member=transfer.from_member).exists():
-            raise RegisterError("The seller no longer owns this car.")
+            raise RegisterError(_("The seller no longer owns this car."))
         _hand_over(car=car, to_member=member, on=transfer.transfer_date, note="Transfer")
         TimelineEntry.objects.create(
             car=car,
@@ -214,7 +227,7 @@ def transfer_accept(*, transfer: Transfer, member: User) -> Transfer:
         send_templated_on_commit(
             to=[seller.email],
             language=seller.language,
-            subject="Your car's transfer was accepted",
+            subject=gettext_lazy("Your car's transfer was accepted"),
             template="register/email/transfer_decided.txt",
             context={"transfer": transfer, "car": car},
         )
@@ -226,13 +239,13 @@ def transfer_close(*, transfer: Transfer, member: User) -> Transfer:
     with transaction.atomic():
         transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
         if transfer.state != Transfer.State.PENDING:
-            raise RegisterError(f"This transfer is already {transfer.get_state_display().lower()}.")
+            raise RegisterError(_already_closed(transfer))
         if member.pk == transfer.to_member_id:
             transfer.state = Transfer.State.DECLINED
         elif member.pk == transfer.from_member_id:
             transfer.state = Transfer.State.CANCELLED
         else:
-            raise RegisterError("This transfer is not yours.")
+            raise RegisterError(_("This transfer is not yours."))
         transfer.decided_at = timezone.now()
         transfer.save(update_fields=["state", "decided_at"])
         if transfer.state == Transfer.State.DECLINED:
@@ -240,7 +253,7 @@ def transfer_close(*, transfer: Transfer, member: User) -> Transfer:
             send_templated_on_commit(
                 to=[transfer.from_member.email],
                 language=transfer.from_member.language,
-                subject="Your car's transfer was declined",
+                subject=gettext_lazy("Your car's transfer was declined"),
                 template="register/email/transfer_decided.txt",
                 context={"transfer": transfer, "car": transfer.car},
             )

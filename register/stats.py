@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractYear, TruncMonth
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django_countries import countries
 
 from register.models import Car, Colour, ModelLine, ProductionFigure
@@ -56,8 +59,8 @@ class Chart:
     label_heading: str
     bars: list[Bar]
     total: int
-    value_heading: str = "Cars"
-    share_heading: str = "Share"
+    value_heading: str = gettext_lazy("Cars")
+    share_heading: str = gettext_lazy("Share")
     note: str = ""
 
     def __post_init__(self):
@@ -118,11 +121,9 @@ def rarity_text(rarity: Rarity) -> str:
     """A sentence an owner understands, for every count including none."""
     name = rarity.colour.name
     if rarity.registered == 0:
-        text = f"No {name} car on the register yet"
-    elif rarity.registered == 1:
-        text = f"The only {name} car on the register"
+        text = _("No %(colour)s car on the register yet") % {"colour": name}
     else:
-        text = f"One of {rarity.registered} in {name} on the register"
+        text = rarity.headline
     return text
 
 
@@ -131,12 +132,20 @@ def _colour_chart(line_stats: LineStats, colours: list[Colour], uncoloured: int)
     bars = []
     for colour in sorted(colours, key=lambda c: (-c.registered, c.name)):
         rarity = Rarity(colour=colour, registered=colour.registered, registered_in_line=total)
-        kind = colour.get_kind_display()
-        details = [f"Paint code {colour.paint_code} · {kind}" if colour.paint_code else kind]
+        kind = str(colour.get_kind_display())
+        if colour.paint_code:
+            kind = _("Paint code %(code)s · %(kind)s") % {"code": colour.paint_code, "kind": kind}
+        details = [kind]
         details.append(rarity_text(rarity))
         if colour.reported_production is not None:
-            source = f" (source: {colour.source})" if colour.source else ""
-            details.append(f"Reported built: {colour.reported_production:,}{source}")
+            built = number_format(colour.reported_production, force_grouping=True)
+            if colour.source:
+                details.append(
+                    _("Reported built: %(count)s (source: %(source)s)")
+                    % {"count": built, "source": colour.source}
+                )
+            else:
+                details.append(_("Reported built: %(count)s") % {"count": built})
         bars.append(
             Bar(
                 label=colour.name,
@@ -147,12 +156,12 @@ def _colour_chart(line_stats: LineStats, colours: list[Colour], uncoloured: int)
             )
         )
     if uncoloured:
-        bars.append(Bar(label="Colour not recorded", value=uncoloured, swatch="#ced4da"))
+        bars.append(Bar(label=_("Colour not recorded"), value=uncoloured, swatch="#ced4da"))
     return Chart(
         slug=f"colours-{line_stats.line.slug}",
-        title=f"{line_stats.line.name}: registered cars by colour",
-        label_heading="Colour",
-        share_heading="Share",
+        title=_("%(line)s: registered cars by colour") % {"line": line_stats.line.name},
+        label_heading=_("Colour"),
+        share_heading=_("Share"),
         bars=bars,
         total=total,
     )
@@ -172,7 +181,10 @@ def _month_bars(counts: dict[datetime.date, int]) -> list[Bar]:
         for _ in range(months):
             keys.append(datetime.date(year, month, 1))
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return [Bar(label=key.strftime("%B %Y"), value=counts.get(key, 0)) for key in keys]
+    # "June 2011", "Juni 2011": the month's name in the page's language.
+    return [
+        Bar(label=date_format(key, "YEAR_MONTH_FORMAT"), value=counts.get(key, 0)) for key in keys
+    ]
 
 
 def register_stats(*, line: ModelLine | None = None) -> RegisterStats:
@@ -227,8 +239,8 @@ def register_stats(*, line: ModelLine | None = None) -> RegisterStats:
     years = dated.annotate(year=ExtractYear("build_date")).values("year").annotate(n=Count("id"))
     year_chart = Chart(
         slug="years",
-        title="Registered cars by build year",
-        label_heading="Build year",
+        title=_("Registered cars by build year"),
+        label_heading=_("Build year"),
         bars=[Bar(label=str(row["year"]), value=row["n"]) for row in years.order_by("year")],
         total=total,
         note=_missing_note(totals["without_build_date"], "build date"),
@@ -239,8 +251,8 @@ def register_stats(*, line: ModelLine | None = None) -> RegisterStats:
     month_counts = {_as_date(row["month"]): row["n"] for row in months}
     month_chart = Chart(
         slug="months",
-        title="Registered cars by build month",
-        label_heading="Build month",
+        title=_("Registered cars by build month"),
+        label_heading=_("Build month"),
         bars=_month_bars(month_counts),
         total=total,
         note=_missing_note(totals["without_build_date"], "build date"),
@@ -256,8 +268,8 @@ def register_stats(*, line: ModelLine | None = None) -> RegisterStats:
     country_bars.sort(key=lambda bar: (-bar.value, bar.label))
     country_chart = Chart(
         slug="countries",
-        title="Where the registered cars live",
-        label_heading="Country",
+        title=_("Where the registered cars live"),
+        label_heading=_("Country"),
         bars=country_bars,
         total=total,
         note=_missing_note(totals["without_country"], "country"),
@@ -267,8 +279,8 @@ def register_stats(*, line: ModelLine | None = None) -> RegisterStats:
     by_status = dict(cars.values_list("status").annotate(n=Count("id")).order_by())
     status_chart = Chart(
         slug="status",
-        title="Registered cars by life status",
-        label_heading="Life status",
+        title=_("Registered cars by life status"),
+        label_heading=_("Life status"),
         bars=[
             Bar(label=label, value=by_status.get(value, 0)) for value, label in Car.Status.choices
         ],
@@ -277,11 +289,11 @@ def register_stats(*, line: ModelLine | None = None) -> RegisterStats:
 
     verified_chart = Chart(
         slug="verified",
-        title="Verified by the registrar",
-        label_heading="Record",
+        title=_("Verified by the registrar"),
+        label_heading=_("Record"),
         bars=[
-            Bar(label="Verified (with a plaque)", value=totals["verified"]),
-            Bar(label="On the register, not verified", value=total - totals["verified"]),
+            Bar(label=_("Verified (with a plaque)"), value=totals["verified"]),
+            Bar(label=_("On the register, not verified"), value=total - totals["verified"]),
         ],
         total=total,
     )
@@ -311,6 +323,20 @@ def _as_date(value) -> datetime.date:
 
 
 def _missing_note(count: int, what: str) -> str:
+    """E.g. "3 registered cars without a recorded country."; `what` is "build date" or
+    "country"."""
     if not count:
         return ""
-    return f"{count:,} registered car{'s' if count != 1 else ''} without a recorded {what}."
+    if what == "country":
+        text = ngettext(
+            "%(count)s registered car without a recorded country.",
+            "%(count)s registered cars without a recorded country.",
+            count,
+        )
+    else:
+        text = ngettext(
+            "%(count)s registered car without a recorded build date.",
+            "%(count)s registered cars without a recorded build date.",
+            count,
+        )
+    return text % {"count": number_format(count, force_grouping=True)}

@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import require_active_member
@@ -46,7 +48,7 @@ def garage(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def car_add(request):
-    require_active_member(request, what="Registering and claiming cars")
+    require_active_member(request, what=_("Registering and claiming cars"))
     form = NewCarForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -58,12 +60,14 @@ def car_add(request):
         except (IntegrityError, ValidationError):
             # Two submits of the same VIN in the same second: the other one won, and
             # either the service's full_clean() or the database said no.
-            form.add_error("vin", "This car is already on the register.")
+            form.add_error("vin", _("This car is already on the register."))
         else:
             messages.success(
                 request,
-                "Thank you! Your car is on its way: the registrar will verify it and "
-                "give it a plaque number. You can add photos and its story meanwhile.",
+                _(
+                    "Thank you! Your car is on its way: the registrar will verify it and "
+                    "give it a plaque number. You can add photos and its story meanwhile."
+                ),
             )
             return redirect(car)
     return render(request, "register/car_form.html", {"form": form, "adding": True})
@@ -72,7 +76,7 @@ def car_add(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def claim_find(request):
-    require_active_member(request, what="Registering and claiming cars")
+    require_active_member(request, what=_("Registering and claiming cars"))
     form = FindCarForm(request.GET or None)
     car = None
     if form.is_bound and form.is_valid():
@@ -85,10 +89,10 @@ def claim_find(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def car_claim(request, pk: int):
-    require_active_member(request, what="Registering and claiming cars")
+    require_active_member(request, what=_("Registering and claiming cars"))
     car = get_car_for_viewer(request, pk)
     if is_owner(request.user, car):
-        messages.info(request, "You are already the owner of this car.")
+        messages.info(request, _("You are already the owner of this car."))
         return redirect(car)
     form = ClaimForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -102,14 +106,14 @@ def car_claim(request, pk: int):
         except (RegisterError, IntegrityError) as exc:
             messages.error(request, _message(exc))
         else:
-            messages.success(request, "Your claim is with the registrar. We will e-mail you.")
+            messages.success(request, _("Your claim is with the registrar. We will e-mail you."))
             return redirect("register:garage")
     return render(request, "register/claim_form.html", {"form": form, "car": car})
 
 
 def _message(exc: Exception) -> str:
     if isinstance(exc, IntegrityError):
-        return "That was already done — perhaps the form was sent twice."
+        return _("That was already done — perhaps the form was sent twice.")
     return str(exc)
 
 
@@ -121,7 +125,7 @@ def car_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             form.save()
-        messages.success(request, "The car's details have been saved.")
+        messages.success(request, _("The car's details have been saved."))
         return redirect(car)
     return render(request, "register/car_form.html", {"form": form, "car": car})
 
@@ -135,7 +139,7 @@ def timeline_add(request, pk: int):
         entry = form.save(commit=False)
         entry.car, entry.author = car, request.user
         entry.save()
-        messages.success(request, "Added to the car's timeline.")
+        messages.success(request, _("Added to the car's timeline."))
         return redirect(car)
     return render(
         request, "register/car_subform.html", {"form": form, "car": car, "what": "timeline"}
@@ -151,7 +155,8 @@ def mileage_add(request, pk: int):
         reading = form.save(commit=False)
         reading.car, reading.recorded_by = car, request.user
         reading.save()
-        messages.success(request, f"Mileage recorded: {reading.kilometres:,} km.")
+        km = number_format(reading.kilometres, force_grouping=True)
+        messages.success(request, _("Mileage recorded: %(km)s km.") % {"km": km})
         return redirect(car)
     return render(
         request, "register/car_subform.html", {"form": form, "car": car, "what": "mileage"}
@@ -171,7 +176,7 @@ def photo_add(request, pk: int):
             caption=form.cleaned_data["caption"],
             make_cover=form.cleaned_data["make_cover"],
         )
-        messages.success(request, "Photo added. We removed its location and camera data.")
+        messages.success(request, _("Photo added. We removed its location and camera data."))
         return redirect(car)
     return render(
         request,
@@ -191,7 +196,7 @@ def _photo_for_owner(request, pk: int) -> CarPhoto:
 def photo_cover(request, pk: int):
     photo = _photo_for_owner(request, pk)
     services.photo_make_cover(photo=photo)
-    messages.success(request, "Cover photo changed.")
+    messages.success(request, _("Cover photo changed."))
     return redirect(photo.car)
 
 
@@ -201,7 +206,7 @@ def photo_delete(request, pk: int):
     photo = _photo_for_owner(request, pk)
     car = photo.car
     services.photo_delete(photo=photo)
-    messages.success(request, "Photo deleted.")
+    messages.success(request, _("Photo deleted."))
     return redirect(car)
 
 
@@ -222,7 +227,9 @@ def transfer_start(request, pk: int):
         except (RegisterError, IntegrityError) as exc:
             messages.error(request, _message(exc))
         else:
-            messages.success(request, "Transfer started. The buyer accepts it from their garage.")
+            messages.success(
+                request, _("Transfer started. The buyer accepts it from their garage.")
+            )
             return redirect("register:garage")
     return render(
         request, "register/car_subform.html", {"form": form, "car": car, "what": "transfer"}
@@ -241,12 +248,12 @@ def transfer_respond(request, pk: int):
     try:
         if action == "accept":
             services.transfer_accept(transfer=transfer, member=request.user)
-            messages.success(request, "The car is now in your garage. Welcome to its story!")
+            messages.success(request, _("The car is now in your garage. Welcome to its story!"))
         elif action in ("decline", "cancel"):
             services.transfer_close(transfer=transfer, member=request.user)
-            messages.success(request, "The transfer has been closed.")
+            messages.success(request, _("The transfer has been closed."))
         else:
-            messages.error(request, "Please choose to accept or decline.")
+            messages.error(request, _("Please choose to accept or decline."))
     except RegisterError as exc:
         messages.error(request, str(exc))
     return redirect("register:garage")

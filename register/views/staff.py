@@ -11,6 +11,9 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.lib.csvutil import streaming_csv_response
@@ -22,30 +25,40 @@ from register.services import RegisterError
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    decision = forms.ChoiceField(
+        choices=[("approve", gettext_lazy("Approve")), ("reject", gettext_lazy("Reject"))]
+    )
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        help_text="UTF-8, comma- or semicolon-separated, with a header row; up to 5 MB "
-        "and 20,000 rows.",
+        label=gettext_lazy("CSV file"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
     skip_rejected = forms.BooleanField(
-        label="Import the valid rows and skip the rejected ones",
+        label=gettext_lazy("Import the valid rows and skip the rejected ones"),
         required=False,
-        help_text="Without this, a file with any rejected row imports nothing.",
+        help_text=gettext_lazy("Without this, a file with any rejected row imports nothing."),
     )
-    check_only = forms.BooleanField(label="Only check the file; import nothing", required=False)
+    check_only = forms.BooleanField(
+        label=gettext_lazy("Only check the file; import nothing"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The limits, with the thousands separator of the page's language.
+        self.fields["file"].help_text = _(
+            "UTF-8, comma- or semicolon-separated, with a header row; up to %(size)s MB "
+            "and %(rows)s rows."
+        ) % {
+            "size": importer.MAX_BYTES // 1024 // 1024,
+            "rows": number_format(importer.MAX_ROWS, force_grouping=True),
+        }
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > importer.MAX_BYTES:
-            raise forms.ValidationError(
-                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
-                f"{importer.MAX_BYTES // 1024 // 1024} MB."
-            )
+            raise forms.ValidationError(importer.too_large_message(upload.size))
         upload.seek(0)
         self.report = importer.check_file(upload.read())
         return upload
@@ -92,7 +105,7 @@ def _decide(request, *, approve, reject) -> None:
     """Run the chosen decision; every refusal becomes a message, never an error page."""
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Please choose Approve or Reject.")
+        messages.error(request, _("Please choose Approve or Reject."))
         return
     try:
         if form.cleaned_data["decision"] == "approve":
@@ -100,13 +113,13 @@ def _decide(request, *, approve, reject) -> None:
             return
         reason_form = ReasonForm(request.POST)
         if not reason_form.is_valid():
-            messages.error(request, "Please give a reason: it is sent to the member.")
+            messages.error(request, _("Please give a reason: it is sent to the member."))
             return
         reject(reason_form.cleaned_data["reason"])
     except (RegisterError, IntegrityError) as exc:
         messages.error(
             request,
-            str(exc) if isinstance(exc, RegisterError) else "That was already done.",
+            str(exc) if isinstance(exc, RegisterError) else _("That was already done."),
         )
 
 
@@ -122,7 +135,11 @@ def review_car(request, pk: int):
             if locked.review_status != Car.Review.PENDING:
                 raise RegisterError(_already(locked))
             done = services.car_approve(car=locked, staff=request.user)
-        messages.success(request, f"Verified {done}: plaque No. {done.plaque_number}.")
+        messages.success(
+            request,
+            _("Verified %(car)s: plaque No. %(plaque)s.")
+            % {"car": done, "plaque": done.plaque_number},
+        )
 
     def reject(reason: str):
         with transaction.atomic():
@@ -130,14 +147,19 @@ def review_car(request, pk: int):
             if locked.review_status != Car.Review.PENDING:
                 raise RegisterError(_already(locked))
             done = services.car_reject(car=locked, staff=request.user, reason=reason)
-        messages.success(request, f"Rejected {done}; the owner has been told why.")
+        messages.success(
+            request, _("Rejected %(car)s; the owner has been told why.") % {"car": done}
+        )
 
     _decide(request, approve=approve, reject=reject)
     return redirect(_review_url("cars"))
 
 
 def _already(car: Car) -> str:
-    return f"{car} has already been decided: it is now “{car.get_review_status_display()}”."
+    return _("%(car)s has already been decided: it is now “%(status)s”.") % {
+        "car": car,
+        "status": car.get_review_status_display(),
+    }
 
 
 @login_required
@@ -148,11 +170,13 @@ def review_claim(request, pk: int):
 
     def approve():
         services.claim_approve(claim=claim, staff=request.user)
-        messages.success(request, f"Claim approved: {claim.car} has a new owner.")
+        messages.success(
+            request, _("Claim approved: %(car)s has a new owner.") % {"car": claim.car}
+        )
 
     def reject(reason: str):
         services.claim_reject(claim=claim, staff=request.user, reason=reason)
-        messages.success(request, "Claim rejected; the member has been told why.")
+        messages.success(request, _("Claim rejected; the member has been told why."))
 
     _decide(request, approve=approve, reject=reject)
     return redirect(_review_url("claims"))
@@ -176,25 +200,32 @@ def import_cars(request):
         if form.cleaned_data["check_only"]:
             pass
         elif report.rejected and not form.cleaned_data["skip_rejected"]:
-            messages.error(
-                request,
-                f"Nothing was imported: {len(report.rejected)} row"
-                f"{'s' if len(report.rejected) != 1 else ''} rejected. Correct the file, or tick "
+            count = len(report.rejected)
+            text = ngettext(
+                "Nothing was imported: %(count)s row rejected. Correct the file, or tick "
                 "“Import the valid rows and skip the rejected ones”.",
+                "Nothing was imported: %(count)s rows rejected. Correct the file, or tick "
+                "“Import the valid rows and skip the rejected ones”.",
+                count,
             )
+            messages.error(request, text % {"count": number_format(count, force_grouping=True)})
         elif report.valid:
             try:
                 imported = len(importer.import_rows(rows=report.valid, staff=request.user))
             except IntegrityError:
                 messages.error(
                     request,
-                    "Nothing was imported: a car in the file was added to the register "
-                    "while the file was being checked. Please upload it again.",
+                    _(
+                        "Nothing was imported: a car in the file was added to the register "
+                        "while the file was being checked. Please upload it again."
+                    ),
                 )
             else:
-                messages.success(request, f"Imported {imported} car{'s' if imported != 1 else ''}.")
+                text = ngettext("Imported %(count)s car.", "Imported %(count)s cars.", imported)
+                count = number_format(imported, force_grouping=True)
+                messages.success(request, text % {"count": count})
         else:
-            messages.error(request, "The file has no valid rows to import.")
+            messages.error(request, _("The file has no valid rows to import."))
     return render(
         request,
         "register/staff/import.html",
@@ -214,7 +245,7 @@ def claim_evidence(request, pk: int):
     require_staff(request)
     claim = get_object_or_404(Claim, pk=pk)
     if not claim.evidence_photo:
-        raise Http404("This claim has no photo.")
+        raise Http404(_("This claim has no photo."))
     response = FileResponse(claim.evidence_photo.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
     return response
