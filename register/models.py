@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.text import slugify
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
@@ -641,9 +641,10 @@ class Transfer(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting for the buyer")
-        ACCEPTED = "accepted", _("Accepted")
-        DECLINED = "declined", _("Declined")
-        CANCELLED = "cancelled", _("Cancelled")
+        # A context of their own: a cancelled transfer is "abgebrochen", a meet "abgesagt".
+        ACCEPTED = "accepted", pgettext_lazy("transfer state", "Accepted")
+        DECLINED = "declined", pgettext_lazy("transfer state", "Declined")
+        CANCELLED = "cancelled", pgettext_lazy("transfer state", "Cancelled")
 
     car = models.ForeignKey(
         Car, on_delete=models.CASCADE, related_name="transfers", verbose_name=_("car")

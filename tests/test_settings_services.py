@@ -97,7 +97,13 @@ def test_redis_url_gives_a_shared_cache_and_cached_db_sessions():
     assert settings["cache"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert settings["cache_class"] == "RedisCache"
     assert settings["cache"]["LOCATION"] == "redis://redis.internal:6379/2"
-    assert settings["cache"]["KEY_PREFIX"] == "paddock"
+    # Scoped to the database, as the file cache is: one site's servers share it, and a
+    # second site on the same Redis (another database) gets another prefix.
+    assert settings["cache"]["KEY_PREFIX"] == probe(clean_env())["cache"]["KEY_PREFIX"]
+    other_site = probe(
+        clean_env(REDIS_URL=SHARED["REDIS_URL"], DATABASE_URL="postgres://db.internal/club_b")
+    )
+    assert other_site["cache"]["KEY_PREFIX"] != settings["cache"]["KEY_PREFIX"]
     assert settings["session_engine"] == "django.contrib.sessions.backends.cached_db"
     # Redis alone moves no media.
     assert settings["storage_class"].endswith("FileSystemStorage")
