@@ -8,9 +8,6 @@ from icalendar import Calendar, Event, Timezone
 
 from meets.models import Meet
 
-# Time zone rules in calendar files go back this far: before any meet a club records.
-TIMEZONES_FROM = datetime.date(1990, 1, 1)
-
 
 def _event(meet: Meet) -> Event:
     event = Event()
@@ -35,20 +32,27 @@ def calendar_for(meets, *, name: str) -> bytes:
     cal.add("prodid", "-//Paddock//Car club meets//EN")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", name)
+    years = set()
     for meet in meets:
         cal.add_component(_event(meet))
-    # Each time zone's VTIMEZONE is built once per process: building one from the zone's
-    # rules took longer than the rest of an RSVP's confirmation.
+        years |= {meet.local_start.year, meet.local_end.year}
+    # A VTIMEZONE holds the zone's rules for the years of the meets only, and each is
+    # built once per process: one with every rule since 1970 took longer to build and to
+    # write out than all the rest of an RSVP's confirmation.
     for tzid in sorted(cal.get_missing_tzids()):
-        timezone = _vtimezone(tzid)
+        timezone = _vtimezone(tzid, min(years), max(years))
         if timezone is not None:
             cal.subcomponents.insert(len(cal.timezones), timezone)
     return cal.to_ical()
 
 
-@functools.lru_cache(maxsize=64)
-def _vtimezone(tzid: str) -> Timezone | None:
+@functools.lru_cache(maxsize=256)
+def _vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone | None:
     try:
-        return Timezone.from_tzid(tzid, first_date=TIMEZONES_FROM)
+        return Timezone.from_tzid(
+            tzid,
+            first_date=datetime.date(first_year - 1, 1, 1),
+            last_date=datetime.date(last_year + 1, 12, 31),
+        )
     except ValueError:
         return None
