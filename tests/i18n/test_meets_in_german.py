@@ -18,6 +18,7 @@ from django.utils import translation
 from meets import services
 from meets.models import RSVP, Meet, Message
 from tests.factories import MemberFactory
+from tests.i18n.support import logged_in, speaks
 from tests.meets.factories import MeetFactory, RSVPFactory, WaitlistedRSVPFactory
 from tests.register.factories import CarFactory
 
@@ -51,24 +52,6 @@ def english(db):
     return MemberFactory(display_name="Emma English", language="en-gb")
 
 
-def client_of(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def in_german(user):
-    user.language = "de"
-    user.save(update_fields=["language"])
-    return user
-
-
-def in_english(user):
-    user.language = "en-gb"
-    user.save(update_fields=["language"])
-    return user
-
-
 def only_mail_to(member):
     (message,) = [m for m in mail.outbox if m.to == [member.email]]
     return message
@@ -78,7 +61,7 @@ def only_mail_to(member):
 
 
 def test_a_german_member_sees_the_list_of_meets_in_german_with_german_dates(german, meet):
-    page = client_of(german).get(reverse("meets:list")).content.decode()
+    page = logged_in(german).get(reverse("meets:list")).content.decode()
 
     assert '<h1 class="h2 mb-1">Treffen</h1>' in page
     assert "Demnächst" in page
@@ -89,7 +72,7 @@ def test_a_german_member_sees_the_list_of_meets_in_german_with_german_dates(germ
 
 
 def test_the_meet_page_in_german_shows_the_date_the_german_way_and_german_buttons(german, meet):
-    page = client_of(german).get(meet.get_absolute_url()).content.decode()
+    page = logged_in(german).get(meet.get_absolute_url()).content.decode()
 
     assert GERMAN_START in page
     assert "(Zeitzone Europe/Berlin)" in page
@@ -113,7 +96,7 @@ def test_a_visitor_with_the_german_cookie_sees_german_and_one_without_sees_engli
 
 def test_my_meets_and_the_rsvp_form_are_german(german, meet):
     CarFactory(owner=german)
-    client = client_of(german)
+    client = logged_in(german)
 
     form = client.get(reverse("meets:rsvp", args=[meet.slug])).content.decode()
     assert "Ihr Fahrzeug für das Treffen" in form
@@ -129,7 +112,7 @@ def test_an_rsvp_from_a_german_member_is_confirmed_in_german_on_the_page(
     german, meet, django_capture_on_commit_callbacks
 ):
     car = CarFactory(owner=german)
-    client = client_of(german)
+    client = logged_in(german)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -143,10 +126,10 @@ def test_an_rsvp_from_a_german_member_is_confirmed_in_german_on_the_page(
 
 
 def test_the_organiser_pages_are_german(organiser, meet):
-    in_german(organiser)
+    speaks(organiser, "de")
     WaitlistedRSVPFactory(meet=meet, guests=1)
     RSVPFactory(meet=meet)
-    client = client_of(organiser)
+    client = logged_in(organiser)
 
     attendees = client.get(reverse("meets:attendees", args=[meet.slug])).content.decode()
     assert ">Teilnehmer</a>" in attendees
@@ -169,8 +152,8 @@ def test_the_organiser_pages_are_german(organiser, meet):
 
 
 def test_a_form_error_is_german_with_a_german_number(organiser, meet):
-    in_german(organiser)
-    response = client_of(organiser).post(
+    speaks(organiser, "de")
+    response = logged_in(organiser).post(
         reverse("meets:edit", args=[meet.slug]),
         {
             "title": meet.title,
@@ -190,8 +173,8 @@ def test_a_form_error_is_german_with_a_german_number(organiser, meet):
 
 
 def test_the_same_form_error_stays_english_for_an_english_organiser(organiser, meet):
-    in_english(organiser)
-    response = client_of(organiser).post(
+    speaks(organiser, "en-gb")
+    response = logged_in(organiser).post(
         reverse("meets:edit", args=[meet.slug]), {"title": meet.title, "capacity": "20000"}
     )
 
@@ -204,7 +187,7 @@ def test_a_rule_broken_at_rsvp_time_is_explained_in_german(german, meet):
     german.membership_status = german.Status.LAPSED
     german.save()
 
-    page = client_of(german).get(meet.get_absolute_url()).content.decode()
+    page = logged_in(german).get(meet.get_absolute_url()).content.decode()
 
     assert "Dieses Treffen ist nur für aktive Clubmitglieder." in page
 
@@ -256,10 +239,10 @@ def test_a_german_member_on_the_waiting_list_is_told_so_in_german(
 def test_an_english_organisers_promotion_reaches_a_german_member_in_german(
     organiser, german, meet, django_capture_on_commit_callbacks
 ):
-    in_english(organiser)
+    speaks(organiser, "en-gb")
     RSVPFactory(meet=meet)
     WaitlistedRSVPFactory(meet=meet, member=german, car=CarFactory(owner=german))
-    client = client_of(organiser)
+    client = logged_in(organiser)
     edit = reverse("meets:edit", args=[meet.slug])
     data = {
         "title": meet.title,
@@ -286,7 +269,7 @@ def test_an_english_organisers_promotion_reaches_a_german_member_in_german(
 def test_a_german_organisers_promotion_reaches_an_english_member_in_english(
     organiser, english, meet, django_capture_on_commit_callbacks
 ):
-    in_german(organiser)
+    speaks(organiser, "de")
     meet.capacity = 2
     meet.save()
     RSVPFactory(meet=meet)
@@ -295,7 +278,7 @@ def test_a_german_organisers_promotion_reaches_an_english_member_in_english(
     RSVP.objects.filter(status=RSVP.Status.GOING).first().delete()  # a place opens up
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_of(organiser).post(
+        response = logged_in(organiser).post(
             reverse("meets:promote", args=[meet.slug]), follow=True
         )
 
@@ -310,14 +293,14 @@ def test_a_german_organisers_promotion_reaches_an_english_member_in_english(
 def test_a_cancellation_by_an_english_organiser_is_german_for_german_members_only(
     organiser, german, english, meet, django_capture_on_commit_callbacks
 ):
-    in_english(organiser)
+    speaks(organiser, "en-gb")
     meet.capacity = 2
     meet.save()
     RSVPFactory(meet=meet, member=german, car=CarFactory(owner=german))
     RSVPFactory(meet=meet, member=english, car=CarFactory(owner=english))
 
     with django_capture_on_commit_callbacks(execute=True):
-        client_of(organiser).post(
+        logged_in(organiser).post(
             reverse("meets:cancel", args=[meet.slug]), {"reason": "Storm warning."}
         )
 
@@ -335,14 +318,14 @@ def test_a_cancellation_by_an_english_organiser_is_german_for_german_members_onl
 def test_an_organisers_message_is_signed_in_each_recipients_language(
     organiser, german, english, meet, django_capture_on_commit_callbacks
 ):
-    in_german(organiser)
+    speaks(organiser, "de")
     meet.capacity = 2
     meet.save()
     RSVPFactory(meet=meet, member=german, car=CarFactory(owner=german))
     RSVPFactory(meet=meet, member=english, car=CarFactory(owner=english))
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_of(organiser).post(
+        response = logged_in(organiser).post(
             reverse("meets:message", args=[meet.slug]),
             {"audience": "going", "subject": "Parking", "body": "Use gate 3."},
             follow=True,

@@ -18,6 +18,7 @@ from django.utils import translation
 from register import importer
 from register.models import Car, Colour, Transfer
 from register.stats import register_stats
+from tests.i18n.support import german_client, speaks
 from tests.register.factories import (
     CarFactory,
     ClaimFactory,
@@ -30,21 +31,6 @@ from tests.register.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def german_client(user=None) -> Client:
-    """A client whose language cookie asks for German (and logged in as `user`)."""
-    client = Client()
-    client.cookies["django_language"] = "de"
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def speaks(user, language: str):
-    user.language = language
-    user.save(update_fields=["language"])
-    return user
 
 
 def messages_of(response) -> list[str]:
