@@ -159,8 +159,13 @@ class User(AbstractUser):
         return self.is_staff or self.groups.filter(name=ORGANISERS_GROUP).exists()
 
     def name_for(self, viewer) -> str:
-        """The name `viewer` may see for this member, honouring the privacy choice."""
-        if self.membership_number:
+        """The name `viewer` may see for this member, honouring the privacy choice.
+
+        In place of a hidden name, other members see the membership number; the public sees
+        only "A member", so that nobody outside the club can tell which cars one person owns.
+        """
+        insider = getattr(viewer, "is_active_member", False) or getattr(viewer, "is_staff", False)
+        if self.membership_number and insider:
             fallback = gettext("Member No. %(number)s") % {"number": self.membership_number}
         else:
             fallback = gettext("A member")

@@ -187,9 +187,11 @@ def test_a_member_registers_their_car_with_a_photo_and_after_verification_anyone
         page_text = public.locator("main")
         expect(page_text).to_contain_text("✓ Verified by the registrar")
         expect(page_text).not_to_contain_text(VIN)
-        # The owner's name is for members only (their default): the public sees a number.
+        # The owner's name is for members only (their default): the public sees neither
+        # it nor the membership number, which would tie the member's cars together.
         expect(page_text).not_to_contain_text("Mara Monte")
-        expect(page_text).to_contain_text(f"Member No. {member.membership_number}")
+        expect(page_text).not_to_contain_text(f"Member No. {member.membership_number}")
+        expect(page_text).to_contain_text("A member")
         wait_until_loaded(public, "figure.car-hero img")
         shoot(public, "register-08-public-car", full_page=True)
     finally:
