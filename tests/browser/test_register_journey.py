@@ -76,7 +76,7 @@ def staff_verifies(browser: Browser, live_server, *, staff: User, vin: str) -> N
         shoot(admin, "register-05-admin-verify")
         admin.get_by_role("button", name="Go").click()
 
-        expect(admin.locator(".messagelist")).to_contain_text("1 car(s) verified.")
+        expect(admin.locator(".messagelist")).to_contain_text("1 car verified.")
         shoot(admin, "register-06-admin-verified")
     finally:
         context.close()
