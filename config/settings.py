@@ -229,7 +229,7 @@ PADDOCK_MAX_IMAGE_PIXELS = 40_000_000
 _db = DATABASES["default"]
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": "config.lib.filecache.FileCache",
         "LOCATION": os.environ.get("DJANGO_CACHE_DIR", str(BASE_DIR / ".cache")),
         "KEY_PREFIX": hashlib.sha1(  # noqa: S324 - a namespace, not a secret
             f"{_db['ENGINE']}:{_db.get('HOST', '')}:{_db.get('PORT', '')}:{_db['NAME']}".encode(),

@@ -82,8 +82,8 @@ SHARED = {
 def test_without_shared_services_the_site_keeps_its_local_defaults():
     settings = probe(clean_env())
 
-    assert settings["cache"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache"
-    assert settings["cache_class"] == "FileBasedCache"
+    assert settings["cache"]["BACKEND"] == "config.lib.filecache.FileCache"
+    assert settings["cache_class"] == "FileCache"
     assert settings["session_engine"] == "django.contrib.sessions.backends.db"
     assert settings["storage"] == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     assert settings["storage_class"] == "django.core.files.storage.filesystem.FileSystemStorage"
