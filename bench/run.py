@@ -116,8 +116,10 @@ def site_env(database_url: str, secret: str, media: Path) -> dict:
         DJANGO_LOG_LEVEL="WARNING",
         PADDOCK_SERVE_MEDIA="1",
         PADDOCK_QUERY_COUNT_HEADER="1",
-        # The RSVP sends its confirmation (with .ics and QR code): built, then dropped.
+        # The RSVP queues its confirmation (with .ics and QR code); the worker beside
+        # gunicorn builds it, on the same CPUs, then drops it.
         EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+        PADDOCK_TASKS="database",
         PYTHONUNBUFFERED="1",
     )
     return env
@@ -193,6 +195,15 @@ def phase(db: str, database_url: str, small_url: str, work: Path, secret: str) -
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    # The task worker a production site runs beside gunicorn (docs/deploy.md): it sends the
+    # e-mails that RSVPs queue, sharing the machine with the site as it would there.
+    worker = subprocess.Popen(
+        [py, "manage.py", "db_worker", "--interval", "0.5"],
+        cwd=ROOT,
+        env=env,
+        stdout=open(logs / "db_worker.log", "wb"),  # noqa: SIM115 - closed with the process
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for(port, gunicorn)
         log(f"{db}: gunicorn ({WORKERS} workers) on 127.0.0.1:{port}; warming up")
@@ -218,11 +229,12 @@ def phase(db: str, database_url: str, small_url: str, work: Path, secret: str) -
         result["burst"] = json.loads(check.stdout.strip().splitlines()[-1])
         log(f"{db}: burst {result['burst']}")
     finally:
-        gunicorn.terminate()
-        try:
-            gunicorn.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            gunicorn.kill()
+        for process in (gunicorn, worker):
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
     return result
 
 

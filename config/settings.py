@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "register",
     "meets",
@@ -279,6 +281,19 @@ PADDOCK_MEMBERSHIP_MONTHS = env_int("PADDOCK_MEMBERSHIP_MONTHS", 12)
 PADDOCK_RSVP_RETENTION_DAYS = env_int("PADDOCK_RSVP_RETENTION_DAYS", 730)
 # The site's public address, for links in e-mails, calendar files and QR codes.
 PADDOCK_SITE_URL = os.environ.get("PADDOCK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Tasks (django-tasks): e-mails that need not hold up a page — RSVP confirmations, waiting-list
+# promotions, organisers' messages, cancellations — are queued in the database and sent by a
+# worker, `manage.py db_worker` (docs/deploy.md). PADDOCK_TASKS=immediate sends them during the
+# request instead, with no worker: the default in debug, so `make run` shows them at once.
+PADDOCK_TASKS = os.environ.get("PADDOCK_TASKS", "immediate" if DEBUG else "database")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if PADDOCK_TASKS == "immediate"
+        else "django_tasks_db.DatabaseBackend"
+    }
+}
 
 # E-mail: printed on the console in debug, SMTP from the environment in production.
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "Paddock <noreply@localhost>")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_tasks import task
 
 from accounts.models import User
 from config.lib.email import send_templated
@@ -116,7 +117,8 @@ def rsvp_create(
                 answers=answers or {},
                 status=status,
             )
-            transaction.on_commit(lambda: _send_confirmation(rsvp))
+            # A worker sends it (a task): the member's page does not wait for the e-mail.
+            transaction.on_commit(lambda: rsvp_confirmation_send.enqueue(rsvp.pk))
     except IntegrityError as exc:
         # A double submit that slipped past the checks: the constraints said no.
         raise RSVPError(_("You already have an RSVP for this meet.")) from exc
@@ -135,8 +137,37 @@ def _promote(meet: Meet) -> list[RSVP]:
         rsvp.status = RSVP.Status.GOING
         rsvp.promoted_at = now
         rsvp.save(update_fields=["status", "promoted_at"])
-        transaction.on_commit(lambda r=rsvp: _send_promotion(r))
+        transaction.on_commit(lambda r=rsvp: rsvp_promotion_send.enqueue(r.pk))
     return promoted
+
+
+# E-mails sent by a worker (django-tasks; `manage.py db_worker`), not by the request that
+# caused them: a burst of RSVPs does not wait for rendering and SMTP, and an organiser's
+# message to 80 cars does not hold a web worker. Each takes ids and reads the rows afresh.
+
+
+@task()
+def rsvp_confirmation_send(rsvp_id: int) -> None:
+    rsvp = _live_rsvp(rsvp_id)
+    if rsvp is not None:
+        _send_confirmation(rsvp)
+
+
+@task()
+def rsvp_promotion_send(rsvp_id: int) -> None:
+    rsvp = _live_rsvp(rsvp_id)
+    if rsvp is not None:
+        _send_promotion(rsvp)
+
+
+def _live_rsvp(rsvp_id: int) -> RSVP | None:
+    """The RSVP, unless it was cancelled (or its member's data purged) before the e-mail."""
+    return (
+        RSVP.objects.live()
+        .filter(pk=rsvp_id, member__isnull=False)
+        .select_related("meet", "member", "car")
+        .first()
+    )
 
 
 def _send_promotion(rsvp: RSVP) -> None:
@@ -213,23 +244,24 @@ def meet_cancel(*, meet: Meet, reason: str = "") -> Meet:
             raise RSVPError(_("This meet is already cancelled."))
         meet.status = Meet.Status.CANCELLED
         meet.save(update_fields=["status"])
-        recipients = list(
-            RSVP.objects.filter(meet=meet).live().values_list("member__email", "member__language")
-        )
-
-        def notify():
-            for email, language in recipients:
-                send_templated(
-                    to=[email],
-                    language=language,
-                    subject=format_lazy(gettext_lazy("Cancelled: {title}"), title=meet.title),
-                    template="meets/email/cancelled.txt",
-                    context={"meet": meet, "reason": reason},
-                    attachments=[_ics_attachment(meet)],
-                )
-
-        transaction.on_commit(notify)
+        transaction.on_commit(lambda: meet_cancellation_send.enqueue(meet.pk, reason))
     return meet
+
+
+@task()
+def meet_cancellation_send(meet_id: int, reason: str) -> None:
+    """Tell everyone going or waiting that the meet is cancelled (a worker sends it)."""
+    meet = Meet.objects.get(pk=meet_id)
+    recipients = RSVP.objects.filter(meet=meet).live().filter(member__isnull=False)
+    for email, language in recipients.values_list("member__email", "member__language"):
+        send_templated(
+            to=[email],
+            language=language,
+            subject=format_lazy(gettext_lazy("Cancelled: {title}"), title=meet.title),
+            template="meets/email/cancelled.txt",
+            context={"meet": meet, "reason": reason},
+            attachments=[_ics_attachment(meet)],
+        )
 
 
 def rsvp_check_in(*, rsvp: RSVP, by: User) -> tuple[RSVP, bool]:
@@ -248,15 +280,19 @@ def rsvp_check_in(*, rsvp: RSVP, by: User) -> tuple[RSVP, bool]:
     return rsvp, True
 
 
-def message_send(*, meet: Meet, audience: str, subject: str, body: str, by: User) -> Message:
-    rsvps = RSVP.objects.filter(meet=meet)
+def _message_recipients(meet: Meet, audience: str) -> list[tuple[str, str]]:
+    rsvps = RSVP.objects.filter(meet=meet, member__isnull=False)
     if audience == Message.Audience.GOING:
         rsvps = rsvps.going()
     elif audience == Message.Audience.WAITLISTED:
         rsvps = rsvps.waitlisted()
     else:
         rsvps = rsvps.filter(checked_in_at__isnull=False)
-    recipients = sorted(set(rsvps.values_list("member__email", "member__language")))
+    return sorted(set(rsvps.values_list("member__email", "member__language")))
+
+
+def message_send(*, meet: Meet, audience: str, subject: str, body: str, by: User) -> Message:
+    recipients = _message_recipients(meet, audience)
     with transaction.atomic():
         message = Message.objects.create(
             meet=meet,
@@ -267,18 +303,23 @@ def message_send(*, meet: Meet, audience: str, subject: str, body: str, by: User
             recipients=len(recipients),
         )
 
-        def deliver():
-            for email, language in recipients:
-                send_templated(
-                    to=[email],
-                    language=language,
-                    subject=f"[{meet.title}] {subject}",
-                    template="meets/email/message.txt",
-                    context={"meet": meet, "body": body},
-                )
-
-        transaction.on_commit(deliver)
+        transaction.on_commit(lambda: message_deliver.enqueue(message.pk))
     return message
+
+
+@task()
+def message_deliver(message_id: int) -> None:
+    """E-mail an organiser's message to its audience (a worker sends it)."""
+    message = Message.objects.select_related("meet").get(pk=message_id)
+    meet = message.meet
+    for email, language in _message_recipients(meet, message.audience):
+        send_templated(
+            to=[email],
+            language=language,
+            subject=f"[{meet.title}] {message.subject}",
+            template="meets/email/message.txt",
+            context={"meet": meet, "body": message.body},
+        )
 
 
 def reminders_send(*, now=None) -> int:
