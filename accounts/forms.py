@@ -38,8 +38,8 @@ class ProfileForm(forms.ModelForm):
         }
         help_texts = {
             "name_visibility": _(
-                "Who may see your name next to your cars and RSVPs. "
-                "Others see your membership number instead."
+                "Who may see your name next to your cars and RSVPs. In its place, other "
+                "members see your membership number and the public sees “A member”."
             ),
         }
 

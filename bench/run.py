@@ -197,11 +197,12 @@ def phase(db: str, database_url: str, small_url: str, work: Path, secret: str) -
     )
     # The task worker a production site runs beside gunicorn (docs/deploy.md): it sends the
     # e-mails that RSVPs queue, sharing the machine with the site as it would there.
+    worker_log = open(logs / "db_worker.log", "wb")  # noqa: SIM115 - closed below
     worker = subprocess.Popen(
         [py, "manage.py", "db_worker", "--interval", "0.5"],
         cwd=ROOT,
         env=env,
-        stdout=open(logs / "db_worker.log", "wb"),  # noqa: SIM115 - closed with the process
+        stdout=worker_log,
         stderr=subprocess.STDOUT,
     )
     try:
@@ -235,6 +236,7 @@ def phase(db: str, database_url: str, small_url: str, work: Path, secret: str) -
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+        worker_log.close()
     return result
 
 
