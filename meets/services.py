@@ -1,10 +1,11 @@
 """Meets' writes: RSVPs under a lock, the waiting list, check-in, messages."""
 
 import datetime
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -25,16 +26,37 @@ class RSVPError(Exception):
     """An RSVP rule was broken; the message is for the member."""
 
 
+@contextmanager
+def _meet_transaction():
+    """A transaction that takes a meet's lock; a lock waited on too long is a polite no.
+
+    PostgreSQL gives up on a row lock after the connection's lock_timeout, SQLite on its
+    write lock after the `timeout` option: the member is asked to try again, and nothing
+    of the attempt is kept.
+    """
+    try:
+        with transaction.atomic():
+            yield
+    except OperationalError as exc:
+        if not _is_lock_wait(exc):
+            raise
+        raise RSVPError(
+            _("Many members are answering at once. Please try again in a moment.")
+        ) from exc
+
+
+def _is_lock_wait(exc: OperationalError) -> bool:
+    # lock_not_available (55P03) on PostgreSQL; "database is locked" on SQLite.
+    return getattr(exc.__cause__, "sqlstate", None) == "55P03" or "database is locked" in str(exc)
+
+
 def _lock_meet(meet_id: int) -> Meet:
     """Take the meet's row lock: every capacity decision happens under it.
 
-    On PostgreSQL this is SELECT ... FOR UPDATE (with a lock timeout, so a stuck
-    lock becomes a polite "try again"); on SQLite the IMMEDIATE transaction already
-    holds the database's write lock.
+    On PostgreSQL this is SELECT ... FOR UPDATE (the connection's lock_timeout, set in
+    the settings, turns a stuck lock into an error rather than a hung worker); on
+    SQLite the IMMEDIATE transaction already holds the database's write lock.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL lock_timeout = '10s'")
     return Meet.objects.select_for_update().get(pk=meet_id)
 
 
@@ -88,7 +110,7 @@ def rsvp_create(
 ) -> RSVP:
     """RSVP with a car: going while there is room, else on the waiting list, in order."""
     try:
-        with transaction.atomic():
+        with _meet_transaction():
             meet = _lock_meet(meet.pk)
             reason = can_rsvp(meet=meet, member=member)
             if reason:
@@ -194,7 +216,7 @@ def waitlist_promote(*, meet: Meet) -> list[RSVP]:
 
 def rsvp_cancel(*, rsvp: RSVP, member: User) -> RSVP:
     """A member cancels their RSVP (or leaves the waiting list) until the meet starts."""
-    with transaction.atomic():
+    with _meet_transaction():
         meet = _lock_meet(rsvp.meet_id)
         rsvp = RSVP.objects.select_for_update().get(pk=rsvp.pk)
         if rsvp.member_id != member.pk:

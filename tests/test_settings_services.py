@@ -143,3 +143,33 @@ def test_shared_services_pass_the_deployment_checklist():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+DATABASE_PROBE = """
+import json
+from django.conf import settings
+print(json.dumps(settings.DATABASES["default"].get("OPTIONS", {})))
+"""
+
+
+def database_options(env: dict[str, str]) -> dict:
+    result = run(["-c", "import django; django.setup()\n" + DATABASE_PROBE], env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_postgresql_connections_bound_every_lock_wait_and_keep_the_urls_own_options():
+    url = "postgres://paddock@db.internal/club"
+
+    assert database_options(clean_env(DATABASE_URL=url))["options"] == "-c lock_timeout=10000"
+    assert (
+        database_options(clean_env(DATABASE_URL=url, DATABASE_LOCK_TIMEOUT_MS="2500"))["options"]
+        == "-c lock_timeout=2500"
+    )
+    # Options the club put in its URL (here a search path) are kept beside it.
+    own = database_options(clean_env(DATABASE_URL=url + "?options=-c%20search_path%3Dclub"))
+    assert own["options"] == "-c search_path=club -c lock_timeout=10000"
+    # SQLite has no lock_timeout: its write lock waits for the `timeout` option instead.
+    sqlite = database_options(clean_env(DATABASE_URL="sqlite:////tmp/paddock-probe.sqlite3"))
+    assert "options" not in sqlite
+    assert sqlite["timeout"] == 20

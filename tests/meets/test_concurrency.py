@@ -10,10 +10,11 @@ PostgreSQL with the meet's row lock. Run on both:
 
 import threading
 from collections import Counter
+from contextlib import contextmanager
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 
 from meets import services
 from meets.models import RSVP
@@ -134,3 +135,53 @@ def test_cancellations_racing_new_rsvps_never_overfill_and_promote_the_waiting_l
     assert set(rsvps.filter(status="cancelled").values_list("pk", flat=True)) == {
         r.pk for r in going
     }
+
+
+def test_a_meet_locked_too_long_asks_the_member_to_try_again_and_keeps_nothing():
+    meet = MeetFactory(capacity=10)
+    ((person, car),) = members_with_cars(1)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_meet():
+        # Another request deciding on this meet, and taking its time about it.
+        with transaction.atomic():
+            services._lock_meet(meet.pk)
+            locked.set()
+            release.wait(timeout=30)
+
+    holder = threading.Thread(target=lambda: (hold_the_meet(), connection.close()))
+    holder.start()
+    try:
+        assert locked.wait(timeout=10)
+        # This request waits 0.2 s for the lock, where a real one waits 10 s (PostgreSQL's
+        # lock_timeout) or 20 s (SQLite's timeout).
+        with short_lock_wait(milliseconds=200):
+            with pytest.raises(services.RSVPError, match="Many members are answering at once"):
+                services.rsvp_create(meet=meet, member=person, car=car)
+    finally:
+        release.set()
+        holder.join(timeout=30)
+
+    assert not RSVP.objects.filter(meet=meet).exists()
+    # Once the other request is done, the same RSVP goes through.
+    assert services.rsvp_create(meet=meet, member=person, car=car).status == "going"
+
+
+@contextmanager
+def short_lock_wait(*, milliseconds: int):
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW lock_timeout")
+            assert cursor.fetchone()[0] == "10s"  # what the settings give every connection
+            cursor.execute(f"SET lock_timeout = {milliseconds}")
+            try:
+                yield
+            finally:
+                cursor.execute("RESET lock_timeout")
+        else:
+            cursor.execute(f"PRAGMA busy_timeout = {milliseconds}")
+            try:
+                yield
+            finally:
+                cursor.execute("PRAGMA busy_timeout = 20000")
