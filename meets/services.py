@@ -26,6 +26,10 @@ class RSVPError(Exception):
     """An RSVP rule was broken; the message is for the member."""
 
 
+class AlreadyRSVPd(RSVPError):
+    """The member already has a live RSVP for the meet."""
+
+
 @contextmanager
 def _meet_transaction():
     """A transaction that takes a meet's lock; a lock waited on too long is a polite no.
@@ -126,7 +130,7 @@ def rsvp_create(
                 going=Count("pk", filter=Q(status=RSVP.Status.GOING)),
             )
             if counts["mine"]:
-                raise RSVPError(_("You already have an RSVP for this meet."))
+                raise AlreadyRSVPd(_("You already have an RSVP for this meet."))
             if counts["this_car"]:
                 raise RSVPError(_("This car already has an RSVP for this meet."))
             going = counts["going"]

@@ -160,12 +160,10 @@ def calendar_feed(request):
 def rsvp(request, slug: str):
     meet = get_meet_for_viewer(request, slug)
     blocker = services.can_rsvp(meet=meet, member=request.user)
-    existing = RSVP.objects.filter(meet=meet, member=request.user).live().first()
-    if existing:
-        messages.info(request, _("You already have an RSVP for this meet."))
-        return redirect(meet)
     form = RSVPForm(request.POST or None, meet=meet, member=request.user)
     if request.method == "POST" and blocker is None and form.is_valid():
+        # The service looks for the member's RSVP under the meet's lock: a POST in a
+        # burst asks the database once, not twice.
         try:
             made = services.rsvp_create(
                 meet=meet,
@@ -174,6 +172,8 @@ def rsvp(request, slug: str):
                 guests=form.cleaned_data["guests"],
                 answers=form.answers(),
             )
+        except services.AlreadyRSVPd:
+            return _already_rsvpd(request, meet)
         except services.RSVPError as exc:
             messages.error(request, str(exc))
         else:
@@ -188,12 +188,19 @@ def rsvp(request, slug: str):
                     ),
                 )
             return redirect(meet)
+    if RSVP.objects.filter(meet=meet, member=request.user).live().exists():
+        return _already_rsvpd(request, meet)
     has_cars = Car.objects.owned_by(request.user).exists()
     return render(
         request,
         "meets/rsvp_form.html",
         {"meet": meet, "form": form, "blocker": blocker, "has_cars": has_cars},
     )
+
+
+def _already_rsvpd(request, meet: Meet):
+    messages.info(request, _("You already have an RSVP for this meet."))
+    return redirect(meet)
 
 
 @login_required
