@@ -19,7 +19,7 @@ from meets.cache import meets_cache
 from meets.ics import calendar_for
 from meets.models import RSVP, Meet, Message
 from meets.qr import checkin_url, qr_png
-from register.models import Car
+from register.models import Car, Ownership
 
 
 class RSVPError(Exception):
@@ -119,7 +119,7 @@ def rsvp_create(
             reason = can_rsvp(meet=meet, member=member)
             if reason:
                 raise RSVPError(reason)
-            if not Car.objects.owned_by(member).filter(pk=car.pk).exists():
+            if not Ownership.objects.filter(car=car, member=member, ended_on__isnull=True).exists():
                 raise RSVPError(_("You can only RSVP with a car you own."))
             # One look at the meet's RSVPs, under its lock: this member's, this car's, and
             # how many are going.

@@ -145,7 +145,8 @@ class CarQuerySet(models.QuerySet):
         )
 
     def owned_by(self, member):
-        return self.filter(ownerships__member=member, ownerships__ended_on__isnull=True).distinct()
+        # No DISTINCT needed: a car has one current ownership at most (a constraint).
+        return self.filter(ownerships__member=member, ownerships__ended_on__isnull=True)
 
 
 # The register's natural order: by plaque number, cars without one last. One expression

@@ -142,6 +142,30 @@ def test_a_car_has_only_one_current_ownership(member, other_member):
     assert car.ownerships.current().get().member == member
 
 
+def test_a_car_bought_back_is_among_its_owners_cars_once(member, other_member):
+    car = CarFactory()
+    OwnershipFactory(
+        car=car,
+        member=member,
+        started_on=datetime.date(2012, 1, 1),
+        ended_on=datetime.date(2015, 1, 1),
+    )
+    OwnershipFactory(
+        car=car,
+        member=other_member,
+        started_on=datetime.date(2015, 1, 1),
+        ended_on=datetime.date(2019, 1, 1),
+    )
+    OwnershipFactory(car=car, member=member, started_on=datetime.date(2019, 1, 1))
+    kept = CarFactory()
+    OwnershipFactory(car=kept, member=member)
+
+    assert sorted(Car.objects.owned_by(member).values_list("pk", flat=True)) == sorted(
+        [car.pk, kept.pk]
+    )
+    assert list(Car.objects.owned_by(other_member)) == []
+
+
 def test_an_ownership_cannot_end_before_it_starts():
     ownership = Ownership(
         car=CarFactory(),
