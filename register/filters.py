@@ -43,8 +43,14 @@ def _public_build_years():
 
 def _countries_in_use():
     """Only the countries where public cars live: a short list, not all 250."""
+    # order_by(): the register's own order would put plaque and VIN into the DISTINCT,
+    # and every public car would come back instead of one row per country.
     codes = set(
-        Car.objects.public().exclude(country="").values_list("country", flat=True).distinct()
+        Car.objects.public()
+        .exclude(country="")
+        .values_list("country", flat=True)
+        .order_by()
+        .distinct()
     )
     return [(code, name) for code, name in countries if code in codes]
 
