@@ -11,8 +11,9 @@ python bench/fixtures.py probe OUT.json
     with the most): run on a small and on the large data set, it shows whether a page's
     query count grows with the data.
 
-python bench/fixtures.py burst-check FIXTURES.json
-    After the RSVP burst: the meet's counts and what each burst member got, as JSON.
+python bench/fixtures.py burst-check FIXTURES.json [--reset]
+    After the RSVP burst: the meet's counts and what each burst member got, as JSON;
+    --reset then deletes the burst's RSVPs, ready for the next burst.
 """
 
 # ruff: noqa: E402 - Django is set up before the project's modules are imported.
@@ -34,7 +35,8 @@ django.setup()
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.db.models import Count
+from django.db.models import Count, F, Q
+from django.utils import timezone
 
 from accounts.models import User
 from meets.management.commands.seed_large import (
@@ -123,6 +125,25 @@ def probe(out: str) -> None:
     Path(out).write_text(json.dumps({"cars": Car.objects.count(), "counts": counts}))
 
 
+def _warm_up_meet(members: list[User]) -> Meet:
+    """An upcoming meet, not the burst's, with room for every load member's RSVP."""
+    from meets.services import can_rsvp
+
+    candidates = (
+        Meet.objects.published()
+        .filter(starts_at__gt=timezone.now())
+        .exclude(slug__in=[BENCH_BURST_SLUG, BENCH_80_SLUG])
+        .exclude(rsvps__member__in=members)
+        .annotate(going=Count("rsvps", filter=Q(rsvps__status=RSVP.Status.GOING)))
+        .filter(capacity__gte=F("going") + len(members))
+        .order_by("starts_at")
+    )
+    for meet in candidates[:50]:
+        if all(can_rsvp(meet=meet, member=member) is None for member in members):
+            return meet
+    raise SystemExit("No upcoming meet takes the warm-up's RSVPs (seed_large?)")
+
+
 def prepare(out: str, load: int, burst: int) -> None:
     rng = random.Random(7)
     public = Car.objects.public()
@@ -130,6 +151,7 @@ def prepare(out: str, load: int, burst: int) -> None:
     picked = rng.sample(ids, min(SAMPLE, len(ids)))
     cars = list(public.filter(id__in=picked).values_list("id", "vin"))
     burst_meet = Meet.objects.get(slug=BENCH_BURST_SLUG)
+    load_members = _bench_members(0, load)
     fixtures = {
         "session_cookie": settings.SESSION_COOKIE_NAME,
         "csrf_cookie": settings.CSRF_COOKIE_NAME,
@@ -140,7 +162,9 @@ def prepare(out: str, load: int, burst: int) -> None:
         "burst_meet": BENCH_BURST_SLUG,
         "burst_capacity": burst_meet.capacity,
         "burst_going_before": RSVP.objects.filter(meet=burst_meet).going().count(),
-        "load_sessions": [_session_for(m) for m, _car in _bench_members(0, load)],
+        "load_sessions": [_session_for(m) for m, _car in load_members],
+        "load_cars": [car.pk for _m, car in load_members],
+        "warm_up_meet": _warm_up_meet([m for m, _car in load_members]).slug,
         "burst": [
             {"email": m.email, "session": _session_for(m), "car": car.pk}
             for m, car in _bench_members(load, burst)
@@ -149,7 +173,11 @@ def prepare(out: str, load: int, burst: int) -> None:
     Path(out).write_text(json.dumps(fixtures, indent=1))
 
 
-def burst_check(path: str) -> None:
+def burst_check(path: str, reset: bool = False) -> None:
+    """Print what the burst left; with `reset`, then take the burst's RSVPs back out.
+
+    The reset leaves the meet as prepare found it (45 of 50 going), for the next burst.
+    """
     fixtures = json.loads(Path(path).read_text())
     meet = Meet.objects.get(slug=fixtures["burst_meet"])
     rsvps = RSVP.objects.filter(meet=meet)
@@ -168,6 +196,10 @@ def burst_check(path: str) -> None:
         .filter(n=1)
         .count(),
     }
+    if reset:
+        mine.delete()
+        if rsvps.going().count() != fixtures["burst_going_before"]:
+            raise SystemExit("burst-check --reset: the meet did not go back to its places taken")
     print(json.dumps(result))
 
 
@@ -182,13 +214,14 @@ def main() -> None:
     q.add_argument("out")
     c = sub.add_parser("burst-check")
     c.add_argument("fixtures")
+    c.add_argument("--reset", action="store_true")
     args = parser.parse_args()
     if args.command == "prepare":
         prepare(args.out, args.load, args.burst)
     elif args.command == "probe":
         probe(args.out)
     else:
-        burst_check(args.fixtures)
+        burst_check(args.fixtures, reset=args.reset)
 
 
 if __name__ == "__main__":
