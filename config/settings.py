@@ -149,6 +149,11 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             ],
         )
     )
+    # Server-side binding: psycopg sends the parameters apart from the SQL, and prepares a
+    # query it has sent five times on a connection, so PostgreSQL parses and plans the
+    # site's common queries once per connection, not once per request. Turn it off behind
+    # PgBouncer in transaction mode, which cannot keep prepared statements.
+    _options["server_side_binding"] = env_bool("DATABASE_SERVER_SIDE_BINDING", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

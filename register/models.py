@@ -152,7 +152,22 @@ class CarQuerySet(models.QuerySet):
 # The register's natural order: by plaque number, cars without one last. One expression
 # for ORDER BY and for its index, so both databases can read the first page from the index.
 NO_PLAQUE = 2_147_483_647
-PLAQUE_ORDER = Coalesce("plaque_number", Value(NO_PLAQUE))
+
+
+class Constant(Value):
+    """A number written into the SQL itself, not sent as a parameter.
+
+    With server-side binding on PostgreSQL each parameter is numbered ($1, $2…), so a
+    DISTINCT query (the admin's search over owners) ordered by PLAQUE_ORDER would list
+    COALESCE(…, $3) and order by COALESCE(…, $4), which PostgreSQL refuses as different
+    expressions. Written inline, both read COALESCE(…, 2147483647), as the index does.
+    """
+
+    def as_sql(self, compiler, connection):
+        return str(int(self.value)), []
+
+
+PLAQUE_ORDER = Coalesce("plaque_number", Constant(NO_PLAQUE))
 
 
 class Car(models.Model):

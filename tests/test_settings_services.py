@@ -158,10 +158,20 @@ def database_options(env: dict[str, str]) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_postgresql_connections_bound_every_lock_wait_and_keep_the_urls_own_options():
+def test_postgresql_connections_bound_lock_waits_bind_server_side_and_keep_the_urls_options():
     url = "postgres://paddock@db.internal/club"
 
-    assert database_options(clean_env(DATABASE_URL=url))["options"] == "-c lock_timeout=10000"
+    postgresql = database_options(clean_env(DATABASE_URL=url))
+    assert postgresql["options"] == "-c lock_timeout=10000"
+    # Parameters apart from the SQL, so PostgreSQL can keep the plans of common queries;
+    # off for a club behind PgBouncer in transaction mode.
+    assert postgresql["server_side_binding"] is True
+    assert (
+        database_options(clean_env(DATABASE_URL=url, DATABASE_SERVER_SIDE_BINDING="0"))[
+            "server_side_binding"
+        ]
+        is False
+    )
     assert (
         database_options(clean_env(DATABASE_URL=url, DATABASE_LOCK_TIMEOUT_MS="2500"))["options"]
         == "-c lock_timeout=2500"
@@ -172,4 +182,5 @@ def test_postgresql_connections_bound_every_lock_wait_and_keep_the_urls_own_opti
     # SQLite has no lock_timeout: its write lock waits for the `timeout` option instead.
     sqlite = database_options(clean_env(DATABASE_URL="sqlite:////tmp/paddock-probe.sqlite3"))
     assert "options" not in sqlite
+    assert "server_side_binding" not in sqlite
     assert sqlite["timeout"] == 20
