@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Q
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -54,14 +54,18 @@ def _is_lock_wait(exc: OperationalError) -> bool:
     return getattr(exc.__cause__, "sqlstate", None) == "55P03" or "database is locked" in str(exc)
 
 
-def _lock_meet(meet_id: int) -> Meet:
+def _lock_meet(meet_id: int, **annotations) -> Meet:
     """Take the meet's row lock: every capacity decision happens under it.
 
     On PostgreSQL this is SELECT ... FOR UPDATE (the connection's lock_timeout, set in
     the settings, turns a stuck lock into an error rather than a hung worker); on
     SQLite the IMMEDIATE transaction already holds the database's write lock.
+
+    `annotations` ride along in the same query. They are read as the statement starts,
+    possibly before the lock is granted, so they must not depend on what another holder
+    of the lock may change (the meet's RSVPs): count those after, under the lock.
     """
-    return Meet.objects.select_for_update().get(pk=meet_id)
+    return Meet.objects.select_for_update(of=("self",)).annotate(**annotations).get(pk=meet_id)
 
 
 def _ics_attachment(meet: Meet):
@@ -115,11 +119,12 @@ def rsvp_create(
     """RSVP with a car: going while there is room, else on the waiting list, in order."""
     try:
         with _meet_transaction():
-            meet = _lock_meet(meet.pk)
+            current = Ownership.objects.filter(car=car, member=member, ended_on__isnull=True)
+            meet = _lock_meet(meet.pk, car_is_theirs=Exists(current))
             reason = can_rsvp(meet=meet, member=member)
             if reason:
                 raise RSVPError(reason)
-            if not Ownership.objects.filter(car=car, member=member, ended_on__isnull=True).exists():
+            if not meet.car_is_theirs:
                 raise RSVPError(_("You can only RSVP with a car you own."))
             # One look at the meet's RSVPs, under its lock: this member's, this car's, and
             # how many are going.
