@@ -155,9 +155,11 @@ def test_a_meet_locked_too_long_asks_the_member_to_try_again_and_keeps_nothing()
         assert locked.wait(timeout=10)
         # This request waits 0.2 s for the lock, where a real one waits 10 s (PostgreSQL's
         # lock_timeout) or 20 s (SQLite's timeout).
-        with short_lock_wait(milliseconds=200):
-            with pytest.raises(services.RSVPError, match="Many members are answering at once"):
-                services.rsvp_create(meet=meet, member=person, car=car)
+        with (
+            short_lock_wait(milliseconds=200),
+            pytest.raises(services.RSVPError, match="Many members are answering at once"),
+        ):
+            services.rsvp_create(meet=meet, member=person, car=car)
     finally:
         release.set()
         holder.join(timeout=30)
