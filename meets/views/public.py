@@ -4,6 +4,7 @@ from collections import Counter
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from meets import services
-from meets.access import can_create_meets, get_meet_for_viewer, is_helper, is_organiser
+from meets.access import can_create_meets, get_meet_for_viewer, roles_at
 from meets.cache import meets_cache
 from meets.forms import RSVPForm
 from meets.ics import calendar_for
@@ -74,7 +75,11 @@ def colour_mix(rsvps, *, slug: str, title: str) -> Chart:
 def meet_detail(request, slug: str):
     meet = get_meet_for_viewer(request, slug)
     user = request.user
-    going = RSVP.objects.filter(meet=meet).going().count()
+    counts = RSVP.objects.filter(meet=meet).aggregate(
+        going=Count("pk", filter=Q(status=RSVP.Status.GOING)),
+        waiting=Count("pk", filter=Q(status=RSVP.Status.WAITLISTED)),
+    )
+    going, waiting = counts["going"], counts["waiting"]
     mine = None
     if user.is_authenticated:
         mine = (
@@ -83,9 +88,9 @@ def meet_detail(request, slug: str):
             .select_related("car", "car__model_line", "car__colour")
             .first()
         )
-    organiser = is_organiser(user, meet)
+    roles = roles_at(user, meet)
+    organiser = roles.organiser
     may_see = organiser or _may_see_attendees(user, meet)
-    waiting = RSVP.objects.filter(meet=meet).waitlisted().count()
 
     def cars_html() -> str:
         return _meet_cars_html(request, meet, may_see=may_see, waiting=waiting)
@@ -107,7 +112,7 @@ def meet_detail(request, slug: str):
         "mine": mine,
         "mine_qr": qr_svg(mine) if mine and mine.status == RSVP.Status.GOING else "",
         "organiser_view": organiser,
-        "helper_view": is_helper(user, meet),
+        "helper_view": roles.helper,
         "rsvp_blocker": services.can_rsvp(meet=meet, member=user)
         if user.is_authenticated
         else None,

@@ -5,10 +5,12 @@ import datetime
 from html import unescape
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from meets.access import roles_at
 from meets.models import RSVP, Meet
 from meets.qr import qr_svg
 from tests.factories import MemberFactory
@@ -499,15 +501,31 @@ def test_the_meet_page_takes_the_same_queries_for_2_cars_and_50(
     attendee = User.objects.filter(rsvps__status="going").first()
     client = client_for(attendee)
 
-    # 1. the session, 2. the user, 3. the meet, 4. how many are going,
-    # 5. the viewer's own live RSVP with its car, 6. is the viewer an organiser,
-    # 7. how many are on the waiting list, 8. the RSVPs going with member, car, model
-    # line and colour (not cached: the viewer's own card names them), 9. the cover photos
-    # of their cars, 10. is the viewer a check-in helper
-    with django_assert_num_queries(10):
+    # 1. the session, 2. the user, 3. the meet, 4. how many are going and how many wait,
+    # 5. the viewer's own live RSVP with its car, 6. is the viewer an organiser or a
+    # check-in helper, 7. the RSVPs going with member, car, model line and colour (not
+    # cached: the viewer's own card names them), 8. the cover photos of their cars
+    with django_assert_num_queries(8):
         response = client.get(meet.get_absolute_url())
 
     html = response.content.decode()
     assert html.count('class="card-img-top car-thumb"') == count  # every car with its photo
     assert f"{count} cars going, 1 on the waiting list." in html
     assert "You're going with your" in unescape(html)  # the attendee's own RSVP
+
+
+def test_one_query_says_who_organises_and_who_helps_at_a_meet(
+    organiser, other_organiser, helper, staff, member, django_assert_num_queries
+):
+    meet = MeetFactory(organisers=[organiser], checkin_helpers=[helper])
+
+    assert roles_at(AnonymousUser(), meet) == (False, False)
+    for user, expected in [
+        (organiser, (True, False)),
+        (helper, (False, True)),
+        (staff, (True, False)),  # staff run every meet
+        (other_organiser, (False, False)),  # an organiser of other meets
+        (member, (False, False)),
+    ]:
+        with django_assert_num_queries(1):
+            assert roles_at(user, meet) == expected, user
