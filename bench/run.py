@@ -302,6 +302,8 @@ def warm_up(port: int, data: dict) -> None:
     status, _headers, _body = fetch(port, "/accounts/profile/", cookie)
     if status != 200:
         raise SystemExit(f"The bench members' sessions do not log in (profile: {status}).")
+    # First: an RSVP changes the meets, so the meet pages are cached after it, not before.
+    warm_up_rsvps(port, data)
     paths = [
         "/_baseline/",
         "/",
@@ -322,7 +324,6 @@ def warm_up(port: int, data: dict) -> None:
     status, _h, body = fetch(port, f"/register/?q={data['vin_tails'][0]}")
     if data["vin_tails"][0].encode() not in body:
         raise SystemExit("Warm-up: the VIN search did not find its car.")
-    warm_up_rsvps(port, data)
 
 
 def warm_up_rsvps(port: int, data: dict) -> None:
