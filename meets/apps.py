@@ -44,9 +44,9 @@ class MeetsConfig(AppConfig):
         return car_meets_section(request, car)
 
 
-def _member_saved(sender, update_fields=None, **kwargs) -> None:
+def _member_saved(sender, update_fields=None, using=None, **kwargs) -> None:
     from config.lib.versioned_cache import member_change_matters
     from meets.cache import meets_cache
 
     if member_change_matters(update_fields):
-        meets_cache.bump()
+        meets_cache.bump_on_commit(using)

@@ -447,5 +447,5 @@ def rsvps_purge_personal_data(*, older_than_days: int, now=None) -> int:
         RSVP.history.filter(meet__ends_at__lt=cutoff).update(
             member=None, answers={}, checked_in_by=None
         )
-        transaction.on_commit(meets_cache.bump)  # update() sends no signals
+        meets_cache.bump_on_commit()  # update() sends no signals
     return purged

@@ -50,9 +50,9 @@ class RegisterConfig(AppConfig):
         member_register_anonymise(member=member)
 
 
-def _member_saved(sender, update_fields=None, **kwargs) -> None:
+def _member_saved(sender, update_fields=None, using=None, **kwargs) -> None:
     from config.lib.versioned_cache import member_change_matters
-    from register.cache import bump
+    from register.cache import register_cache
 
     if member_change_matters(update_fields):
-        bump()
+        register_cache.bump_on_commit(using)

@@ -11,5 +11,6 @@ from config.lib.versioned_cache import VersionedCache
 register_cache = VersionedCache("register")
 version = register_cache.version
 bump = register_cache.bump
+bump_on_commit = register_cache.bump_on_commit
 cached = register_cache.cached
 on_change = register_cache.on_change

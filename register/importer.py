@@ -550,7 +550,7 @@ def import_rows(*, rows: list[Row], staff: User | None) -> list[Car]:
             batch_size=500,
         )
         # bulk_create sends no signals: tell the cached statistics ourselves.
-        transaction.on_commit(register_cache.bump)
+        register_cache.bump_on_commit()
     return cars
 
 

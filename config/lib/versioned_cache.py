@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import translation
 
 T = TypeVar("T")
@@ -44,9 +45,18 @@ class VersionedCache:
             cache.set(key, value, self.timeout)
         return value
 
-    def on_change(self, sender, **kwargs) -> None:
-        """A signal receiver: a saved or deleted row bumps the version."""
-        self.bump()
+    def bump_on_commit(self, using: str | None = None) -> None:
+        """Bump once the change commits (at once outside a transaction).
+
+        Not before: a page built between the bump and the commit would read the rows as
+        they were and be cached under the new version, stale until the next change. A
+        failed bump is logged and leaves the committed change alone (robust).
+        """
+        transaction.on_commit(self.bump, using=using, robust=True)
+
+    def on_change(self, sender, using=None, **kwargs) -> None:
+        """A signal receiver: a saved or deleted row bumps the version, once committed."""
+        self.bump_on_commit(using)
 
 
 # Fields of a member that pages show (their name, as their privacy allows): a save that

@@ -32,22 +32,24 @@ def test_the_statistics_are_computed_once_and_then_served_from_the_cache(
 
 
 @pytest.mark.django_db
-def test_a_new_car_makes_the_statistics_fresh(client):
+def test_a_new_car_makes_the_statistics_fresh(client, django_capture_on_commit_callbacks):
     CarFactory.create_batch(3)
     assert "3 cars on the register" in text(client.get(STATS))
 
-    CarFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        CarFactory()
 
     assert "4 cars on the register" in text(client.get(STATS))
 
 
 @pytest.mark.django_db
-def test_a_changed_colour_makes_the_rarity_fresh(client):
+def test_a_changed_colour_makes_the_rarity_fresh(client, django_capture_on_commit_callbacks):
     blue = ColourFactory(name="Monte Carlo Blue", kind="special")
     car = CarFactory(colour=blue)
     assert "The only Monte Carlo Blue car" in client.get(car.get_absolute_url()).content.decode()
 
-    CarFactory(colour=blue)
+    with django_capture_on_commit_callbacks(execute=True):
+        CarFactory(colour=blue)
 
     html = client.get(car.get_absolute_url()).content.decode()
     assert "One of 2 in Monte Carlo Blue on the register" in html
@@ -64,6 +66,23 @@ def test_a_bulk_import_bumps_the_version_after_commit(django_capture_on_commit_c
     assert register_cache.version() > before
 
 
+@pytest.mark.django_db
+def test_a_change_moves_the_version_when_it_commits_not_before(
+    client, django_capture_on_commit_callbacks
+):
+    CarFactory.create_batch(3)
+    before = register_cache.version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        CarFactory()
+        # Another request, on its own connection, still sees 3 cars until the commit:
+        # were the version moved already, it would cache them under the new version.
+        assert register_cache.version() == before
+
+    assert register_cache.version() > before
+    assert "4 cars on the register" in text(client.get(STATS))
+
+
 def test_an_emptied_cache_never_reuses_an_old_version(settings):
     first = register_cache.version()
     register_cache.bump()
@@ -77,7 +96,9 @@ def test_an_emptied_cache_never_reuses_an_old_version(settings):
 
 
 @pytest.mark.django_db
-def test_an_owner_who_hides_their_name_disappears_from_a_cached_car_page(client, member):
+def test_an_owner_who_hides_their_name_disappears_from_a_cached_car_page(
+    client, member, django_capture_on_commit_callbacks
+):
     from accounts.models import User
 
     member.name_visibility = User.Visibility.PUBLIC
@@ -86,13 +107,16 @@ def test_an_owner_who_hides_their_name_disappears_from_a_cached_car_page(client,
     assert "Olga Owner" in client.get(car.get_absolute_url()).content.decode()
 
     member.name_visibility = User.Visibility.NOBODY
-    member.save(update_fields=["name_visibility"])
+    with django_capture_on_commit_callbacks(execute=True):
+        member.save(update_fields=["name_visibility"])
 
     assert "Olga Owner" not in client.get(car.get_absolute_url()).content.decode()
 
 
 @pytest.mark.django_db
-def test_a_new_owner_shows_on_a_cached_car_page(client, member, other_member):
+def test_a_new_owner_shows_on_a_cached_car_page(
+    client, member, other_member, django_capture_on_commit_callbacks
+):
     from register.services import _hand_over
 
     other_member.name_visibility = "public"
@@ -100,7 +124,8 @@ def test_a_new_owner_shows_on_a_cached_car_page(client, member, other_member):
     car = CarFactory(owner=member)
     client.get(car.get_absolute_url())
 
-    _hand_over(car=car, to_member=other_member, on=datetime.date(2026, 1, 2))
+    with django_capture_on_commit_callbacks(execute=True):
+        _hand_over(car=car, to_member=other_member, on=datetime.date(2026, 1, 2))
 
     assert "Otto Other" in client.get(car.get_absolute_url()).content.decode()
 

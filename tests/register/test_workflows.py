@@ -551,7 +551,9 @@ def test_an_empty_garage_invites_the_member_to_register_a_car(client_for, pendin
 # --- Leaving the club -----------------------------------------------------------------
 
 
-def test_a_deleted_account_leaves_the_cars_history_without_the_name(client_for, other_member):
+def test_a_deleted_account_leaves_the_cars_history_without_the_name(
+    client_for, other_member, django_capture_on_commit_callbacks
+):
     owner = MemberFactory(display_name="Olga Owner", name_visibility=User.Visibility.PUBLIC)
     car = CarFactory(owner=owner)
     OwnershipFactory(
@@ -565,7 +567,8 @@ def test_a_deleted_account_leaves_the_cars_history_without_the_name(client_for, 
     before = client_for().get(car.get_absolute_url()).content.decode()
     assert "Olga Owner" in before
 
-    member_delete(member=owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        member_delete(member=owner)
 
     assert car.ownerships.count() == 2
     assert car.ownerships.current().get().member_id == owner.pk
