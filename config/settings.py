@@ -136,19 +136,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A request waits at most this long for a row lock (a meet's, while RSVPs pour in),
-    # then fails politely rather than holding its worker. Set once per connection, so
-    # taking a lock costs no extra round trip.
     _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options["options"] = " ".join(
-        filter(
-            None,
-            [
-                _options.get("options", ""),
-                f"-c lock_timeout={env_int('DATABASE_LOCK_TIMEOUT_MS', 10_000)}",
-            ],
-        )
-    )
     # Server-side binding: psycopg sends the parameters apart from the SQL, and prepares a
     # query it has sent five times on a connection, so PostgreSQL parses and plans the
     # site's common queries once per connection, not once per request. Turn it off behind

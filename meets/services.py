@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, Exists, Q
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -34,9 +34,9 @@ class AlreadyRSVPd(RSVPError):
 def _meet_transaction():
     """A transaction that takes a meet's lock; a lock waited on too long is a polite no.
 
-    PostgreSQL gives up on a row lock after the connection's lock_timeout, SQLite on its
-    write lock after the `timeout` option: the member is asked to try again, and nothing
-    of the attempt is kept.
+    PostgreSQL gives up on a row lock after LOCK_TIMEOUT, SQLite on its write lock after
+    the `timeout` option: the member is asked to try again, and nothing of the attempt
+    is kept.
     """
     try:
         with transaction.atomic():
@@ -54,17 +54,26 @@ def _is_lock_wait(exc: OperationalError) -> bool:
     return getattr(exc.__cause__, "sqlstate", None) == "55P03" or "database is locked" in str(exc)
 
 
+# How long an RSVP waits for a meet's lock on PostgreSQL before it asks the member to try
+# again (SQLite waits for the `timeout` option of the settings instead).
+LOCK_TIMEOUT = "10s"
+
+
 def _lock_meet(meet_id: int, **annotations) -> Meet:
     """Take the meet's row lock: every capacity decision happens under it.
 
-    On PostgreSQL this is SELECT ... FOR UPDATE (the connection's lock_timeout, set in
-    the settings, turns a stuck lock into an error rather than a hung worker); on
-    SQLite the IMMEDIATE transaction already holds the database's write lock.
+    On PostgreSQL this is SELECT ... FOR UPDATE, after SET LOCAL lock_timeout: a stuck
+    lock becomes a polite "try again" (_meet_transaction), not a hung worker, and the
+    limit ends with the transaction, so nothing else (a migration, an import) gets it.
+    On SQLite the IMMEDIATE transaction already holds the database's write lock.
 
     `annotations` ride along in the same query. They are read as the statement starts,
     possibly before the lock is granted, so they must not depend on what another holder
     of the lock may change (the meet's RSVPs): count those after, under the lock.
     """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
     return Meet.objects.select_for_update(of=("self",)).annotate(**annotations).get(pk=meet_id)
 
 

@@ -158,29 +158,13 @@ def database_options(env: dict[str, str]) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_postgresql_connections_bound_lock_waits_bind_server_side_and_keep_the_urls_options():
+def test_postgresql_binds_parameters_on_the_server_unless_the_club_turns_it_off():
     url = "postgres://paddock@db.internal/club"
 
-    postgresql = database_options(clean_env(DATABASE_URL=url))
-    assert postgresql["options"] == "-c lock_timeout=10000"
-    # Parameters apart from the SQL, so PostgreSQL can keep the plans of common queries;
-    # off for a club behind PgBouncer in transaction mode.
-    assert postgresql["server_side_binding"] is True
-    assert (
-        database_options(clean_env(DATABASE_URL=url, DATABASE_SERVER_SIDE_BINDING="0"))[
-            "server_side_binding"
-        ]
-        is False
-    )
-    assert (
-        database_options(clean_env(DATABASE_URL=url, DATABASE_LOCK_TIMEOUT_MS="2500"))["options"]
-        == "-c lock_timeout=2500"
-    )
-    # Options the club put in its URL (here a search path) are kept beside it.
-    own = database_options(clean_env(DATABASE_URL=url + "?options=-c%20search_path%3Dclub"))
-    assert own["options"] == "-c search_path=club -c lock_timeout=10000"
-    # SQLite has no lock_timeout: its write lock waits for the `timeout` option instead.
+    assert database_options(clean_env(DATABASE_URL=url))["server_side_binding"] is True
+    off = database_options(clean_env(DATABASE_URL=url, DATABASE_SERVER_SIDE_BINDING="0"))
+    assert off["server_side_binding"] is False
+    # SQLite has no such option.
     sqlite = database_options(clean_env(DATABASE_URL="sqlite:////tmp/paddock-probe.sqlite3"))
-    assert "options" not in sqlite
     assert "server_side_binding" not in sqlite
     assert sqlite["timeout"] == 20

@@ -137,7 +137,7 @@ def test_cancellations_racing_new_rsvps_never_overfill_and_promote_the_waiting_l
     }
 
 
-def test_a_meet_locked_too_long_asks_the_member_to_try_again_and_keeps_nothing():
+def test_a_meet_locked_too_long_asks_the_member_to_try_again_and_keeps_nothing(monkeypatch):
     meet = MeetFactory(capacity=10)
     ((person, car),) = members_with_cars(1)
     locked, release = threading.Event(), threading.Event()
@@ -156,7 +156,7 @@ def test_a_meet_locked_too_long_asks_the_member_to_try_again_and_keeps_nothing()
         # This request waits 0.2 s for the lock, where a real one waits 10 s (PostgreSQL's
         # lock_timeout) or 20 s (SQLite's timeout).
         with (
-            short_lock_wait(milliseconds=200),
+            short_lock_wait(monkeypatch, milliseconds=200),
             pytest.raises(services.RSVPError, match="Many members are answering at once"),
         ):
             services.rsvp_create(meet=meet, member=person, car=car)
@@ -170,17 +170,16 @@ def test_a_meet_locked_too_long_asks_the_member_to_try_again_and_keeps_nothing()
 
 
 @contextmanager
-def short_lock_wait(*, milliseconds: int):
+def short_lock_wait(monkeypatch, *, milliseconds: int):
     connection.ensure_connection()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            assert services.LOCK_TIMEOUT == "10s"
+            monkeypatch.setattr(services, "LOCK_TIMEOUT", f"{milliseconds}ms")
+            yield
+            # Set with SET LOCAL: the connection itself keeps no limit afterwards.
             cursor.execute("SHOW lock_timeout")
-            assert cursor.fetchone()[0] == "10s"  # what the settings give every connection
-            cursor.execute(f"SET lock_timeout = {milliseconds}")
-            try:
-                yield
-            finally:
-                cursor.execute("RESET lock_timeout")
+            assert cursor.fetchone()[0] == "0"
         else:
             cursor.execute(f"PRAGMA busy_timeout = {milliseconds}")
             try:
