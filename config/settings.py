@@ -136,12 +136,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Prepared statements: psycopg sends the parameters apart from the SQL (server-side
+    # binding) and prepares a query once it has sent it five times on a connection, so
+    # PostgreSQL stops parsing and planning the site's common queries on every request.
+    # (Django leaves prepare_threshold off unless told.) Turn it off behind PgBouncer in
+    # transaction mode older than 1.21 or without max_prepared_statements.
     _options = DATABASES["default"].setdefault("OPTIONS", {})
-    # Server-side binding: psycopg sends the parameters apart from the SQL, and prepares a
-    # query it has sent five times on a connection, so PostgreSQL parses and plans the
-    # site's common queries once per connection, not once per request. Turn it off behind
-    # PgBouncer in transaction mode, which cannot keep prepared statements.
-    _options["server_side_binding"] = env_bool("DATABASE_SERVER_SIDE_BINDING", True)
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        _options["server_side_binding"] = True
+        _options["prepare_threshold"] = 5
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -12,6 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from django.db import connection
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 PROBE = """
@@ -158,13 +161,35 @@ def database_options(env: dict[str, str]) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_postgresql_binds_parameters_on_the_server_unless_the_club_turns_it_off():
+def test_postgresql_prepares_common_queries_unless_the_club_turns_it_off():
     url = "postgres://paddock@db.internal/club"
 
-    assert database_options(clean_env(DATABASE_URL=url))["server_side_binding"] is True
-    off = database_options(clean_env(DATABASE_URL=url, DATABASE_SERVER_SIDE_BINDING="0"))
-    assert off["server_side_binding"] is False
-    # SQLite has no such option.
+    postgresql = database_options(clean_env(DATABASE_URL=url))
+    # Parameters apart from the SQL, and a query prepared once sent five times: Django
+    # prepares nothing unless prepare_threshold is set.
+    assert postgresql["server_side_binding"] is True
+    assert postgresql["prepare_threshold"] == 5
+    # Off for a club behind an old PgBouncer in transaction mode.
+    off = database_options(clean_env(DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="0"))
+    assert "server_side_binding" not in off
+    assert "prepare_threshold" not in off
+    # SQLite has neither.
     sqlite = database_options(clean_env(DATABASE_URL="sqlite:////tmp/paddock-probe.sqlite3"))
     assert "server_side_binding" not in sqlite
     assert sqlite["timeout"] == 20
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+def test_postgresql_prepares_a_query_the_site_sends_again_and_again():
+    from accounts.models import User
+
+    for _ in range(6):
+        list(User.objects.filter(pk=0))
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "accounts_user"' in statement for statement in prepared), prepared
