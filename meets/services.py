@@ -161,7 +161,7 @@ def rsvp_create(
             transaction.on_commit(lambda: rsvp_confirmation_send.enqueue(rsvp.pk))
     except IntegrityError as exc:
         # A double submit that slipped past the checks: the constraints said no.
-        raise RSVPError(_("You already have an RSVP for this meet.")) from exc
+        raise AlreadyRSVPd(_("You already have an RSVP for this meet.")) from exc
     return rsvp
 
 

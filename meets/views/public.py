@@ -164,6 +164,9 @@ def calendar_feed(request):
 @require_http_methods(["GET", "POST"])
 def rsvp(request, slug: str):
     meet = get_meet_for_viewer(request, slug)
+    already = RSVP.objects.filter(meet=meet, member=request.user).live()
+    if request.method != "POST" and already.exists():
+        return _already_rsvpd(request, meet)
     blocker = services.can_rsvp(meet=meet, member=request.user)
     form = RSVPForm(request.POST or None, meet=meet, member=request.user)
     if request.method == "POST" and blocker is None and form.is_valid():
@@ -193,7 +196,7 @@ def rsvp(request, slug: str):
                     ),
                 )
             return redirect(meet)
-    if RSVP.objects.filter(meet=meet, member=request.user).live().exists():
+    if request.method == "POST" and already.exists():
         return _already_rsvpd(request, meet)
     has_cars = Car.objects.owned_by(request.user).exists()
     return render(
