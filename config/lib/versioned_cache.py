@@ -50,7 +50,9 @@ class VersionedCache:
 
         Not before: a page built between the bump and the commit would read the rows as
         they were and be cached under the new version, stale until the next change. A
-        failed bump is logged and leaves the committed change alone (robust).
+        failed bump (the cache down) is logged and leaves the committed change alone
+        (robust): the pages it should have refreshed may then stay as they were until
+        their timeout, an hour at most.
         """
         transaction.on_commit(self.bump, using=using, robust=True)
 
