@@ -562,8 +562,9 @@ def report(results: list[dict], total: float, load: tuple[float, float]) -> str:
             f"{burst['going']} going (capacity {burst['capacity']}), {burst['waitlisted']} "
             f"waitlisted; of the burst, {burst['burst_going']} going (places free: {places}), "
             f"{burst['burst_waitlisted']} waitlisted, {burst['burst_members_with_one_rsvp']} of "
-            f"{burst['burst_members']} with exactly one RSVP. Then the burst's RSVPs are deleted "
-            f"and the next burst comes: {exact} of {len(bursts)} bursts filled the capacity "
+            f"{burst['burst_members']} with exactly one RSVP. Then the burst's RSVPs are deleted, "
+            "the task worker sends the burst's e-mails, and the next burst comes: "
+            f"{exact} of {len(bursts)} bursts filled the capacity "
             f"exactly and waitlisted everyone else. Each burst's p50 in ms: {p50s}; the table "
             "pools their requests.",
             "",
