@@ -32,7 +32,8 @@ class AlreadyRSVPd(RSVPError):
 
 @contextmanager
 def _meet_transaction():
-    """A transaction that takes a meet's lock; a lock waited on too long is a polite no.
+    """The transaction of every write that takes a meet's lock (_lock_meet): a lock
+    waited on too long is a polite no.
 
     PostgreSQL gives up on a row lock after LOCK_TIMEOUT, SQLite on its write lock after
     the `timeout` option: the member is asked to try again, and nothing of the attempt
@@ -227,7 +228,7 @@ def _send_promotion(rsvp: RSVP) -> None:
 
 
 def waitlist_promote(*, meet: Meet) -> list[RSVP]:
-    with transaction.atomic():
+    with _meet_transaction():
         meet = _lock_meet(meet.pk)
         return _promote(meet)
 
@@ -256,18 +257,21 @@ def rsvp_cancel(*, rsvp: RSVP, member: User) -> RSVP:
 
 def meet_save(*, meet: Meet, organiser: User | None = None, old_capacity: int | None = None):
     """Save an organiser's edits; a raised capacity promotes from the waiting list."""
-    with transaction.atomic():
+    with _meet_transaction():
         meet.full_clean()
+        if meet.pk:
+            # First the lock, so the save waits for RSVPs under way no longer than they do.
+            _lock_meet(meet.pk)
         meet.save()
         if organiser is not None and not meet.organisers.exists():
             meet.organisers.add(organiser)
         if old_capacity is not None and meet.capacity > old_capacity:
-            _promote(_lock_meet(meet.pk))
+            _promote(meet)
     return meet
 
 
 def meet_publish(*, meet: Meet) -> Meet:
-    with transaction.atomic():
+    with _meet_transaction():
         meet = _lock_meet(meet.pk)
         if meet.status != Meet.Status.DRAFT:
             raise RSVPError(_("Only a draft can be published."))
@@ -278,7 +282,7 @@ def meet_publish(*, meet: Meet) -> Meet:
 
 def meet_cancel(*, meet: Meet, reason: str = "") -> Meet:
     """Cancel a meet and tell everyone going or waiting."""
-    with transaction.atomic():
+    with _meet_transaction():
         meet = _lock_meet(meet.pk)
         if meet.status == Meet.Status.CANCELLED:
             raise RSVPError(_("This meet is already cancelled."))

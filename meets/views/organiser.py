@@ -43,6 +43,9 @@ def _save_meet(form: MeetForm, **kwargs) -> Meet | None:
     except ValidationError as exc:
         form.add_error(None, exc.messages)
         return None
+    except services.RSVPError as exc:  # the meet's lock waited on too long
+        form.add_error(None, str(exc))
+        return None
     except IntegrityError:
         # The same form sent twice at once: the other submit took the meet's address.
         form.add_error(

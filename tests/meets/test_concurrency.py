@@ -17,7 +17,7 @@ from django.core import mail
 from django.db import connection, transaction
 
 from meets import services
-from meets.models import RSVP
+from meets.models import RSVP, Meet
 from tests.factories import MemberFactory
 from tests.meets.factories import MeetFactory, RSVPFactory, WaitlistedRSVPFactory
 from tests.register.factories import CarFactory
@@ -137,13 +137,12 @@ def test_cancellations_racing_new_rsvps_never_overfill_and_promote_the_waiting_l
     }
 
 
-def test_a_meet_locked_too_long_asks_the_member_to_try_again_and_keeps_nothing(monkeypatch):
-    meet = MeetFactory(capacity=10)
-    ((person, car),) = members_with_cars(1)
+@contextmanager
+def meet_held_by_another_request(meet):
+    """Another request deciding on `meet` under its lock, and taking its time about it."""
     locked, release = threading.Event(), threading.Event()
 
     def hold_the_meet():
-        # Another request deciding on this meet, and taking its time about it.
         with transaction.atomic():
             services._lock_meet(meet.pk)
             locked.set()
@@ -153,20 +152,63 @@ def test_a_meet_locked_too_long_asks_the_member_to_try_again_and_keeps_nothing(m
     holder.start()
     try:
         assert locked.wait(timeout=10)
-        # This request waits 0.2 s for the lock, where a real one waits 10 s (PostgreSQL's
-        # lock_timeout) or 20 s (SQLite's timeout).
-        with (
-            short_lock_wait(monkeypatch, milliseconds=200),
-            pytest.raises(services.RSVPError, match="Many members are answering at once"),
-        ):
-            services.rsvp_create(meet=meet, member=person, car=car)
+        yield
     finally:
         release.set()
         holder.join(timeout=30)
 
+
+def test_a_meet_locked_too_long_asks_the_member_to_try_again_and_keeps_nothing(monkeypatch):
+    meet = MeetFactory(capacity=10)
+    ((person, car),) = members_with_cars(1)
+
+    # This request waits 0.2 s for the lock, where a real one waits 10 s (PostgreSQL's
+    # lock_timeout) or 20 s (SQLite's timeout).
+    with (
+        meet_held_by_another_request(meet),
+        short_lock_wait(monkeypatch, milliseconds=200),
+        pytest.raises(services.RSVPError, match="Many members are answering at once"),
+    ):
+        services.rsvp_create(meet=meet, member=person, car=car)
+
     assert not RSVP.objects.filter(meet=meet).exists()
     # Once the other request is done, the same RSVP goes through.
     assert services.rsvp_create(meet=meet, member=person, car=car).status == "going"
+
+
+def _save_with_more_places(meet):
+    meet.capacity += 5
+    return services.meet_save(meet=meet, old_capacity=meet.capacity - 5)
+
+
+@pytest.mark.parametrize(
+    ("write", "status"),
+    [
+        (lambda meet: services.meet_publish(meet=meet), Meet.Status.DRAFT),
+        (lambda meet: services.meet_cancel(meet=meet), Meet.Status.PUBLISHED),
+        (lambda meet: services.waitlist_promote(meet=meet), Meet.Status.PUBLISHED),
+        (_save_with_more_places, Meet.Status.PUBLISHED),
+    ],
+    ids=["publish", "cancel", "promote", "save"],
+)
+def test_an_organisers_write_on_a_locked_meet_is_a_message_not_an_error_page(
+    monkeypatch, write, status
+):
+    meet = MeetFactory(capacity=1, status=status)
+    RSVPFactory(meet=meet)
+    waiting = WaitlistedRSVPFactory(meet=meet)
+
+    with (
+        meet_held_by_another_request(meet),
+        short_lock_wait(monkeypatch, milliseconds=200),
+        pytest.raises(services.RSVPError, match="Many members are answering at once"),
+    ):
+        write(Meet.objects.get(pk=meet.pk))
+
+    # Nothing of the attempt was kept.
+    meet.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (meet.status, meet.capacity, waiting.status) == (status, 1, RSVP.Status.WAITLISTED)
 
 
 @contextmanager
