@@ -3,29 +3,83 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+UV := $(BIN)/uv
 STAMP := $(VENV)/.installed
+# Python writes no bytecode cache where PYTHONDONTWRITEBYTECODE is set (as on some CI
+# machines): every command would then compile Django and its friends again, about 1.5 s each.
+unexport PYTHONDONTWRITEBYTECODE
 BENCH_STAMP := $(VENV)/.installed-bench
-# xstatic-bootstrap's sdist builds with pkg_resources, gone from setuptools >= 81.
-BUILD_CONSTRAINT := .ci/build-constraints.txt
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in the demo's e-mails, calendar files and QR codes point where make run serves.
+RUN_URL := http://$(HOST):$(PORT)
 
-.PHONY: run test lint setup messages makemessages browser-deps migrate static demo clean bench
+# The lock files (requirements/): every package at an exact version with its sha256 hashes,
+# compiled by uv from pyproject.toml's ranges, for every Python from 3.11 and every platform.
+# prod.txt is what production installs, dev.txt adds the tools of make test, bench.txt adds
+# make bench's. dev.txt and prod.txt are compiled within bench.txt, so a package has the same
+# version in all three. uv.txt is uv alone, which installs the others.
+LOCK_DIR := requirements
+COMPILE := $(UV) pip compile pyproject.toml --quiet --generate-hashes --universal \
+	--python-version 3.11 --custom-compile-command "make lock"
 
-$(STAMP): pyproject.toml $(BUILD_CONSTRAINT)
+.PHONY: run test lint setup messages makemessages test-deps migrate static demo clean bench \
+	lock upgrade check-lock vendor
+
+# uv itself, from its lock file, with pip (which checks its hashes too).
+$(UV): $(LOCK_DIR)/uv.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	PIP_CONSTRAINT=$(BUILD_CONSTRAINT) $(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+	  --only-binary :all: -r $(LOCK_DIR)/uv.txt
+	touch $(UV)
+
+# Exactly what dev.txt names, checked against its hashes; nothing is resolved again. The code
+# runs from the checkout: the project itself is not installed.
+$(STAMP): $(LOCK_DIR)/dev.txt $(UV)
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes --only-binary :all: \
+	  --link-mode copy $(LOCK_DIR)/dev.txt
+	rm -f $(BENCH_STAMP)
 	touch $(STAMP)
 
 setup: $(STAMP)
 
 # The benchmark's extra tools (locust), on top of the dev ones.
-$(BENCH_STAMP): pyproject.toml $(BUILD_CONSTRAINT)
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	PIP_CONSTRAINT=$(BUILD_CONSTRAINT) $(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev,bench]"
-	touch $(BENCH_STAMP)
+$(BENCH_STAMP): $(LOCK_DIR)/bench.txt $(UV)
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes --only-binary :all: \
+	  --link-mode copy $(LOCK_DIR)/bench.txt
+	touch $(BENCH_STAMP) $(STAMP)
 
-# The German translation, compiled from locale/de/LC_MESSAGES/django.po (msgfmt from gettext).
+# After a change to pyproject.toml: compile the lock files again. Packages keep the versions
+# they have unless the new ranges exclude them (UPGRADE=1: the newest each range allows).
+lock: $(UV)
+	$(COMPILE) $(if $(UPGRADE),--upgrade) --extra dev --extra bench -o $(LOCK_DIR)/bench.txt
+	$(COMPILE) --extra dev -c $(LOCK_DIR)/bench.txt -o $(LOCK_DIR)/dev.txt
+	$(COMPILE) -c $(LOCK_DIR)/bench.txt -o $(LOCK_DIR)/prod.txt
+	echo uv | $(UV) pip compile - --quiet --generate-hashes --universal --python-version 3.11 \
+	  --custom-compile-command "make lock" -c $(LOCK_DIR)/bench.txt -o $(LOCK_DIR)/uv.txt
+	$(BIN)/python $(LOCK_DIR)/check_lock.py
+
+# Every package to the newest version pyproject.toml allows, then every test.
+upgrade:
+	$(MAKE) lock UPGRADE=1
+	$(MAKE) test
+
+# Fails when pyproject.toml and the lock files disagree (make lock mends it).
+check-lock: $(UV)
+	$(BIN)/python $(LOCK_DIR)/check_lock.py
+
+# Front-end packages: npm installs exactly package-lock.json, and the files the site serves
+# are copied into static/vendor/ (committed, so neither make run nor a server needs npm).
+vendor:
+	npm ci --no-audit --no-fund
+	for f in css/bootstrap.min.css css/bootstrap.min.css.map js/bootstrap.bundle.min.js \
+	  js/bootstrap.bundle.min.js.map; do \
+	  install -D -m 644 node_modules/bootstrap/dist/$$f static/vendor/bootstrap/$$f; done
+	install -m 644 node_modules/bootstrap/LICENSE static/vendor/bootstrap/LICENSE
+
+# The German translation: locale/de/LC_MESSAGES/django.mo is committed beside its .po, so
+# neither make run nor a server needs gettext. After editing the .po, compile it here (msgfmt
+# from gettext); tests/i18n/test_catalogue.py fails while the .mo lags behind the .po.
 messages: setup
 	@if command -v msgfmt >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
@@ -40,37 +94,42 @@ makemessages: setup
 	  --ignore=.venv --ignore=staticfiles --ignore=test-output --ignore=tests --ignore=bench \
 	  --ignore=media --ignore=build
 
-migrate: setup messages
+migrate: setup
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 
 static: setup
 	DJANGO_DEBUG=1 $(BIN)/python manage.py collectstatic --noinput -v0
 
 demo: migrate static
-	DJANGO_DEBUG=1 $(BIN)/python manage.py seed_demo
+	DJANGO_DEBUG=1 PADDOCK_SITE_URL=$(RUN_URL) $(BIN)/python manage.py seed_demo
 
 run: demo
 	@echo "Serving the demo club on http://$(HOST):$(PORT)/"
-	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=1 PADDOCK_SITE_URL=$(RUN_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-browser-deps:
-	@if [ -x /usr/bin/chromium ]; then :; \
+# What the tests need from Debian: Chromium for the browser tests, gettext for the test that
+# runs makemessages over the source.
+test-deps:
+	@missing=""; \
+	[ -x "$${PADDOCK_CHROMIUM:-/usr/bin/chromium}" ] || missing="$$missing chromium"; \
+	command -v xgettext >/dev/null || missing="$$missing gettext"; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-	  echo "Installing Debian's Chromium for the browser tests…"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
-	else echo "Chromium is missing: run 'sudo apt-get install chromium'"; exit 1; fi
+	  echo "Installing$$missing for the tests…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else echo "Missing:$$missing. Run: sudo apt-get install$$missing"; exit 1; fi
 
-lint: setup messages
+lint: setup check-lock
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings_test
 	DJANGO_DEBUG=1 $(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/bandit -q -c pyproject.toml -r .
-	@# pip-audit asks PyPI's JSON API (or OSV) about each installed version. Where neither is
+	@# pip-audit asks PyPI's JSON API (or OSV) about each locked version. Where neither is
 	@# reachable it can audit nothing and says so; it still fails on any vulnerability it sees.
-	$(BIN)/pip-audit --skip-editable --progress-spinner off
+	$(BIN)/pip-audit --disable-pip --require-hashes -r $(LOCK_DIR)/bench.txt --progress-spinner off
 
-test: lint browser-deps
+test: lint test-deps
 	@echo "== pytest on SQLite (with the browser tests in Chromium) =="
 	$(BIN)/pytest -q -m "not multiserver"
 	@echo "== pytest on a throwaway PostgreSQL =="
@@ -84,4 +143,4 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) staticfiles test-output
+	rm -rf $(VENV) staticfiles test-output node_modules

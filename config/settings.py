@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-import xstatic.pkg.bootstrap
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
@@ -175,6 +174,9 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# Before a sensitive change (the e-mail address) a member confirms it is them with their
+# password; a code by e-mail would make the inbox as good as the password.
+ACCOUNT_REAUTHENTICATION_METHODS = ("password",)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_RATE_LIMITS = {
@@ -198,7 +200,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static", ("bootstrap", xstatic.pkg.bootstrap.BASE_DIR)]
+# Bootstrap lies in static/vendor/, copied from npm by `make vendor` (package-lock.json).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {

@@ -58,3 +58,23 @@ def test_every_string_marked_for_translation_is_in_the_german_catalogue(tmp_path
     refreshed = polib.pofile(str(tmp_path / "locale" / "de" / "LC_MESSAGES" / "django.po"))
     missing = untranslated(refreshed) + [entry.msgid for entry in refreshed.fuzzy_entries()]
     assert missing == [], "New strings need a German translation (make makemessages)"
+
+
+def test_the_committed_mo_file_is_compiled_from_the_catalogue_as_it_is():
+    """django.mo is committed (a server needs no gettext): it must say what the .po says."""
+    po = polib.pofile(str(CATALOGUE))
+    mo = polib.mofile(str(CATALOGUE.with_suffix(".mo")))
+
+    def entries(catalogue) -> dict[tuple[str, str], object]:
+        return {
+            (entry.msgctxt or "", entry.msgid): entry.msgstr or dict(entry.msgstr_plural)
+            for entry in catalogue
+            if entry.msgid and (entry.msgstr or any(entry.msgstr_plural.values()))
+        }
+
+    compiled, source = entries(mo), entries(po.translated_entries())
+    assert len(source) > 50
+    stale = sorted(
+        key for key in source.keys() | compiled.keys() if source.get(key) != compiled.get(key)
+    )
+    assert stale == [], "django.mo lags behind django.po: run make messages"

@@ -73,6 +73,7 @@ EVERYONE = answers(200, 200, 200, 200, 200, 200, 200, 200, 200)
 LOGGED_IN = answers(302, 200, 200, 200, 200, 200, 200, 200, 200)
 POST_ONLY = answers(302, 405, 405, 405, 405, 405, 405, 405, 405)
 ACTIVE_MEMBERS = answers(302, 403, 403, 200, 200, 200, 200, 200, 200)
+REFUSED_WHEN_LOGGED_IN = answers(302, 403, 403, 403, 403, 403, 403, 403, 403)
 STAFF_ONLY = answers(302, 403, 403, 403, 403, 403, 403, 403, 200)
 NOBODY = answers(404, 404, 404, 404, 404, 404, 404, 404, 404)
 # A public car's owner pages: others may see the car, so they get 403, not 404.
@@ -119,6 +120,10 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "account_logout": {NO_ARGS: answers(302, 200, 200, 200, 200, 200, 200, 200, 200)},
     "account_inactive": {NO_ARGS: EVERYONE},
     "account_reauthenticate": {NO_ARGS: LOGGED_IN},
+    # Members confirm who they are with their password only (ACCOUNT_REAUTHENTICATION_METHODS):
+    # the by-code pages (allauth 65.22) refuse everyone logged in.
+    "account_request_reauthentication_code": {NO_ARGS: REFUSED_WHEN_LOGGED_IN},
+    "account_confirm_reauthentication_code": {NO_ARGS: REFUSED_WHEN_LOGGED_IN},
     "account_email": {NO_ARGS: LOGGED_IN},
     "account_email_verification_sent": {NO_ARGS: EVERYONE},
     "account_change_password": {NO_ARGS: LOGGED_IN},
