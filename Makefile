@@ -95,7 +95,7 @@ makemessages: setup
 	  --ignore=media --ignore=build
 
 migrate: setup
-	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=1 PADDOCK_SITE_URL=$(RUN_URL) $(BIN)/python manage.py migrate --noinput
 
 static: setup
 	DJANGO_DEBUG=1 $(BIN)/python manage.py collectstatic --noinput -v0

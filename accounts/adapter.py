@@ -1,8 +1,12 @@
 from contextlib import nullcontext
+from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.utils import translation
+
+from config.lib.site import absolute_url, site_domain
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -17,8 +21,26 @@ class AccountAdapter(DefaultAccountAdapter):
         """Confirmations and password resets in the member's own language, not the page's.
 
         A mail to an address that has no account (a reset asked for an unknown address)
-        is in the language of the page it was asked from.
+        is in the language of the page it was asked from. Its links (to confirm an address,
+        reset a password, sign up) lead to PADDOCK_SITE_URL, whatever host the request
+        that caused it came in on.
         """
+        context = {
+            key: absolute_url(value) if key.endswith("_url") and _is_absolute(value) else value
+            for key, value in context.items()
+        }
+        # The club's name and address in the greeting and the footer, from the settings.
+        context.setdefault(
+            "current_site",
+            SimpleNamespace(name=settings.PADDOCK_CLUB_NAME, domain=site_domain()),
+        )
         language = getattr(context.get("user"), "language", "")
         with translation.override(language) if language else nullcontext():
             super().send_mail(template_prefix, email, context)
+
+
+def _is_absolute(value) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return bool(parts.scheme and parts.netloc)

@@ -127,6 +127,9 @@ def site_env(database_url: str, secret: str, media: Path) -> dict:
         DJANGO_MEDIA_ROOT=str(media),
         DJANGO_CACHE_DIR=str(media.parent / "cache"),  # an empty cache for every database
         DJANGO_LOG_LEVEL="WARNING",
+        # Production settings need a public https address (config/checks.py); the links it
+        # makes are never followed here.
+        PADDOCK_SITE_URL="https://bench.paddock.example",
         PADDOCK_SERVE_MEDIA="1",
         PADDOCK_QUERY_COUNT_HEADER="1",
         # The RSVP queues its confirmation (with .ics and QR code); the worker beside

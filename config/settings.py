@@ -8,6 +8,7 @@ refuses to start without DJANGO_SECRET_KEY.
 import hashlib
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
@@ -178,7 +179,6 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # password; a code by e-mail would make the inbox as good as the password.
 ACCOUNT_REAUTHENTICATION_METHODS = ("password",)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
@@ -292,8 +292,13 @@ PADDOCK_CLUB_TAGLINE = os.environ.get(
 PADDOCK_MEMBERSHIP_MONTHS = env_int("PADDOCK_MEMBERSHIP_MONTHS", 12)
 # After this many days, purge_old_rsvps removes who came to a meet (the counts stay).
 PADDOCK_RSVP_RETENTION_DAYS = env_int("PADDOCK_RSVP_RETENTION_DAYS", 730)
-# The site's public address, for links in e-mails, calendar files and QR codes.
-PADDOCK_SITE_URL = os.environ.get("PADDOCK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The site's public address, for links in e-mails, calendar files and QR codes. Required with
+# debug off: a system check (config/checks.py) stops the server without a real https address.
+PADDOCK_SITE_URL = os.environ.get(
+    "PADDOCK_SITE_URL", "http://127.0.0.1:8000" if DEBUG else ""
+).rstrip("/")
+# allauth's links use the site's address too (accounts/adapter.py); this is their scheme.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(PADDOCK_SITE_URL).scheme or ("http" if DEBUG else "https")
 
 # Tasks (django-tasks): e-mails that need not hold up a page — RSVP confirmations, waiting-list
 # promotions, organisers' messages, cancellations — are queued in the database and sent by a

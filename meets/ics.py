@@ -3,22 +3,22 @@
 import datetime
 import functools
 
-from django.conf import settings
 from icalendar import Calendar, Event, Timezone
 
+from config.lib.site import absolute_url, site_domain
 from meets.models import Meet
 
 
 def _event(meet: Meet) -> Event:
     event = Event()
-    event.add("uid", f"meet-{meet.pk}@{settings.PADDOCK_SITE_URL.split('://')[-1]}")
+    event.add("uid", f"meet-{meet.pk}@{site_domain()}")
     event.add("summary", meet.title)
     event.add("dtstart", meet.local_start)
     event.add("dtend", meet.local_end)
     event.add("dtstamp", meet.created_at)
     location = ", ".join(part for part in [meet.venue_name, meet.venue_address] if part)
     event.add("location", location)
-    event.add("url", settings.PADDOCK_SITE_URL + meet.get_absolute_url())
+    event.add("url", absolute_url(meet.get_absolute_url()))
     if meet.description:
         event.add("description", meet.description)
     if meet.latitude is not None and meet.longitude is not None:

@@ -3,12 +3,13 @@
 import io
 
 import segno
-from django.conf import settings
 from django.utils.translation import gettext as _
+
+from config.lib.site import absolute_url
 
 
 def checkin_url(rsvp) -> str:
-    return settings.PADDOCK_SITE_URL + rsvp.get_checkin_url()
+    return absolute_url(rsvp.get_checkin_url())
 
 
 def qr_svg(rsvp) -> str:

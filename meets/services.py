@@ -4,7 +4,6 @@ import datetime
 from contextlib import contextmanager
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, Exists, Q
 from django.utils import timezone
@@ -103,7 +102,6 @@ def _send_confirmation(rsvp: RSVP) -> None:
             "meet": rsvp.meet,
             "going": going,
             "checkin_url": checkin_url(rsvp),
-            "site_url": settings.PADDOCK_SITE_URL,
         },
         attachments=attachments,
     )

@@ -36,6 +36,8 @@ def test_production_settings_pass_the_deployment_checklist():
     env = production_env(
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
         DJANGO_ALLOWED_HOSTS="club.example.org",
+        PADDOCK_SITE_URL="https://club.example.org",
+        DJANGO_DEFAULT_FROM_EMAIL="1M Register <register@club.example.org>",
     )
     assert len(env["DJANGO_SECRET_KEY"]) >= 50
     assert "DJANGO_DEBUG" not in env
@@ -48,7 +50,11 @@ def test_production_settings_pass_the_deployment_checklist():
 
 
 def test_the_checklist_fails_with_a_short_secret_key():
-    env = production_env(DJANGO_SECRET_KEY="too-short", DJANGO_ALLOWED_HOSTS="club.example.org")
+    env = production_env(
+        DJANGO_SECRET_KEY="too-short",
+        DJANGO_ALLOWED_HOSTS="club.example.org",
+        PADDOCK_SITE_URL="https://club.example.org",
+    )
 
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
 

@@ -45,6 +45,8 @@ def clean_env(**overrides: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="config.settings",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
         DJANGO_ALLOWED_HOSTS="club.example.org",
+        PADDOCK_SITE_URL="https://club.example.org",
+        DJANGO_DEFAULT_FROM_EMAIL="1M Register <register@club.example.org>",
         # boto3 must find no credentials or configuration of the machine's own.
         AWS_CONFIG_FILE=os.devnull,
         AWS_SHARED_CREDENTIALS_FILE=os.devnull,

@@ -6,6 +6,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from config.lib.site import site_url
+
 
 def send_templated(
     *,
@@ -16,7 +18,7 @@ def send_templated(
     attachments=(),
     language: str | None = None,
 ) -> None:
-    """Render `template` with the club's name in the context and send it.
+    """Render `template` with the club's name and address in the context and send it.
 
     Subject and body are rendered in `language`, the recipient's (the site's default when
     not given), whatever language the request that sends it is in: a subject built with
@@ -27,7 +29,10 @@ def send_templated(
         return
     with translation.override(language or settings.LANGUAGE_CODE):
         subject = str(subject)
-        body = render_to_string(template, {"club_name": settings.PADDOCK_CLUB_NAME, **context})
+        body = render_to_string(
+            template,
+            {"club_name": settings.PADDOCK_CLUB_NAME, "site_url": site_url(), **context},
+        )
     message = EmailMessage(subject=subject, body=body, to=to)
     for name, content, mimetype in attachments:
         message.attach(name, content, mimetype)

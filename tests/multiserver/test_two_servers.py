@@ -164,6 +164,7 @@ def site(database_url, tmp_path_factory):
         DJANGO_MEDIA_ROOT=str(tmp / "media"),
         DJANGO_CACHE_PREFIX=prefix,
         DJANGO_LOG_LEVEL="WARNING",
+        PADDOCK_SITE_URL="https://multiserver.paddock.example",
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
