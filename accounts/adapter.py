@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import translation
 
 from config.lib.site import absolute_url, site_domain
+from config.lib.urls import is_local_path
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -16,6 +17,14 @@ class AccountAdapter(DefaultAccountAdapter):
         if language in dict(settings.LANGUAGES):
             user.language = language
         return super().save_user(request, user, form, commit=commit)
+
+    def is_safe_url(self, url):
+        """A `next` is followed only if it is a path on this site (config/lib/urls.py).
+
+        allauth's own check lets through a bare word ("account_logout"), which log-out
+        looks up as a URL name, an address on any allowed host, and a leading space.
+        """
+        return is_local_path(url)
 
     def send_mail(self, template_prefix, email, context):
         """Confirmations and password resets in the member's own language, not the page's.

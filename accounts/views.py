@@ -7,11 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,6 +18,7 @@ from accounts.access import require_active_member
 from accounts.forms import DeleteAccountForm, LanguageForm, ProfileForm
 from accounts.models import User
 from accounts.services import member_delete, member_export_data
+from config.lib.urls import safe_next
 
 DIRECTORY_PAGE_SIZE = 30
 
@@ -103,12 +103,8 @@ def member_detail(request, number: int):
 def set_language(request):
     """The language switcher: remembered in a cookie, and on the profile of a member."""
     form = LanguageForm(request.POST)
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = reverse("home")
-    response = redirect(next_url)
+    # Back to the page the switch was on: a local path only, never a URL name or another site.
+    response = HttpResponseRedirect(safe_next(request.POST.get("next"), default=reverse("home")))
     if form.is_valid():
         language = form.cleaned_data["language"]
         if request.user.is_authenticated and request.user.language != language:
