@@ -1,5 +1,6 @@
-"""Demo meets: the 2023 Nürburgring meet (80 cars checked in), an upcoming meet that
-is nearly full with a waiting list, and a draft. Idempotent: keyed by slug."""
+"""Demo meets: the 2023 Nürburgring meet (80 cars checked in), an upcoming meet that is
+full with a waiting list, an upcoming Sunday drive with plenty of room (where a member's
+first RSVP is "going" and shows a check-in code), and a draft. Idempotent: keyed by slug."""
 
 import datetime
 import random
@@ -14,6 +15,8 @@ from meets.models import RSVP, Meet
 from register.models import Car, Ownership
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
+PAST_SLUG = "nurburgring-2023"
+SUNDAY_DRIVE_SLUG = "eifel-sunday-drive"
 NURBURGRING = {
     "venue_name": "Nürburgring, parking area at the Grand-Prix track",
     "venue_address": "Otto-Flimm-Straße, 53520 Nürburg",
@@ -45,15 +48,29 @@ def _member_cars() -> list[tuple[User, Car]]:
 
 
 def seed(stdout, rng: random.Random) -> None:
-    if Meet.objects.filter(slug="nurburgring-2023").exists():
-        stdout.write(f"  meets: {Meet.objects.count()} meets already there\n")
-        return
     organiser = User.objects.get(email=DEMO_ORGANISER_EMAIL)
     demo_member = User.objects.get(email=DEMO_MEMBER_EMAIL)
+    made = []
+    # Each part is keyed by its own slug: a demo database from before the Sunday drive
+    # existed gets it on the next `make run`, and a second run changes nothing.
+    if not Meet.objects.filter(slug=PAST_SLUG).exists():
+        made.append(_seed_club_meets(rng, organiser=organiser, demo_member=demo_member))
+    if not Meet.objects.filter(slug=SUNDAY_DRIVE_SLUG).exists():
+        made.append(_seed_sunday_drive(organiser=organiser, demo_member=demo_member))
+    if not made:
+        stdout.write(f"  meets: {Meet.objects.count()} meets already there\n")
+        return
+    stdout.write(
+        f"  meets: {Meet.objects.count()} meets, {RSVP.objects.count()} RSVPs ({'; '.join(made)})\n"
+    )
+
+
+def _seed_club_meets(rng: random.Random, *, organiser: User, demo_member: User) -> str:
+    """The Ring in 2023, the full winter breakfast with its waiting list, the 2027 draft."""
     pairs = _member_cars()
     with transaction.atomic():
         past = Meet.objects.create(
-            slug="nurburgring-2023",
+            slug=PAST_SLUG,
             title="Nürburgring Treffen 2023",
             description="The register's summer meet at the Ring: a parade lap, the group photo "
             "on the Grand-Prix track, and 80 cars in the paddock.",
@@ -145,7 +162,54 @@ def seed(stdout, rng: random.Random) -> None:
             **NURBURGRING,
         )
         draft.organisers.add(organiser)
-    stdout.write(
-        f"  meets: {Meet.objects.count()} meets, {RSVP.objects.count()} RSVPs "
-        f"({len(came)} cars checked in at the Ring in 2023)\n"
-    )
+    return f"{len(came)} cars checked in at the Ring in 2023"
+
+
+def _seed_sunday_drive(*, organiser: User, demo_member: User) -> str:
+    """An upcoming meet with plenty of room: a member's first RSVP there is "going".
+
+    A dozen active members are going already, so the page has cars to show; the demo
+    member is not, so they can RSVP with their own car and see their check-in code.
+    """
+    now = timezone.now()
+    # The first Sunday at least five weeks from today, a week or two after the breakfast.
+    day = (now + datetime.timedelta(days=35)).astimezone(BERLIN).date()
+    day += datetime.timedelta(days=(6 - day.weekday()) % 7)
+    going = [
+        (member, car)
+        for member, car in _member_cars()
+        if member != demo_member and member.is_active_member
+    ][40:52]
+    with transaction.atomic():
+        drive = Meet.objects.create(
+            slug=SUNDAY_DRIVE_SLUG,
+            title="Eifel Sunday drive",
+            description="A relaxed Sunday through the Vulkaneifel: 140 km of quiet B-roads "
+            "past the maars, a lunch stop at the halfway point and coffee at the finish. "
+            "Room for 60 cars, so bring yours: every member is welcome, first meet or fiftieth.",
+            starts_at=datetime.datetime.combine(day, datetime.time(10, 0), tzinfo=BERLIN),
+            ends_at=datetime.datetime.combine(day, datetime.time(17, 0), tzinfo=BERLIN),
+            capacity=60,
+            rsvp_opens_at=now - datetime.timedelta(days=3),
+            status=Meet.Status.PUBLISHED,
+            attendee_visibility=Meet.AttendeeVisibility.MEMBERS,
+            questions="Joining the lunch stop?",
+            venue_name="Landgasthof Maarblick, Daun (start and finish)",
+            venue_address="Maarstraße 12, 54550 Daun",
+            venue_country="DE",
+            time_zone="Europe/Berlin",
+        )
+        drive.organisers.add(organiser)
+        RSVP.objects.bulk_create(
+            RSVP(
+                meet=drive,
+                member=member,
+                car=car,
+                guests=i % 2,
+                status=RSVP.Status.GOING,
+                answers={"Joining the lunch stop?": "Yes" if i % 3 else ""},
+                created_at=now - datetime.timedelta(days=2, minutes=-41 * i),
+            )
+            for i, (member, car) in enumerate(going)
+        )
+    return f"{len(going)} of {drive.capacity} places taken on the Eifel Sunday drive"

@@ -1,11 +1,14 @@
 """The demo club: `manage.py seed_demo` loads it, and running it again changes nothing."""
 
 import io
+import re
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.management import call_command
+from django.db.models import Count, F, Q
+from django.test import Client
 from django.urls import reverse
 
 from accounts.demo import (
@@ -15,6 +18,11 @@ from accounts.demo import (
     DEMO_STAFF_EMAIL,
 )
 from accounts.models import Sequence, User
+from accounts.services import member_approve
+from meets.demo import SUNDAY_DRIVE_SLUG
+from meets.models import RSVP, Meet
+from register.models import Car
+from tests.register.factories import CarFactory
 
 
 @pytest.fixture
@@ -40,6 +48,10 @@ def snapshot() -> dict:
         ),
         "addresses": EmailAddress.objects.count(),
         "last_number": Sequence.objects.get(name="membership-number").last_value,
+        "meets": sorted(
+            Meet.objects.values_list("slug", "status", "starts_at", "capacity", "rsvp_opens_at")
+        ),
+        "rsvps": sorted(RSVP.objects.values_list("meet__slug", "member__email", "car", "status")),
     }
 
 
@@ -50,6 +62,7 @@ def test_seeding_twice_changes_nothing(seeded):
 
     assert snapshot() == first
     assert len(first["users"]) > 30
+    assert SUNDAY_DRIVE_SLUG in [meet[0] for meet in first["meets"]]
 
 
 def test_the_demo_club_has_active_lapsed_and_pending_members(seeded):
@@ -90,3 +103,99 @@ def test_seeding_sends_no_email(seeded):
 def test_seeding_says_how_to_log_in(seeded):
     assert DEMO_STAFF_EMAIL in seeded.output
     assert DEMO_PASSWORD in seeded.output
+
+
+def test_seeding_says_where_the_demo_is_served(seeded, settings):
+    # make run passes PADDOCK_SITE_URL=http://$(HOST):$(PORT); the tests' is https://testserver.
+    site = settings.PADDOCK_SITE_URL
+
+    assert f"Demo club ready at {site}/." in seeded.output
+    assert f"Django admin at {site}/admin/" in seeded.output
+    assert ":8000" not in seeded.output
+
+
+# --- The happy path: an upcoming meet with room ----------------------------------------------
+
+
+def test_a_demo_seeded_before_the_sunday_drive_gets_it_on_the_next_run(seeded):
+    first = snapshot()
+    Meet.objects.filter(slug=SUNDAY_DRIVE_SLUG).delete()  # its RSVPs go with it
+
+    seeded()
+
+    again = snapshot()
+    assert again["rsvps"] == first["rsvps"]
+    assert [m[:2] for m in again["meets"]] == [m[:2] for m in first["meets"]]
+
+
+def test_the_demo_has_a_full_meet_and_one_with_plenty_of_free_places(seeded):
+    upcoming = (
+        Meet.objects.upcoming()
+        .filter(status=Meet.Status.PUBLISHED)
+        .annotate(going=Count("rsvps", filter=Q(rsvps__status=RSVP.Status.GOING)))
+    )
+    with_room = [
+        meet
+        for meet in upcoming.filter(going__lt=F("capacity"))
+        if meet.rsvp_window_state() == "open"
+    ]
+    full = upcoming.get(slug="winter-breakfast-eifel")
+
+    assert [meet.slug for meet in with_room] == [SUNDAY_DRIVE_SLUG]
+    assert with_room[0].capacity - with_room[0].going >= 40
+    assert with_room[0].going > 0  # its page shows cars already going
+    assert full.going == full.capacity
+    assert RSVP.objects.filter(meet=full).waitlisted().exists()
+
+
+def rsvp_to_the_drive(client: Client, car: Car, capture_on_commit):
+    url = reverse("meets:rsvp", args=[SUNDAY_DRIVE_SLUG])
+    assert client.get(url).status_code == 200  # the form, not "you already have an RSVP"
+    with capture_on_commit(execute=True):  # the confirmation e-mail goes after the commit
+        return client.post(url, {"car": car.pk, "guests": 1, "answer_0": "Yes"}, follow=True)
+
+
+def assert_going_with_a_checkin_code(response, member: User, car: Car) -> None:
+    drive = Meet.objects.get(slug=SUNDAY_DRIVE_SLUG)
+    assert response.redirect_chain == [(drive.get_absolute_url(), 302)]
+    page = response.content.decode()
+    assert "You&#x27;re going! Your check-in code is below." in page
+    assert re.search(r'<figure class="text-center qr-code">\s*<svg', page)
+    rsvp = RSVP.objects.get(meet=drive, member=member)
+    assert (rsvp.car, rsvp.status) == (car, RSVP.Status.GOING)
+    assert rsvp.checkin_code
+    (confirmation,) = [m for m in mail.outbox if m.to == [member.email]]
+    assert "check-in-code.png" in [name for name, *_ in confirmation.attachments]
+
+
+def test_the_demo_member_rsvps_to_the_sunday_drive_and_is_going_with_a_checkin_code(
+    seeded, django_capture_on_commit_callbacks
+):
+    member = User.objects.get(email=DEMO_MEMBER_EMAIL)
+    car = Car.objects.owned_by(member).filter(review_status=Car.Review.VERIFIED).first()
+    assert car is not None
+    assert not RSVP.objects.filter(meet__slug=SUNDAY_DRIVE_SLUG, member=member).exists()
+    client = Client()
+    login = client.post(
+        reverse("account_login"), {"login": DEMO_MEMBER_EMAIL, "password": DEMO_PASSWORD}
+    )
+    assert login.status_code == 302
+
+    response = rsvp_to_the_drive(client, car, django_capture_on_commit_callbacks)
+
+    assert_going_with_a_checkin_code(response, member, car)
+
+
+def test_a_newly_approved_member_with_a_car_is_going_to_the_sunday_drive(
+    seeded, django_capture_on_commit_callbacks
+):
+    # One of the demo's applicants: the registrar approves them, they register their car.
+    newcomer = User.objects.filter(membership_status=User.Status.PENDING).first()
+    member_approve(member=newcomer, notify=False)
+    car = CarFactory(owner=newcomer)
+    client = Client()
+    client.force_login(newcomer)
+
+    response = rsvp_to_the_drive(client, car, django_capture_on_commit_callbacks)
+
+    assert_going_with_a_checkin_code(response, newcomer, car)

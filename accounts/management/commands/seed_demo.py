@@ -1,7 +1,9 @@
 import random
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.urls import reverse
 from django.utils.module_loading import import_string
 
 from accounts.demo import DEMO_MEMBER_EMAIL, DEMO_ORGANISER_EMAIL, DEMO_PASSWORD, DEMO_STAFF_EMAIL
@@ -19,11 +21,14 @@ class Command(BaseCommand):
             except ImportError:
                 continue
             seed(self.stdout, rng)
+        # The address `make run` serves on (it sets PADDOCK_SITE_URL), as its e-mails link to.
+        site = settings.PADDOCK_SITE_URL.rstrip("/")
+        admin = f"{site}{reverse('admin:index')}"
         self.stdout.write(
             self.style.SUCCESS(
-                "Demo club ready. Log in with any of these (password: "
+                f"Demo club ready at {site}/. Log in with any of these (password: "
                 f"{DEMO_PASSWORD}):\n"
-                f"  staff      {DEMO_STAFF_EMAIL}   (Django admin at /admin/)\n"
+                f"  staff      {DEMO_STAFF_EMAIL}   (Django admin at {admin})\n"
                 f"  organiser  {DEMO_ORGANISER_EMAIL}\n"
                 f"  member     {DEMO_MEMBER_EMAIL}"
             )
