@@ -97,10 +97,12 @@ makemessages: setup
 migrate: setup
 	DJANGO_DEBUG=1 PADDOCK_SITE_URL=$(RUN_URL) $(BIN)/python manage.py migrate --noinput
 
+# The static files as production serves them (make run needs none: in debug WhiteNoise
+# serves them from their folders).
 static: setup
 	DJANGO_DEBUG=1 $(BIN)/python manage.py collectstatic --noinput -v0
 
-demo: migrate static
+demo: migrate
 	DJANGO_DEBUG=1 PADDOCK_SITE_URL=$(RUN_URL) $(BIN)/python manage.py seed_demo
 
 run: demo
