@@ -14,6 +14,8 @@ import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from config.logconfig import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -70,6 +72,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz answers a probe from 127.0.0.1 over plain HTTP, before the HTTPS
+    # redirect and the ALLOWED_HOSTS check (config/health.py).
+    "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -327,6 +332,9 @@ else:
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
     EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
     EMAIL_TIMEOUT = 20
+# The folder of django.core.mail.backends.filebased.EmailBackend, which cannot send without it.
+if os.environ.get("EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
 
 # Content Security Policy (django-csp): no inline script anywhere, nothing from other sites.
 # Style attributes are allowed (a car's colour swatch is a CSS variable in one); <style>
@@ -379,10 +387,24 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# One line per event on stderr (a refused request without its traceback), as text or, for a
+# log collector, JSON (config/logconfig.py).
+LOGGING = logging_config(
+    level=os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
+    log_format=os.environ.get("DJANGO_LOG_FORMAT", "text"),
+)
+
+# Errors to Sentry, when a DSN is given, without personal data (config/lib/sentry.py).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    from config.lib.sentry import sentry_options
+
+    sentry_sdk.init(
+        **sentry_options(
+            dsn=SENTRY_DSN,
+            environment=os.environ.get("SENTRY_ENVIRONMENT") or None,
+            traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE") or 0),
+        )
+    )
