@@ -25,7 +25,7 @@ from meets import services
 from meets.qr import checkin_url
 from tests.meets.factories import MeetFactory
 from tests.register.factories import CarFactory
-from tests.test_deploy import production_env
+from tests.test_deploy import production_env, run
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CLUB = "https://club.example.org"
@@ -113,17 +113,6 @@ def deploy_env(**overrides) -> dict[str, str]:
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
         DJANGO_ALLOWED_HOSTS="club.example.org",
         **overrides,
-    )
-
-
-def run(args, env, timeout=120) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
     )
 
 
