@@ -19,6 +19,7 @@ GREETING = "greta@example.org"
 # runserver's request handler does. "--- <what>" on stderr marks where each one starts.
 SCRIPT = """
 import sys
+import tempfile
 
 import django
 
@@ -54,7 +55,9 @@ plain_storage = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 client = Client(raise_request_exception=False)
-with override_settings(ROOT_URLCONF=__name__, STORAGES=plain_storage):
+# A clean clone has no collected static files: WhiteNoise would warn of the missing folder.
+static_root = tempfile.mkdtemp()
+with override_settings(ROOT_URLCONF=__name__, STORAGES=plain_storage, STATIC_ROOT=static_root):
     for url in ["/forbidden/", "/missing/", "/no-such-page/", "/broken/?q=GREETING"]:
         print("---", url, file=sys.stderr, flush=True)
         response = client.get(url, secure=True)
