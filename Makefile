@@ -133,9 +133,9 @@ lint: setup check-lock
 
 test: lint test-deps
 	@echo "== pytest on SQLite (with the browser tests in Chromium) =="
-	$(BIN)/pytest -q -m "not multiserver"
+	$(BIN)/pytest -q --durations=15 -m "not multiserver"
 	@echo "== pytest on a throwaway PostgreSQL =="
-	tests/with_postgres.sh $(BIN)/pytest -q -m "not browser and not multiserver"
+	tests/with_postgres.sh $(BIN)/pytest -q --durations=15 -m "not browser and not multiserver"
 	@echo "== two gunicorn servers over one PostgreSQL and one Redis =="
 	tests/with_postgres.sh tests/with_redis.sh $(BIN)/pytest -q -m multiserver tests/multiserver
 
