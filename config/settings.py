@@ -152,6 +152,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         _options["prepare_threshold"] = 5
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# JSON that keeps every microsecond, for backup_site (config/lib/fulljson.py).
+SERIALIZATION_MODULES = {"fulljson": "config.lib.fulljson"}
 AUTH_USER_MODEL = "accounts.User"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,5 +1,6 @@
 """Backup and restore: a round trip gives back every row and every file."""
 
+import datetime
 import hashlib
 import io
 import json
@@ -124,3 +125,19 @@ def test_photos_kept_in_a_storage_other_than_a_folder_are_backed_up_and_restored
     call_command("restore_site", archive, stdout=io.StringIO())
 
     assert {name: default_storage.open(name).read() for name in stored} == stored
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_keeps_every_microsecond_of_a_time(member, tmp_path):
+    """Django's JSON cuts times to the millisecond: 40.000400 came back as 40.000."""
+    from django.contrib.auth import get_user_model
+
+    exact = datetime.datetime(2026, 12, 2, 22, 26, 40, 400, tzinfo=datetime.UTC)
+    get_user_model().objects.filter(pk=member.pk).update(date_joined=exact)
+    archive = tmp_path / "backup.tar.gz"
+
+    call_command("backup_site", output=archive, stdout=io.StringIO())
+    call_command("flush", interactive=False)
+    call_command("restore_site", archive, stdout=io.StringIO())
+
+    assert get_user_model().objects.get(pk=member.pk).date_joined == exact

@@ -43,6 +43,7 @@ def backup(target: Path) -> dict:
             natural_foreign=True,
             natural_primary=False,
             exclude=EXCLUDED,
+            format="fulljson",  # every microsecond of every time (config/lib/fulljson.py)
             stdout=rows,
         )
         data = rows.getvalue().encode()
