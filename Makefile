@@ -109,12 +109,15 @@ run: demo
 	@echo "Serving the demo club on http://$(HOST):$(PORT)/"
 	DJANGO_DEBUG=1 PADDOCK_SITE_URL=$(RUN_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# What the tests need from Debian: Chromium for the browser tests, gettext for the test that
-# runs makemessages over the source.
+# What the tests need from Debian, in one apt-get before anything runs side by side: Chromium
+# for the browser tests, gettext for the test that runs makemessages, PostgreSQL's server and
+# Redis for the suites that start their own (tests/with_postgres.sh, tests/with_redis.sh).
 test-deps:
 	@missing=""; \
 	[ -x "$${PADDOCK_CHROMIUM:-/usr/bin/chromium}" ] || missing="$$missing chromium"; \
 	command -v xgettext >/dev/null || missing="$$missing gettext"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
 	  echo "Installing$$missing for the tests…"; \
@@ -131,11 +134,21 @@ lint: setup check-lock
 	@# reachable it can audit nothing and says so; it still fails on any vulnerability it sees.
 	$(BIN)/pip-audit --disable-pip --require-hashes -r $(LOCK_DIR)/bench.txt --progress-spinner off
 
+# The suite on SQLite (with the browser tests) and on PostgreSQL run side by side, one a core:
+# each writes its log to test-output/, printed whole when both are done.
+SUITES := test-output/suites
 test: lint test-deps
-	@echo "== pytest on SQLite (with the browser tests in Chromium) =="
-	$(BIN)/pytest -q --durations=15 -m "not multiserver"
-	@echo "== pytest on a throwaway PostgreSQL =="
-	tests/with_postgres.sh $(BIN)/pytest -q --durations=15 -m "not browser and not multiserver"
+	@mkdir -p $(SUITES)
+	@echo "== pytest on SQLite (with the browser tests in Chromium) and on a throwaway PostgreSQL, side by side =="
+	@( $(BIN)/pytest -q --durations=15 -m "not multiserver" > $(SUITES)/sqlite.log 2>&1; \
+	   echo $$? > $(SUITES)/sqlite.rc ) & \
+	( tests/with_postgres.sh $(BIN)/pytest -q --durations=15 -m "not browser and not multiserver" \
+	   > $(SUITES)/postgresql.log 2>&1; echo $$? > $(SUITES)/postgresql.rc ) & \
+	wait; \
+	for db in sqlite postgresql; do \
+	  echo "== pytest on $$db (exit $$(cat $(SUITES)/$$db.rc)) =="; cat $(SUITES)/$$db.log; \
+	done; \
+	[ "$$(cat $(SUITES)/sqlite.rc)" = 0 ] && [ "$$(cat $(SUITES)/postgresql.rc)" = 0 ]
 	@echo "== two gunicorn servers over one PostgreSQL and one Redis =="
 	tests/with_postgres.sh tests/with_redis.sh $(BIN)/pytest -q -m multiserver tests/multiserver
 
