@@ -12,6 +12,7 @@ os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
 os.environ.setdefault("DJANGO_HSTS_SECONDS", "0")
 # The test client's host: links in e-mails lead back to it.
 os.environ.setdefault("PADDOCK_SITE_URL", "https://testserver")
+os.environ.setdefault("DJANGO_DEFAULT_FROM_EMAIL", "1M Register <register@paddock.test>")
 
 from config.settings import *  # noqa: E402, F403
 from config.settings import DATABASES, STORAGES  # noqa: E402
