@@ -62,11 +62,18 @@ class KeepingTransport(Transport):
     def events(self) -> list[dict]:
         return [e.get_event() for e in self.envelopes if e.get_event() is not None]
 
+    def transactions(self) -> list[dict]:
+        found = [e.get_transaction_event() for e in self.envelopes]
+        return [event for event in found if event is not None]
+
 
 @pytest.fixture
-def sentry():
+def sentry(request):
     transport = KeepingTransport()
-    options = sentry_options(dsn="https://key@sentry.example.org/1", environment="test")
+    rate = getattr(request, "param", 0.0)  # the share of requests traced
+    options = sentry_options(
+        dsn="https://key@sentry.example.org/1", environment="test", traces_sample_rate=rate
+    )
     sentry_sdk.init(**options, transport=transport)
     try:
         with sentry_sdk.isolation_scope():
@@ -205,3 +212,19 @@ def test_without_a_dsn_sentry_is_not_started():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("sentry", [1.0], indirect=True)
+def test_a_traced_page_reaches_sentry_without_its_template_data(greta_session, sentry):
+    """A trace times each template with its context: a directory search and who it found."""
+    status = serve("get", "/members/?q=Greta+Garage", HTTP_COOKIE=f"sessionid={greta_session}")
+
+    assert status == 200
+    sentry_sdk.flush()
+    [trace] = sentry.transactions()
+    spans = trace["spans"]
+    assert any(span["op"] == "template.render" for span in spans), [s["op"] for s in spans]
+    assert any(span["op"] == "db" for span in spans)
+    sent = sentry.sent()
+    for private in ["Greta", "Garage", "q=", EMAIL, greta_session]:
+        assert private not in sent, private

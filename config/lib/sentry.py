@@ -18,6 +18,10 @@ from sentry_sdk.integrations.django import DjangoIntegration
 
 KEPT_HEADERS = frozenset({"user-agent"})
 KEPT_EXTRAS = frozenset({"sys.argv"})
+KEPT_SPAN_DATA = frozenset(
+    {"db.system", "db.name", "server.address", "server.port", "thread.id", "thread.name"}
+    | {"http.method", "http.response.status_code", "code.function", "code.namespace"}
+)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 EMAIL_REPLACEMENT = "[email]"
 
@@ -56,13 +60,15 @@ def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
         event["extra"] = {k: v for k, v in event["extra"].items() if k in KEPT_EXTRAS}
     for span in event.get("spans") or []:
         op = str(span.get("op", ""))
+        # A span's data is what it timed: a template's whole context (a directory search,
+        # the members listed), a cache's keys. Only the fields named in KEPT_SPAN_DATA stay.
+        if isinstance(span.get("data"), dict):
+            span["data"] = {k: v for k, v in span["data"].items() if k in KEPT_SPAN_DATA}
         if op.startswith(("db.redis", "cache")):
             span["description"] = op
-            span.pop("data", None)
         elif op == "http.client" and isinstance(span.get("description"), str):
             method, _, url = span["description"].partition(" ")
             span["description"] = f"{method} {_without_query(url)}"
-            span.pop("data", None)
     return _without_emails(event)
 
 
