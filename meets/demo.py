@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.demo import DEMO_MEMBER_EMAIL, DEMO_ORGANISER_EMAIL
 from accounts.models import User
+from meets.cache import meets_cache
 from meets.models import RSVP, Meet
 from register.models import Car, Ownership
 
@@ -57,12 +58,51 @@ def seed(stdout, rng: random.Random) -> None:
         made.append(_seed_club_meets(rng, organiser=organiser, demo_member=demo_member))
     if not Meet.objects.filter(slug=SUNDAY_DRIVE_SLUG).exists():
         made.append(_seed_sunday_drive(organiser=organiser, demo_member=demo_member))
+    moved = _keep_upcoming()
+    if moved:
+        made.append(f"{moved} moved on by whole weeks to stay ahead")
     if not made:
         stdout.write(f"  meets: {Meet.objects.count()} meets already there\n")
         return
     stdout.write(
         f"  meets: {Meet.objects.count()} meets, {RSVP.objects.count()} RSVPs ({'; '.join(made)})\n"
     )
+
+
+# The demo's upcoming meets: a demo database outlives them, so make run moves them on.
+UPCOMING_SLUGS = ("winter-breakfast-eifel", SUNDAY_DRIVE_SLUG)
+
+
+def _keep_upcoming() -> int:
+    """Move an upcoming demo meet that has come (or is a day off) on by whole weeks.
+
+    `db.sqlite3` stays between runs of make run: five weeks after the first, the demo would
+    have no meet left to RSVP to. Whole weeks keep each meet on its weekday and hour; its
+    RSVPs stay as they are. A run while they are still ahead changes nothing.
+    """
+    soon = timezone.now() + datetime.timedelta(days=1)
+    moved = 0
+    for meet in Meet.objects.filter(slug__in=UPCOMING_SLUGS, starts_at__lt=soon):
+        weeks = datetime.timedelta(weeks=(soon - meet.starts_at).days // 7 + 2)
+        venue = zoneinfo.ZoneInfo(meet.time_zone)
+
+        def later(moment, weeks=weeks, venue=venue):
+            # On the venue's clock, so a meet moved across a change to summer time keeps
+            # its hour.
+            if moment is None:
+                return None
+            return (moment.astimezone(venue).replace(tzinfo=None) + weeks).replace(tzinfo=venue)
+
+        Meet.objects.filter(pk=meet.pk).update(
+            starts_at=later(meet.starts_at),
+            ends_at=later(meet.ends_at),
+            rsvp_opens_at=later(meet.rsvp_opens_at),
+            rsvp_closes_at=later(meet.rsvp_closes_at),
+        )
+        moved += 1
+    if moved:
+        meets_cache.bump_on_commit()  # update() sends no signals
+    return moved
 
 
 def _seed_club_meets(rng: random.Random, *, organiser: User, demo_member: User) -> str:

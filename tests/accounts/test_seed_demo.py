@@ -1,7 +1,9 @@
 """The demo club: `manage.py seed_demo` loads it, and running it again changes nothing."""
 
+import datetime
 import io
 import re
+import zoneinfo
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -10,6 +12,7 @@ from django.core.management import call_command
 from django.db.models import Count, F, Q
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.demo import (
     DEMO_MEMBER_EMAIL,
@@ -19,7 +22,7 @@ from accounts.demo import (
 )
 from accounts.models import Sequence, User
 from accounts.services import member_approve
-from meets.demo import SUNDAY_DRIVE_SLUG
+from meets.demo import SUNDAY_DRIVE_SLUG, UPCOMING_SLUGS
 from meets.models import RSVP, Meet
 from register.models import Car
 from tests.register.factories import CarFactory
@@ -126,6 +129,37 @@ def test_a_demo_seeded_before_the_sunday_drive_gets_it_on_the_next_run(seeded):
     again = snapshot()
     assert again["rsvps"] == first["rsvps"]
     assert [m[:2] for m in again["meets"]] == [m[:2] for m in first["meets"]]
+
+
+def test_a_demo_database_weeks_old_gets_its_upcoming_meets_moved_on(seeded):
+    """db.sqlite3 outlives the demo's meets: make run moves them on, weekday and hour kept."""
+    before = {m.slug: m for m in Meet.objects.filter(slug__in=UPCOMING_SLUGS)}
+    rsvps = snapshot()["rsvps"]
+    for meet in before.values():  # nine weeks ago on the venue's clock (summer time then)
+        venue = zoneinfo.ZoneInfo(meet.time_zone)
+
+        def earlier(moment, venue=venue):
+            local = moment.astimezone(venue).replace(tzinfo=None)
+            return (local - datetime.timedelta(weeks=9)).replace(tzinfo=venue)
+
+        Meet.objects.filter(pk=meet.pk).update(
+            starts_at=earlier(meet.starts_at),
+            ends_at=earlier(meet.ends_at),
+            rsvp_opens_at=earlier(meet.rsvp_opens_at),
+        )
+
+    output = seeded()
+
+    assert "2 moved on by whole weeks" in output
+    now = timezone.now()
+    for meet in Meet.objects.filter(slug__in=UPCOMING_SLUGS):
+        old = before[meet.slug]
+        assert meet.starts_at > now + datetime.timedelta(days=1)
+        assert meet.rsvp_opens_at < now < meet.starts_at
+        assert meet.local_start.strftime("%A %H:%M") == old.local_start.strftime("%A %H:%M")
+        assert meet.local_end.strftime("%A %H:%M") == old.local_end.strftime("%A %H:%M")
+    assert snapshot()["rsvps"] == rsvps
+    assert "moved on" not in seeded()  # and the next run leaves them alone
 
 
 def test_the_demo_has_a_full_meet_and_one_with_plenty_of_free_places(seeded):
