@@ -6,6 +6,8 @@ runs the checks when a server starts, so gunicorn refuses to serve with such set
 """
 
 import ipaddress
+import re
+import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -20,6 +22,11 @@ LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopb
 PLACEHOLDER_DOMAINS = {"localhost", "example.com", "example.org", "example.net"}
 
 
+# The whole value: a scheme, "://", and a host (with a port) that holds no log-in, path,
+# query or fragment. Anything after the host makes every link built on it wrong.
+SITE_ADDRESS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s]*/?")
+
+
 def is_local_host(host: str) -> bool:
     host = host.strip("[]").lower().rstrip(".")
     if host in LOCAL_NAMES or host.endswith(".localhost"):
@@ -27,7 +34,14 @@ def is_local_host(host: str) -> bool:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return False
+        if not re.fullmatch(r"[0-9a-fx.]+", host):
+            return False
+        try:  # the short and numeric spellings a browser accepts: 127.1, 2130706433
+            address = ipaddress.ip_address(socket.inet_aton(host))
+        except OSError:
+            return False
+    if getattr(address, "ipv4_mapped", None):
+        address = address.ipv4_mapped
     return address.is_loopback or address.is_unspecified or address.is_link_local
 
 
@@ -60,7 +74,7 @@ def site_url_errors(url: str) -> list[Error]:
                 id="paddock.E003",
             )
         )
-    if parts.path.strip("/") or parts.query or parts.fragment or parts.username:
+    if not SITE_ADDRESS.fullmatch(url):
         errors.append(
             Error(
                 f"PADDOCK_SITE_URL {url!r} must be the site's address alone, with no path, "
@@ -80,7 +94,12 @@ def check_site_url(app_configs=None, **kwargs):
     if errors:
         return errors
     host = urlsplit(settings.PADDOCK_SITE_URL).hostname or ""
-    if settings.ALLOWED_HOSTS and not validate_host(host, settings.ALLOWED_HOSTS):
+    try:  # requests name an international domain in its ASCII form (xn--...)
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        ascii_host = host
+    allowed = settings.ALLOWED_HOSTS
+    if allowed and not (validate_host(host, allowed) or validate_host(ascii_host, allowed)):
         return [
             Warning(
                 f"PADDOCK_SITE_URL's host {host!r} is not in DJANGO_ALLOWED_HOSTS.",

@@ -301,9 +301,19 @@ PADDOCK_MEMBERSHIP_MONTHS = env_int("PADDOCK_MEMBERSHIP_MONTHS", 12)
 PADDOCK_RSVP_RETENTION_DAYS = env_int("PADDOCK_RSVP_RETENTION_DAYS", 730)
 # The site's public address, for links in e-mails, calendar files and QR codes. Required with
 # debug off: a system check (config/checks.py) stops the server without a real https address.
-PADDOCK_SITE_URL = os.environ.get(
-    "PADDOCK_SITE_URL", "http://127.0.0.1:8000" if DEBUG else ""
-).rstrip("/")
+PADDOCK_SITE_URL = (
+    os.environ.get("PADDOCK_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").strip().rstrip("/")
+)
+# In debug the site answers on its own address too (make run HOST=0.0.0.0 RUN_URL=http://<this
+# machine>:8000, to scan a QR code with a phone).
+_site_host = urlsplit(PADDOCK_SITE_URL).hostname
+if (
+    DEBUG
+    and _site_host
+    and _site_host not in ALLOWED_HOSTS
+    and not os.environ.get("DJANGO_ALLOWED_HOSTS")
+):
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, _site_host]
 # allauth's links use the site's address too (accounts/adapter.py); this is their scheme.
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(PADDOCK_SITE_URL).scheme or ("http" if DEBUG else "https")
 

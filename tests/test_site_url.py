@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.contrib.sites.models import Site
 from django.core import mail
+from django.core.management import call_command
 from django.urls import reverse
 from icalendar import Calendar
 
@@ -56,13 +57,32 @@ def ids(messages) -> list[str]:
         ("https://club.example.org?x=1", ["paddock.E004"]),
         ("https://admin:secret@club.example.org", ["paddock.E004"]),
         ("https://club.example.org:notaport", ["paddock.E004"]),
+        ("https://:secret@club.example.org", ["paddock.E004"]),
+        ("https://club.example.org?", ["paddock.E004"]),
+        ("https://club.example.org#", ["paddock.E004"]),
+        ("https://club.example.org/ ", ["paddock.E004"]),
+        ("https://127.1", ["paddock.E003"]),
+        ("https://2130706433", ["paddock.E003"]),
+        ("https://0x7f.0.0.1", ["paddock.E003"]),
+        ("https://[::ffff:127.0.0.1]", ["paddock.E003"]),
     ],
 )
 def test_a_missing_local_or_plain_http_address_is_an_error(url, expected):
     assert ids(site_url_errors(url)) == expected
 
 
-@pytest.mark.parametrize("url", [CLUB, "https://club.example.org:8443", "https://203.0.113.7"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        CLUB,
+        f"{CLUB}/",
+        "HTTPS://Club.Example.ORG",
+        "https://club.example.org:8443",
+        "https://203.0.113.7",
+        "https://vereín.de",
+        "https://xn--verein-bva.de",
+    ],
+)
 def test_a_real_https_address_passes(url):
     assert site_url_errors(url) == []
 
@@ -80,6 +100,13 @@ def test_the_check_reports_the_setting_with_debug_off(settings):
 def test_local_development_may_use_a_local_address(settings):
     settings.DEBUG = True
     settings.PADDOCK_SITE_URL = "http://127.0.0.1:8000"
+    assert check_site_url() == []
+
+
+def test_an_international_domain_matches_its_ascii_form_in_allowed_hosts(settings):
+    settings.DEBUG = False
+    settings.PADDOCK_SITE_URL = "https://vereín.de"
+    settings.ALLOWED_HOSTS = ["xn--veren-2sa.de"]
     assert check_site_url() == []
 
 
@@ -236,7 +263,17 @@ def test_migrate_keeps_the_site_row_in_step_with_the_settings(settings):
     settings.PADDOCK_SITE_URL = "https://register.example.net"
     settings.PADDOCK_CLUB_NAME = "Example Register"
 
-    sync_site()
+    call_command("migrate", verbosity=0)  # nothing to apply; its post_migrate hook runs
 
     site = Site.objects.get(pk=settings.SITE_ID)
     assert (site.domain, site.name) == ("register.example.net", "Example Register")
+
+
+@pytest.mark.django_db
+def test_the_site_row_is_left_alone_while_no_address_is_set(settings):
+    before = Site.objects.values_list("domain", "name").get(pk=settings.SITE_ID)
+    settings.PADDOCK_SITE_URL = ""
+
+    sync_site()
+
+    assert Site.objects.values_list("domain", "name").get(pk=settings.SITE_ID) == before
