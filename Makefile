@@ -12,7 +12,9 @@ BENCH_STAMP := $(VENV)/.installed-bench
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Links in the demo's e-mails, calendar files and QR codes point where make run serves.
-RUN_URL := http://$(HOST):$(PORT)
+# Serving to a phone on the network (HOST=0.0.0.0)? Set RUN_URL to the address the phone opens,
+# e.g. make run HOST=0.0.0.0 RUN_URL=http://192.168.1.20:8000, and the QR codes lead there.
+RUN_URL ?= http://$(HOST):$(PORT)
 
 # The lock files (requirements/): every package at an exact version with its sha256 hashes,
 # compiled by uv from pyproject.toml's ranges, for every Python from 3.11 and every platform.
@@ -57,7 +59,7 @@ lock: $(UV)
 	$(COMPILE) -c $(LOCK_DIR)/bench.txt -o $(LOCK_DIR)/prod.txt
 	echo uv | $(UV) pip compile - --quiet --generate-hashes --universal --python-version 3.11 \
 	  --custom-compile-command "make lock" -c $(LOCK_DIR)/bench.txt -o $(LOCK_DIR)/uv.txt
-	$(BIN)/python $(LOCK_DIR)/check_lock.py
+	$(MAKE) check-lock
 
 # Every package to the newest version pyproject.toml allows, then every test.
 upgrade:
@@ -65,7 +67,8 @@ upgrade:
 	$(MAKE) test
 
 # Fails when pyproject.toml and the lock files disagree (make lock mends it).
-check-lock: $(UV)
+# (check_lock.py reads version ranges with `packaging`, from the dev tools.)
+check-lock: $(STAMP)
 	$(BIN)/python $(LOCK_DIR)/check_lock.py
 
 # Front-end packages: npm installs exactly package-lock.json, and the files the site serves
