@@ -56,8 +56,10 @@ plain_storage = {
 }
 client = Client(raise_request_exception=False)
 # A clean clone has no collected static files: WhiteNoise would warn of the missing folder.
-static_root = tempfile.mkdtemp()
-with override_settings(ROOT_URLCONF=__name__, STORAGES=plain_storage, STATIC_ROOT=static_root):
+static_root = tempfile.TemporaryDirectory()
+with override_settings(
+    ROOT_URLCONF=__name__, STORAGES=plain_storage, STATIC_ROOT=static_root.name
+):
     for url in ["/forbidden/", "/missing/", "/no-such-page/", "/broken/?q=GREETING"]:
         print("---", url, file=sys.stderr, flush=True)
         response = client.get(url, secure=True)
