@@ -79,20 +79,36 @@ class Browser:
 
     def post(self, tab: requests.Session, path: str, data: dict, files=None):
         """Press the button; the server closes the connection after answering."""
-        return tab.post(
-            self.base + path,
+        return self._last_on_connection(
+            tab,
+            "POST",
+            path,
             data={**data, "csrfmiddlewaretoken": self.csrf},
             files=files,
-            headers={"Connection": "close"},
             allow_redirects=False,
-            timeout=90,
         )
 
     def page(self, tab: requests.Session, path: str) -> str:
         """The text of a page as this tab sees it (with the messages left for it)."""
-        response = tab.get(self.base + path, headers={"Connection": "close"}, timeout=90)
+        response = self._last_on_connection(tab, "GET", path)
         assert response.status_code == 200, response.status_code
         return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text))
+
+    def _last_on_connection(self, tab: requests.Session, method: str, path: str, **kwargs):
+        """Send a request that asks the server to close the connection after it.
+
+        Django's server closes it without saying so in the answer, so `requests` would
+        put the connection back in its pool and send the tab's next request on it; on a
+        busy machine the server has not closed it yet, and that request is lost
+        ("Connection aborted"). Forget the tab's connections instead: the next request
+        opens a new one, as the server expects.
+        """
+        try:
+            return tab.request(
+                method, self.base + path, headers={"Connection": "close"}, timeout=90, **kwargs
+            )
+        finally:
+            tab.close()
 
     def close(self) -> None:
         for tab in self.tabs:
