@@ -138,14 +138,15 @@ lint: setup check-lock
 	$(BIN)/pip-audit --disable-pip --require-hashes -r $(LOCK_DIR)/bench.txt --progress-spinner off
 
 # The suite on SQLite (with the browser tests) and on PostgreSQL run side by side, one a core:
-# each writes its log to test-output/, printed whole when both are done.
+# each writes its log to test-output/, printed whole when both are done (short tracebacks,
+# so a failure's message survives a CI log cut in the middle).
 SUITES := test-output/suites
 test: lint test-deps
 	@mkdir -p $(SUITES)
 	@echo "== pytest on SQLite (with the browser tests in Chromium) and on a throwaway PostgreSQL, side by side =="
-	@( $(BIN)/pytest -q --durations=15 -m "not multiserver" > $(SUITES)/sqlite.log 2>&1; \
+	@( $(BIN)/pytest -q --tb=short --durations=15 -m "not multiserver" > $(SUITES)/sqlite.log 2>&1; \
 	   echo $$? > $(SUITES)/sqlite.rc ) & \
-	( tests/with_postgres.sh $(BIN)/pytest -q --durations=15 -m "not browser and not multiserver" \
+	( tests/with_postgres.sh $(BIN)/pytest -q --tb=short --durations=15 -m "not browser and not multiserver" \
 	   > $(SUITES)/postgresql.log 2>&1; echo $$? > $(SUITES)/postgresql.rc ) & \
 	wait; \
 	for db in sqlite postgresql; do \
