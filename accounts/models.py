@@ -225,3 +225,53 @@ class FormSubmission(models.Model):
 
     def __str__(self):
         return f"{self.path} ({self.token[:8]}…)"
+
+
+class OutgoingMail(models.Model):
+    """An e-mail the site sends, kept until it is delivered (accounts/outbox.py).
+
+    Every e-mail, allauth's included, is stored here in the transaction of the change that
+    causes it and sent afterwards by the task worker, with retries: a mail server that is
+    down delays a mail but never breaks the page that sent it, and never loses the mail. One
+    that keeps failing stays here as failed, for staff to see and send again.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    from_email = models.TextField(_("from"))
+    to = models.JSONField(_("to"), default=list)
+    cc = models.JSONField(_("cc"), default=list, blank=True)
+    bcc = models.JSONField(_("bcc"), default=list, blank=True)
+    reply_to = models.JSONField(_("reply to"), default=list, blank=True)
+    subject = models.TextField(_("subject"), blank=True)
+    body = models.TextField(_("body"), blank=True)
+    # [[content, mimetype], ...]: the HTML version of allauth's e-mails.
+    alternatives = models.JSONField(_("alternatives"), default=list, blank=True)
+    # [{"filename": ..., "mimetype": ..., "content": <base64>, "text": bool}, ...]
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("queued at"), auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="accounts_mail_status_due"),
+        ]
+
+    def __str__(self):
+        return f"{', '.join(self.to)}: {self.subject}"

@@ -60,7 +60,7 @@ def member_approve(*, member: User, approved_by: User | None = None, notify: boo
             ]
         )
         if notify:
-            transaction.on_commit(lambda: _send_welcome(member, first_time=first_time))
+            _send_welcome(member, first_time=first_time)
     return member
 
 

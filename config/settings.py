@@ -317,10 +317,11 @@ if (
 # allauth's links use the site's address too (accounts/adapter.py); this is their scheme.
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlsplit(PADDOCK_SITE_URL).scheme or ("http" if DEBUG else "https")
 
-# Tasks (django-tasks): e-mails that need not hold up a page — RSVP confirmations, waiting-list
-# promotions, organisers' messages, cancellations — are queued in the database and sent by a
-# worker, `manage.py db_worker` (docs/deploy.md). PADDOCK_TASKS=immediate sends them during the
-# request instead, with no worker: the default in debug, so `make run` shows them at once.
+# Tasks (django-tasks): every e-mail is queued in the database and sent by a worker,
+# `manage.py db_worker` (docs/deploy.md), and so are e-mails that need not hold up a page even
+# while they are written — RSVP confirmations, waiting-list promotions, organisers' messages,
+# cancellations. PADDOCK_TASKS=immediate sends them once the request's change is saved instead,
+# with no worker: the default in debug, so `make run` shows them at once.
 PADDOCK_TASKS = os.environ.get("PADDOCK_TASKS", "immediate" if DEBUG else "database")
 TASKS = {
     "default": {
@@ -330,13 +331,21 @@ TASKS = {
     }
 }
 
-# E-mail: printed on the console in debug, SMTP from the environment in production.
+# E-mail: every e-mail waits in the outbox (accounts/outbox.py), saved with the change that
+# causes it, until the task worker hands it to the transport, with retries: a mail server that
+# is down never breaks a page. The transport prints on the console in debug, and is SMTP (or
+# the backend the EMAIL_BACKEND environment variable names) in production.
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "Paddock <noreply@localhost>")
 SERVER_EMAIL = os.environ.get("DJANGO_SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+EMAIL_BACKEND = "accounts.outbox.QueuedEmailBackend"
+# send_queued_mail deletes sent e-mails from the outbox after this many days.
+PADDOCK_MAIL_RETENTION_DAYS = env_int("PADDOCK_MAIL_RETENTION_DAYS", 30)
 if DEBUG and not os.environ.get("EMAIL_HOST"):
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    PADDOCK_EMAIL_TRANSPORT = "django.core.mail.backends.console.EmailBackend"
 else:
-    EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+    PADDOCK_EMAIL_TRANSPORT = os.environ.get(
+        "EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+    )
     EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
     EMAIL_PORT = env_int("EMAIL_PORT", 587)
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

@@ -24,7 +24,10 @@ STORAGES = {
 }
 MEDIA_ROOT = tempfile.mkdtemp(prefix="paddock-test-media-")
 atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Mail goes through the outbox, as in production, to Django's test outbox (mail.outbox).
+# Django's test set-up sets EMAIL_BACKEND to locmem: tests/conftest.py puts the outbox back.
+EMAIL_BACKEND = "accounts.outbox.QueuedEmailBackend"
+PADDOCK_EMAIL_TRANSPORT = "django.core.mail.backends.locmem.EmailBackend"
 ACCOUNT_RATE_LIMITS = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(MEDIA_ROOT, "test.sqlite3")}

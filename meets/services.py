@@ -14,6 +14,7 @@ from django_tasks import task
 
 from accounts.models import User
 from config.lib.email import send_templated
+from config.lib.tasks import enqueue_with_transaction
 from meets.cache import meets_cache
 from meets.ics import calendar_for
 from meets.models import RSVP, Meet, Message
@@ -157,7 +158,7 @@ def rsvp_create(
                 status=status,
             )
             # A worker sends it (a task): the member's page does not wait for the e-mail.
-            transaction.on_commit(lambda: rsvp_confirmation_send.enqueue(rsvp.pk))
+            enqueue_with_transaction(rsvp_confirmation_send, rsvp.pk)
     except IntegrityError as exc:
         # A double submit that slipped past the checks: the constraints said no.
         raise AlreadyRSVPd(_("You already have an RSVP for this meet.")) from exc
@@ -176,13 +177,15 @@ def _promote(meet: Meet) -> list[RSVP]:
         rsvp.status = RSVP.Status.GOING
         rsvp.promoted_at = now
         rsvp.save(update_fields=["status", "promoted_at"])
-        transaction.on_commit(lambda r=rsvp: rsvp_promotion_send.enqueue(r.pk))
+        enqueue_with_transaction(rsvp_promotion_send, rsvp.pk)
     return promoted
 
 
-# E-mails sent by a worker (django-tasks; `manage.py db_worker`), not by the request that
-# caused them: a burst of RSVPs does not wait for rendering and SMTP, and an organiser's
-# message to 80 cars does not hold a web worker. Each takes ids and reads the rows afresh.
+# E-mails written by a worker (django-tasks; `manage.py db_worker`), not by the request that
+# caused them: a burst of RSVPs does not wait for rendering, and an organiser's message to 80
+# cars does not hold a web worker. Each is enqueued in the transaction of its change
+# (config/lib/tasks.py), takes ids and reads the rows afresh; the mails it writes wait in the
+# outbox for delivery (accounts/outbox.py).
 
 
 @task()
@@ -286,7 +289,7 @@ def meet_cancel(*, meet: Meet, reason: str = "") -> Meet:
             raise RSVPError(_("This meet is already cancelled."))
         meet.status = Meet.Status.CANCELLED
         meet.save(update_fields=["status"])
-        transaction.on_commit(lambda: meet_cancellation_send.enqueue(meet.pk, reason))
+        enqueue_with_transaction(meet_cancellation_send, meet.pk, reason)
     return meet
 
 
@@ -345,7 +348,7 @@ def message_send(*, meet: Meet, audience: str, subject: str, body: str, by: User
             recipients=len(recipients),
         )
 
-        transaction.on_commit(lambda: message_deliver.enqueue(message.pk))
+        enqueue_with_transaction(message_deliver, message.pk)
     return message
 
 
@@ -386,14 +389,15 @@ def reminders_send(*, now=None) -> int:
             )
             if not claimed:
                 continue
-        send_templated(
-            to=[rsvp.member.email],
-            language=rsvp.member.language,
-            subject=format_lazy(gettext_lazy("Tomorrow: {title}"), title=rsvp.meet.title),
-            template="meets/email/reminder.txt",
-            context={"rsvp": rsvp, "meet": rsvp.meet, "checkin_url": checkin_url(rsvp)},
-            attachments=[("check-in-code.png", qr_png(rsvp), "image/png")],
-        )
+            # Queued with the claim: both are saved, or neither (accounts/outbox.py).
+            send_templated(
+                to=[rsvp.member.email],
+                language=rsvp.member.language,
+                subject=format_lazy(gettext_lazy("Tomorrow: {title}"), title=rsvp.meet.title),
+                template="meets/email/reminder.txt",
+                context={"rsvp": rsvp, "meet": rsvp.meet, "checkin_url": checkin_url(rsvp)},
+                attachments=[("check-in-code.png", qr_png(rsvp), "image/png")],
+            )
         sent += 1
     return sent
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.services import sequence_next
-from config.lib.email import send_templated_on_commit
+from config.lib.email import send_templated
 from config.lib.images import clean_image
 from register.models import Car, CarPhoto, Claim, Ownership, TimelineEntry, Transfer
 
@@ -65,7 +65,7 @@ def car_approve(*, car: Car, staff: User | None) -> Car:
         owner = car.current_owner
         if owner and owner.member_id:
             member = owner.member
-            send_templated_on_commit(
+            send_templated(
                 to=[member.email],
                 language=member.language,
                 subject=format_lazy(
@@ -92,7 +92,7 @@ def car_reject(*, car: Car, staff: User | None, reason: str) -> Car:
         owner = car.current_owner
         if owner and owner.member_id:
             member = owner.member
-            send_templated_on_commit(
+            send_templated(
                 to=[member.email],
                 language=member.language,
                 subject=gettext_lazy("Your car registration was not accepted"),
@@ -136,7 +136,7 @@ def claim_approve(*, claim: Claim, staff: User | None) -> Claim:
         claim.decided_by = staff
         claim.decided_at = timezone.now()
         claim.save(update_fields=["state", "decided_by", "decided_at"])
-        send_templated_on_commit(
+        send_templated(
             to=[claim.claimant.email],
             language=claim.claimant.language,
             subject=gettext_lazy("Your claim was approved"),
@@ -158,7 +158,7 @@ def claim_reject(*, claim: Claim, staff: User | None, reason: str) -> Claim:
         claim.decided_by = staff
         claim.decided_at = timezone.now()
         claim.save(update_fields=["state", "reason", "decided_by", "decided_at"])
-        send_templated_on_commit(
+        send_templated(
             to=[claim.claimant.email],
             language=claim.claimant.language,
             subject=gettext_lazy("Your claim was not accepted"),
@@ -181,7 +181,7 @@ def transfer_start(
         transfer = Transfer.objects.create(
             car=car, from_member=from_member, to_member=to_member, transfer_date=on, note=note
         )
-        send_templated_on_commit(
+        send_templated(
             to=[to_member.email],
             language=to_member.language,
             subject=gettext_lazy("A car is being transferred to you"),
@@ -224,7 +224,7 @@ def transfer_accept(*, transfer: Transfer, member: User) -> Transfer:
         transfer.decided_at = timezone.now()
         transfer.save(update_fields=["state", "decided_at"])
         seller = transfer.from_member
-        send_templated_on_commit(
+        send_templated(
             to=[seller.email],
             language=seller.language,
             subject=gettext_lazy("Your car's transfer was accepted"),
@@ -250,7 +250,7 @@ def transfer_close(*, transfer: Transfer, member: User) -> Transfer:
         transfer.save(update_fields=["state", "decided_at"])
         if transfer.state == Transfer.State.DECLINED:
             # The seller is waiting for the buyer: tell them. (A seller who cancels knows.)
-            send_templated_on_commit(
+            send_templated(
                 to=[transfer.from_member.email],
                 language=transfer.from_member.language,
                 subject=gettext_lazy("Your car's transfer was declined"),

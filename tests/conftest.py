@@ -1,5 +1,6 @@
 """Shared fixtures: the cast of test users, and Chromium for the browser tests."""
 
+import io
 import os
 from importlib import import_module
 from pathlib import Path
@@ -27,6 +28,66 @@ def _empty_cache():
 def _media_root(settings, tmp_path):
     """Every test writes uploads to its own temporary MEDIA_ROOT."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _mail_through_the_outbox(settings):
+    """Every e-mail goes through the outbox (accounts/outbox.py), as in production.
+
+    Django's test set-up replaces EMAIL_BACKEND with its locmem backend; here the outbox
+    comes back in front of it: a mail is a row in the test's transaction, delivered to
+    mail.outbox once that commits (`django_capture_on_commit_callbacks(execute=True)` in a
+    test that rolls back).
+    """
+    settings.EMAIL_BACKEND = "accounts.outbox.QueuedEmailBackend"
+    settings.PADDOCK_EMAIL_TRANSPORT = "django.core.mail.backends.locmem.EmailBackend"
+
+
+class MailServer:
+    """The transport's far end in a test: down (every send refused) until `up()`."""
+
+    def __init__(self):
+        self.is_down = True
+        self.refused = 0
+
+    def up(self) -> None:
+        self.is_down = False
+
+    def deliver_queued(self) -> str:
+        """Some time later: the mail is due again, and cron's send_queued_mail runs."""
+        from django.core.management import call_command
+        from django.utils import timezone
+
+        from accounts.models import OutgoingMail
+
+        OutgoingMail.objects.filter(status=OutgoingMail.Status.QUEUED).update(
+            next_attempt_at=timezone.now()
+        )
+        out = io.StringIO()
+        call_command("send_queued_mail", stdout=out)
+        return out.getvalue()
+
+
+@pytest.fixture
+def mail_server(monkeypatch):
+    """A mail server that refuses connections, as one that is down does.
+
+    It patches the test transport (Django's locmem backend) itself, so a test that uses it
+    fails the same way whether or not the site queues its mail.
+    """
+    from django.core.mail.backends.locmem import EmailBackend
+
+    server = MailServer()
+    send_messages = EmailBackend.send_messages
+
+    def send_or_refuse(backend, messages):
+        if server.is_down:
+            server.refused += 1
+            raise ConnectionRefusedError(111, "Connection refused")
+        return send_messages(backend, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", send_or_refuse)
+    return server
 
 
 @pytest.fixture(autouse=True)

@@ -236,19 +236,24 @@ def test_qr_codes_calendar_files_and_rsvp_mails_point_at_the_site(
 
 
 @pytest.mark.django_db
-def test_allauths_mails_link_to_the_site_whatever_host_the_request_used(club_address, client):
-    client.post(
-        reverse("account_signup"),
-        {
-            "email": "nina@example.org",
-            "password1": "Valencia-Orange-2011",
-            "password2": "Valencia-Orange-2011",
-        },
-        HTTP_HOST="localhost",
-    )
-    client.post(
-        reverse("account_reset_password"), {"email": "nobody@example.org"}, HTTP_HOST="localhost"
-    )
+def test_allauths_mails_link_to_the_site_whatever_host_the_request_used(
+    club_address, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("account_signup"),
+            {
+                "email": "nina@example.org",
+                "password1": "Valencia-Orange-2011",
+                "password2": "Valencia-Orange-2011",
+            },
+            HTTP_HOST="localhost",
+        )
+        client.post(
+            reverse("account_reset_password"),
+            {"email": "nobody@example.org"},
+            HTTP_HOST="localhost",
+        )
 
     confirm, unknown = mail.outbox
     assert re.search(rf"{CLUB}/accounts/confirm-email/\S+/", confirm.body), confirm.body

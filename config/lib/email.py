@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -19,6 +18,10 @@ def send_templated(
     language: str | None = None,
 ) -> None:
     """Render `template` with the club's name and address in the context and send it.
+
+    "Send" means queue: the mail is saved in the outbox in the current transaction, so it
+    goes out only if that commits, and is delivered by the task worker with retries
+    (accounts/outbox.py). It never fails because the mail server does.
 
     Subject and body are rendered in `language`, the recipient's (the site's default when
     not given), whatever language the request that sends it is in: a subject built with
@@ -37,8 +40,3 @@ def send_templated(
     for name, content, mimetype in attachments:
         message.attach(name, content, mimetype)
     message.send()
-
-
-def send_templated_on_commit(**kwargs) -> None:
-    """`send_templated` once the current transaction commits (never for a rolled-back write)."""
-    transaction.on_commit(lambda: send_templated(**kwargs))

@@ -321,12 +321,15 @@ def test_a_german_member_approved_again_hears_it_in_german(db, django_capture_on
     assert f"ist wieder aktiv (Nr. {member.membership_number})" in message.body
 
 
-def test_a_password_reset_is_mailed_in_the_members_language_whatever_the_page_s(client, member):
+def test_a_password_reset_is_mailed_in_the_members_language_whatever_the_page_s(
+    client, member, django_capture_on_commit_callbacks
+):
     member.language = "de"
     member.save(update_fields=["language"])
     mail.outbox.clear()
 
-    client.post(reverse("account_reset_password"), {"email": member.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": member.email})
 
     assert len(mail.outbox) == 1
     assert "Passwort" in mail.outbox[0].subject + mail.outbox[0].body

@@ -341,7 +341,9 @@ def test_an_organisers_message_is_signed_in_each_recipients_language(
     )
 
 
-def test_the_reminder_is_german_for_a_german_member(german, english, meet):
+def test_the_reminder_is_german_for_a_german_member(
+    german, english, meet, django_capture_on_commit_callbacks
+):
     tomorrow = datetime.datetime.now(BERLIN).replace(microsecond=0) + datetime.timedelta(hours=20)
     meet.starts_at, meet.ends_at = tomorrow, tomorrow + datetime.timedelta(hours=4)
     meet.rsvp_opens_at = tomorrow - datetime.timedelta(days=10)
@@ -350,7 +352,7 @@ def test_the_reminder_is_german_for_a_german_member(german, english, meet):
     RSVPFactory(meet=meet, member=german, car=CarFactory(owner=german))
     RSVPFactory(meet=meet, member=english, car=CarFactory(owner=english))
 
-    with translation.override("en-gb"):
+    with translation.override("en-gb"), django_capture_on_commit_callbacks(execute=True):
         assert services.reminders_send() == 2
 
     assert only_mail_to(german).subject == "Morgen: Eifel Summer Run"

@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.test import TestCase
 from django.utils import timezone
 
 from meets.models import RSVP, Meet
@@ -31,7 +32,9 @@ def a_meet_starting_in(hours: float, **fields) -> Meet:
 
 def send_reminders() -> str:
     out = io.StringIO()
-    call_command("send_meet_reminders", stdout=out)
+    # The reminders are delivered (to mail.outbox) as each one's transaction commits.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("send_meet_reminders", stdout=out)
     return out.getvalue().strip()
 
 

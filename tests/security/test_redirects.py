@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
+from django.test import TestCase
 from django.urls import reverse
 
 from config.lib.urls import MAX_LENGTH, is_local_path, safe_next
@@ -223,15 +224,16 @@ def test_the_logout_page_sends_a_visitor_home_not_to_a_hostile_next(client, db, 
 def sign_up_and_confirm(client, next_url: str):
     """Sign up with a `next`, then confirm the address from the e-mail: both responses."""
     password = "valencia-orange-2011"
-    signed_up = client.post(
-        SIGNUP,
-        {
-            "email": "nina@example.org",
-            "password1": password,
-            "password2": password,
-            "next": next_url,
-        },
-    )
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the e-mail goes out on commit
+        signed_up = client.post(
+            SIGNUP,
+            {
+                "email": "nina@example.org",
+                "password1": password,
+                "password2": password,
+                "next": next_url,
+            },
+        )
     link = re.search(r"https?://[^/\s]+(/\S+)", mail.outbox[0].body).group(1)
     return signed_up, client.post(link)
 
