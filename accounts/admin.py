@@ -2,12 +2,14 @@ from allauth.account.models import EmailAddress
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries.filters import CountryFilter
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.models import Sequence, User
+from accounts.models import OutgoingMail, Sequence, User
+from accounts.outbox import outgoing_mail_cancel, outgoing_mail_retry
 from accounts.services import member_approve, member_set_status
 from config.lib.admin import BoundedSearchMixin
 
@@ -149,3 +151,97 @@ class SequenceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(BoundedSearchMixin, admin.ModelAdmin):
+    """The outbox (accounts/outbox.py): what waits, what went out, what failed and why.
+
+    Read-only: a mail is sent as it was written. Staff send a failed one again, or give up
+    on one, with the actions.
+    """
+
+    list_display = (
+        "created_at",
+        "status",
+        "recipients",
+        "subject",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "short_error",
+    )
+    list_filter = ("status", "created_at")
+    search_fields = ("to", "subject")
+    date_hierarchy = "created_at"
+    actions = ["retry_now", "cancel"]
+    fields = (
+        "status",
+        "from_email",
+        "to",
+        "cc",
+        "bcc",
+        "reply_to",
+        "subject",
+        "body",
+        "attachment_list",
+        "attempts",
+        "last_attempt_at",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+        "sent_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("accounts.change_outgoingmail")
+
+    @admin.display(description=_("to"))
+    def recipients(self, mail):
+        return ", ".join(mail.to)
+
+    @admin.display(description=_("last error"))
+    def short_error(self, mail):
+        return mail.last_error[:80]
+
+    @admin.display(description=_("attachments"))
+    def attachment_list(self, mail):
+        # Names and sizes, not the (base64) contents.
+        return (
+            ", ".join(
+                f"{item['filename'] or item['mimetype']} "
+                f"({filesizeformat(len(item['content']) * 3 // 4)})"
+                for item in mail.attachments
+            )
+            or "-"
+        )
+
+    @admin.action(description=_("Send selected e-mails again now"), permissions=["retry"])
+    def retry_now(self, request, queryset):
+        count = outgoing_mail_retry(mails=queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%d e-mail queued to be sent again.", "%d e-mails queued to be sent again.", count
+            )
+            % count,
+            messages.SUCCESS,
+        )
+
+    @admin.action(
+        description=_("Cancel selected e-mails (do not send them)"), permissions=["retry"]
+    )
+    def cancel(self, request, queryset):
+        count = outgoing_mail_cancel(mails=queryset)
+        self.message_user(
+            request,
+            ngettext("%d e-mail cancelled.", "%d e-mails cancelled.", count) % count,
+            messages.SUCCESS,
+        )
