@@ -15,3 +15,9 @@ class AccountsConfig(AppConfig):
         from accounts.site import sync_site
 
         post_migrate.connect(sync_site, sender=self, dispatch_uid="accounts-sync-site")
+
+    def health_checks(self) -> dict:
+        """/healthz's report on the outbox (config/health.py): mail waiting, overdue, failed."""
+        from accounts.outbox import check_outbox
+
+        return {"mail": check_outbox}

@@ -5,12 +5,18 @@ GET or HEAD /healthz answers JSON, to anybody, never cached:
     {"status": "ok", "checks": {"database": {"ok": true, "ms": 1.2},
                                 "cache": {"ok": true, "ms": 0.4},
                                 "tasks": {"ok": true, "ms": 0.9, "queue": "database",
-                                          "backlog": 0, "oldest_seconds": null}}}
+                                          "backlog": 0, "oldest_seconds": null},
+                                "mail": {"ok": true, "ms": 0.7, "queued": 0, "overdue": 0,
+                                         "failed": 0, "warning": false}}}
 
 200 when the database and the cache answer; 503 with "status": "error" when either does
 not, the failing check saying `"ok": false` and the class of its error (never the error's
 text: a database URL in it could hold a password). Tasks waiting for the worker are
-reported, not failed on: how long a wait is too long is the monitor's call.
+reported, not failed on: how long a wait is too long is the monitor's call. So is the outbox
+(accounts/outbox.py): e-mails waiting, overdue (a quarter of an hour past their time) and
+failed for good, with `"warning": true` when any is overdue or failed; the site still answers
+200, since its pages work without the mail server. An app adds such a report through a
+`health_checks()` method on its AppConfig, which maps each report's name to its check.
 """
 
 import logging
@@ -21,6 +27,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.apps import apps
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, Count, DateTimeField, F, Min, When
@@ -62,6 +69,7 @@ def health_response() -> HttpResponse:
             "database": _timed(check_database),
             "cache": _timed(check_cache),
             "tasks": _timed(check_tasks),
+            **{name: _timed(check) for name, check in _app_checks().items()},
         }
         healthy = checks["database"]["ok"] and checks["cache"]["ok"]
         response = JsonResponse(
@@ -85,6 +93,15 @@ def _timed(check: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         logger.warning("%s failed: %s: %s", check.__name__, type(error).__name__, error)
         return {"ok": False, "ms": _ms_since(started), "error": type(error).__name__}
     return {"ok": True, "ms": _ms_since(started), **details}
+
+
+def _app_checks() -> dict[str, Callable[[], dict[str, Any]]]:
+    checks: dict[str, Callable[[], dict[str, Any]]] = {}
+    for app_config in apps.get_app_configs():
+        hook = getattr(app_config, "health_checks", None)
+        if hook is not None:
+            checks.update(hook())
+    return checks
 
 
 def _ms_since(started: float) -> float:

@@ -9,6 +9,7 @@ from django.db import OperationalError
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from accounts.models import OutgoingMail
 from config import health
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -200,3 +201,68 @@ def test_it_never_answers_500(client, db):
 
     assert response.status_code == 503
     assert json.loads(response.content) == {"status": "error", "error": "RuntimeError"}
+
+
+def failed_mail() -> OutgoingMail:
+    return OutgoingMail.objects.create(
+        from_email="register@paddock.test",
+        to=["greta@example.org"],
+        subject="Your car is verified",
+        status=OutgoingMail.Status.FAILED,
+        attempts=6,
+        last_error="SMTPServerDisconnected: Connection unexpectedly closed",
+    )
+
+
+def test_failed_and_overdue_mail_is_a_warning_not_an_error(client, db):
+    failed_mail()
+    OutgoingMail.objects.create(
+        from_email="a@paddock.test",
+        to=["late@example.org"],
+        next_attempt_at=timezone.now() - datetime.timedelta(hours=1),
+    )
+    OutgoingMail.objects.create(
+        from_email="a@paddock.test", to=["soon@example.org"], next_attempt_at=timezone.now()
+    )
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    report = response.json()["checks"]["mail"]
+    assert report == {
+        "ok": True,
+        "ms": report["ms"],
+        "queued": 2,
+        "overdue": 1,
+        "failed": 1,
+        "warning": True,
+    }
+    assert "@" not in response.content.decode()
+
+
+def test_mail_waiting_for_its_first_attempt_is_no_warning(client, db):
+    OutgoingMail.objects.create(
+        from_email="a@paddock.test", to=["soon@example.org"], next_attempt_at=timezone.now()
+    )
+
+    report = client.get("/healthz").json()["checks"]["mail"]
+
+    assert (report["queued"], report["overdue"], report["failed"], report["warning"]) == (
+        1,
+        0,
+        0,
+        False,
+    )
+
+
+def test_a_failing_outbox_query_is_reported_but_not_a_503(client, db):
+    with mock.patch.object(OutgoingMail.objects, "aggregate", side_effect=OperationalError("x")):
+        response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json()["checks"]["mail"] == {
+        "ok": False,
+        "ms": response.json()["checks"]["mail"]["ms"],
+        "error": "OperationalError",
+    }
