@@ -21,6 +21,7 @@ queue after STALE_SENDING, and that mail may then arrive twice.
 
 import base64
 import datetime
+import json
 import logging
 from email.mime.base import MIMEBase
 from email.utils import make_msgid
@@ -195,6 +196,23 @@ def outgoing_mail_purge(*, older_than_days: int, now: datetime.datetime | None =
         Q(status=OutgoingMail.Status.SENT, sent_at__lt=cutoff)
         | Q(status=OutgoingMail.Status.CANCELLED, created_at__lt=cutoff)
     ).delete()
+    return deleted
+
+
+def outgoing_mail_forget(*, addresses: list[str]) -> int:
+    """Delete every e-mail to these addresses, sent or not (a member deletes their account)."""
+    wanted = {address.lower() for address in addresses if address}
+    doomed = []
+    for address in wanted:
+        # A rough match in the database, the exact one here (JSON lists, on any database).
+        # SQLite keeps JSON with non-ASCII letters escaped (an address at münchen.de).
+        rough = Q()
+        for text in {address, json.dumps(address)[1:-1]}:
+            rough |= Q(to__icontains=text) | Q(cc__icontains=text) | Q(bcc__icontains=text)
+        for pk, *lists in OutgoingMail.objects.filter(rough).values_list("pk", "to", "cc", "bcc"):
+            if wanted & {a.lower() for recipients in lists for a in recipients}:
+                doomed.append(pk)
+    deleted, _ = OutgoingMail.objects.filter(pk__in=doomed).delete()
     return deleted
 
 

@@ -16,6 +16,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Sequence, User
+from accounts.outbox import outgoing_mail_forget
 from config.lib.email import send_templated
 
 
@@ -147,6 +148,13 @@ def member_delete(*, member: User) -> None:
             if callable(hook):
                 hook(member)
         avatar_name = member.avatar.name if member.avatar else ""
+        # The e-mails to them, sent or waiting, hold their address and often their name.
+        outgoing_mail_forget(
+            addresses=[
+                member.email,
+                *EmailAddress.objects.filter(user=member).values_list("email", flat=True),
+            ]
+        )
         EmailAddress.objects.filter(user=member).delete()
         member.email = f"deleted-{member.pk}@invalid"
         member.display_name = ""

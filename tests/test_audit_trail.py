@@ -2,6 +2,7 @@
 
 import pytest
 from django.apps import apps
+from django.core.mail import send_mail
 from django.db import models
 from django.urls import reverse
 
@@ -106,6 +107,10 @@ def test_a_deleted_account_leaves_no_personal_data_in_any_table(
     rsvp.save()
     claim_create(car=CarFactory(), member=member, evidence="Bought from Zaunkönig senior")
     email = member.email
+    # E-mails to them: one delivered, one still waiting in the outbox.
+    with django_capture_on_commit_callbacks(execute=True):
+        send_mail("Your RSVP", "Dear Quirinus Zaunkönig", None, [email])
+    send_mail("Tomorrow", "See you, Quirinus Zaunkönig", None, [email.upper()])
     markers = [email, "Zaunkönig", "Hinterzarten-Nord"]
     assert any(m in value for _, value in _every_text_value() for m in markers)
 
