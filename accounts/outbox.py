@@ -75,7 +75,7 @@ class QueuedEmailBackend(BaseEmailBackend):
 def outgoing_mail_queue(*, message: EmailMessage) -> OutgoingMail:
     """Store `message` and enqueue its delivery, in the current transaction."""
     with transaction.atomic():
-        mail = OutgoingMail.objects.create(**_fields_of(message), next_attempt_at=timezone.now())
+        mail = OutgoingMail.objects.create(**_fields_of(message))
         enqueue_with_transaction(outgoing_mail_send, mail.pk)
     return mail
 
@@ -117,18 +117,16 @@ def _record_failure(mail: OutgoingMail, error: Exception) -> None:
     logger.warning(
         "E-mail %s, attempt %s of %s, failed: %s", mail.pk, mail.attempts, MAX_ATTEMPTS, text
     )
+    # Still ours ("sending"): not deleted with its member's account meanwhile.
+    ours = OutgoingMail.objects.filter(pk=mail.pk, status=OutgoingMail.Status.SENDING)
     with transaction.atomic():
         if mail.attempts >= MAX_ATTEMPTS:
-            OutgoingMail.objects.filter(pk=mail.pk).update(
-                status=OutgoingMail.Status.FAILED, next_attempt_at=None, last_error=text
-            )
+            ours.update(status=OutgoingMail.Status.FAILED, next_attempt_at=None, last_error=text)
             logger.error("E-mail %s failed for good after %s attempts", mail.pk, mail.attempts)
             return
         due = now + BACKOFF[mail.attempts - 1]
-        OutgoingMail.objects.filter(pk=mail.pk).update(
-            status=OutgoingMail.Status.QUEUED, next_attempt_at=due, last_error=text
-        )
-        _schedule(mail.pk, due)
+        if ours.update(status=OutgoingMail.Status.QUEUED, next_attempt_at=due, last_error=text):
+            _schedule(mail.pk, due)
 
 
 def _schedule(mail_id: int, due: datetime.datetime) -> None:

@@ -180,6 +180,25 @@ def test_the_retries_wait_longer_each_time_then_the_mail_is_failed_and_kept(mail
 
 
 @pytest.mark.django_db
+def test_a_mail_deleted_while_it_was_being_sent_is_not_tried_again(settings, monkeypatch):
+    from django.core.mail.backends.locmem import EmailBackend
+
+    settings.TASKS = DATABASE_TASKS
+    queued = queue()
+    DBTaskResult.objects.all().delete()
+
+    def deleted_then_refused(backend, messages):
+        OutgoingMail.objects.filter(pk=queued.pk).delete()  # its member deleted their account
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(EmailBackend, "send_messages", deleted_then_refused)
+
+    assert outbox.outgoing_mail_deliver(mail_id=queued.pk) is False
+    assert not OutgoingMail.objects.exists()
+    assert not DBTaskResult.objects.exists()
+
+
+@pytest.mark.django_db
 def test_a_mail_is_not_tried_again_before_its_time(mail_server, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         queued = queue()
