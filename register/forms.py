@@ -267,9 +267,12 @@ class MileageForm(forms.ModelForm):
         _no_future(value, gettext("The reading date cannot be in the future."))
         return value
 
-    def save(self, commit=True):
+    def kilometres(self) -> int:
         distance, unit = self.cleaned_data["distance"], self.cleaned_data["unit"]
-        self.instance.kilometres = round(distance * MILES_TO_KM) if unit == "mi" else distance
+        return round(distance * MILES_TO_KM) if unit == "mi" else distance
+
+    def save(self, commit=True):
+        self.instance.kilometres = self.kilometres()
         return super().save(commit)
 
 

@@ -191,3 +191,126 @@ def test_too_many_questions_for_attendees_are_refused(organiser):
     long_question = MeetForm(instance=meet, data={"questions": "q" * (QUESTION_MAX_LENGTH + 1)})
     assert not long_question.is_valid()
     assert "please keep each line to" in long_question.errors["questions"][0]
+
+
+# --- Lists a member can grow have a cap ----------------------------------------------------
+
+
+def test_a_car_full_of_photos_takes_no_more(client_for, member, car, monkeypatch, settings):
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from register import services
+    from tests.accounts.images import jpeg_bytes
+    from tests.register.factories import PhotoFactory
+
+    monkeypatch.setattr(services, "PHOTOS_PER_CAR", 2)
+    PhotoFactory.create_batch(2, car=car)
+    files_before = set(Path(settings.MEDIA_ROOT).rglob("*"))
+
+    response = client_for(member).post(
+        reverse("register:photo_add", args=[car.pk]),
+        {"image": SimpleUploadedFile("car.jpg", jpeg_bytes(), "image/jpeg"), "caption": "One more"},
+    )
+
+    assert response.status_code == 200
+    assert (
+        "This car has 2 photos, the most it can have. Delete one to add another."
+        in response.content.decode()
+    )
+    assert car.photos.count() == 2
+    assert set(Path(settings.MEDIA_ROOT).rglob("*")) == files_before
+
+
+def test_a_full_timeline_takes_no_more_entries(client_for, member, car, monkeypatch):
+    from register import services
+    from tests.register.factories import TimelineEntryFactory
+
+    monkeypatch.setattr(services, "TIMELINE_ENTRIES_PER_CAR", 2)
+    TimelineEntryFactory.create_batch(2, car=car)
+
+    response = client_for(member).post(
+        reverse("register:timeline_add", args=[car.pk]),
+        {"kind": "service", "happened_on": "2024-05-04", "title": "Oil change"},
+    )
+
+    assert response.status_code == 200
+    assert "This car&#x27;s timeline has 2 entries, the most it can hold." in (
+        response.content.decode()
+    )
+    assert car.timeline.count() == 2
+
+
+def test_a_car_full_of_mileage_readings_takes_no_more(client_for, member, car, monkeypatch):
+    from register import services
+    from tests.register.factories import MileageReadingFactory
+
+    monkeypatch.setattr(services, "MILEAGE_READINGS_PER_CAR", 2)
+    MileageReadingFactory.create_batch(2, car=car)
+
+    response = client_for(member).post(
+        reverse("register:mileage_add", args=[car.pk]),
+        {"read_on": "2024-05-04", "distance": "48000", "unit": "km"},
+    )
+
+    assert response.status_code == 200
+    assert "This car has 2 mileage readings, the most it can hold." in response.content.decode()
+    assert car.mileage_readings.count() == 2
+
+
+def test_a_meet_sends_at_most_so_many_messages_a_day(client_for, organiser, monkeypatch):
+    import datetime
+
+    from django.utils import timezone
+
+    from meets import services
+
+    monkeypatch.setattr(services, "MESSAGES_PER_MEET_PER_DAY", 2)
+    meet = MeetFactory(organisers=[organiser])
+    RSVPFactory(meet=meet)
+    now = timezone.now()
+    for hours_ago in (25, 23, 1):  # the one of yesterday no longer counts
+        Message.objects.create(
+            meet=meet,
+            audience="going",
+            subject=f"{hours_ago} hours ago",
+            body="Hi",
+            sent_at=now - datetime.timedelta(hours=hours_ago),
+        )
+
+    response = client_for(organiser).post(
+        reverse("meets:message", args=[meet.slug]),
+        {"audience": "going", "subject": "Once more", "body": "Hello again"},
+    )
+
+    assert response.status_code == 200
+    assert (
+        "This meet&#x27;s attendees have had 2 messages in the last 24 hours, the most they "
+        "can be sent. Please wait before sending another." in response.content.decode()
+    )
+    assert not Message.objects.filter(subject="Once more").exists()
+    assert mail.outbox == []
+    Message.objects.filter(subject="1 hours ago").update(sent_at=now - datetime.timedelta(days=2))
+    client_for(organiser).post(
+        reverse("meets:message", args=[meet.slug]),
+        {"audience": "going", "subject": "Once more", "body": "Hello again"},
+    )
+    assert Message.objects.filter(subject="Once more").exists()
+
+
+def test_a_meet_has_at_most_so_many_checkin_helpers(client_for, organiser, monkeypatch):
+    from meets import services
+    from tests.factories import MemberFactory
+
+    monkeypatch.setattr(services, "HELPERS_PER_MEET", 2)
+    meet = MeetFactory(organisers=[organiser], checkin_helpers=MemberFactory.create_batch(2))
+    newcomer = MemberFactory(email="new.helper@example.org")
+
+    response = client_for(organiser).post(
+        reverse("meets:helpers", args=[meet.slug]), {"member": newcomer.email}
+    )
+
+    assert response.status_code == 200
+    assert "This meet has 2 check-in helpers, the most it can have." in response.content.decode()
+    assert meet.checkin_helpers.count() == 2
