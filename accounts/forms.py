@@ -10,6 +10,9 @@ from config.lib.forms import ImageUploadField
 from config.lib.images import clean_image
 
 AVATAR_SIDE = 512
+# Longest password the delete form checks: longer than any real one, short enough that
+# no one can make the server hash a megabyte.
+PASSWORD_MAX_LENGTH = 1024
 
 
 class ProfileForm(forms.ModelForm):
@@ -71,6 +74,7 @@ class DeleteAccountForm(forms.Form):
     password = forms.CharField(
         label=_("Your password"),
         strip=False,
+        max_length=PASSWORD_MAX_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     confirm = forms.BooleanField(

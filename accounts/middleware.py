@@ -1,16 +1,15 @@
-import re
 import time
 
 from django.contrib import messages
 from django.db import IntegrityError, router, transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from accounts.models import FormSubmission
 from accounts.templatetags.once import FIELD as FORM_ONCE_FIELD
-
-TOKEN = re.compile(r"[0-9a-f]{32}")
+from accounts.templatetags.once import is_issued
 
 
 class MemberLanguageMiddleware:
@@ -40,6 +39,11 @@ class OnceOnlyFormMiddleware:
     same token is not handled again: it is sent where the first one led, with a word that
     the form was already sent. A first send that did not succeed (the form came back with
     errors, or the server failed) gives its claim back, so the same form can be sent again.
+
+    Only a token the server issued to this session for this form counts (see
+    templatetags/once.py): any other (made up, another member's, another form's) is
+    refused before the view runs, and the visitor is sent back to the page with a word
+    that the form had expired. A form without a token is handled as any other POST.
     """
 
     WAIT_FOR_FIRST = 5.0  # seconds a second send waits for the first one to finish
@@ -52,6 +56,8 @@ class OnceOnlyFormMiddleware:
         token = self._token(request)
         if token is None:
             return self.get_response(request)
+        if not is_issued(token, request):
+            return self._refuse(request)
         claim = self._claim(token, request.path)
         if claim is None:
             claim = self._wait_for_first(token, request)
@@ -73,8 +79,24 @@ class OnceOnlyFormMiddleware:
             "multipart/form-data",
         ):
             return None
-        token = request.POST.get(FORM_ONCE_FIELD, "")
-        return token if TOKEN.fullmatch(token) else None
+        return request.POST.get(FORM_ONCE_FIELD) or None
+
+    @staticmethod
+    def _refuse(request) -> HttpResponse:
+        """Back to the page the form was on (or the address it was sent to), with a word."""
+        messages.warning(
+            request,
+            _(
+                "This form had expired or was not meant for this page, so it was not sent. "
+                "Please fill it in and send it again."
+            ),
+        )
+        back = request.headers.get("referer", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = request.get_full_path()
+        return HttpResponseRedirect(back)
 
     @staticmethod
     def _claim(token: str, path: str) -> FormSubmission | None:

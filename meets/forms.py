@@ -11,11 +11,22 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from config.lib.forms import model_text_field
 from config.lib.images import clean_image
 from meets.models import RSVP, Meet, Message
 from register.models import Car
 
 LOCAL_DT = "%Y-%m-%dT%H:%M"
+
+# Longest free texts an organiser or member may type (characters), checked by the forms:
+# the database's text columns have no limit of their own. README "Limits" lists them all.
+DESCRIPTION_MAX_LENGTH = 5000
+QUESTIONS_MAX = 10  # questions for attendees, one a line
+QUESTION_MAX_LENGTH = 200
+QUESTIONS_MAX_LENGTH = QUESTIONS_MAX * (QUESTION_MAX_LENGTH + 1)
+ANSWER_MAX_LENGTH = 500
+MESSAGE_BODY_MAX_LENGTH = 5000
+CANCEL_REASON_MAX_LENGTH = 1000
 
 
 class LocalDateTimeField(forms.DateTimeField):
@@ -47,7 +58,24 @@ class MeetForm(forms.ModelForm):
         label=_("RSVPs close"), required=False, help_text=_("Empty: when the meet starts.")
     )
     map_url = forms.URLField(
-        label=_("Link to an online map"), required=False, assume_scheme="https"
+        label=_("Link to an online map"),
+        required=False,
+        assume_scheme="https",
+        max_length=Meet._meta.get_field("map_url").max_length,
+    )
+    description = model_text_field(
+        Meet,
+        "description",
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    questions = model_text_field(
+        Meet,
+        "questions",
+        max_length=QUESTIONS_MAX_LENGTH,
+        max_lines=QUESTIONS_MAX,
+        max_line_length=QUESTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     class Meta:
@@ -72,10 +100,6 @@ class MeetForm(forms.ModelForm):
             "attendee_visibility",
             "questions",
         ]
-        widgets = {
-            "description": forms.Textarea(attrs={"rows": 5}),
-            "questions": forms.Textarea(attrs={"rows": 3}),
-        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -217,7 +241,7 @@ class RSVPForm(forms.Form):
                 self.fields["car"].initial = only[0]
         for index, question in enumerate(meet.question_list):
             self.fields[f"answer_{index}"] = forms.CharField(
-                label=question, max_length=500, required=False
+                label=question, max_length=ANSWER_MAX_LENGTH, required=False
             )
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -234,10 +258,17 @@ class CheckinSearchForm(forms.Form):
 
 
 class MessageForm(forms.ModelForm):
+    body = model_text_field(
+        Message,
+        "body",
+        max_length=MESSAGE_BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
     class Meta:
         model = Message
         fields = ["audience", "subject", "body"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 6}), "audience": forms.RadioSelect}
+        widgets = {"audience": forms.RadioSelect}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -266,7 +297,7 @@ class CancelMeetForm(forms.Form):
     reason = forms.CharField(
         label=_("Message to everyone going or waiting"),
         required=False,
-        max_length=1000,
+        max_length=CANCEL_REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

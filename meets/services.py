@@ -336,9 +336,28 @@ def _message_recipients(meet: Meet, audience: str) -> list[tuple[str, str]]:
     return sorted(set(rsvps.values_list("member__email", "member__language")))
 
 
+# The most an organiser can grow a meet's lists by (README "Limits"): messages e-mailed to
+# its attendees in any 24 hours, and check-in helpers.
+MESSAGES_PER_MEET_PER_DAY = 10
+HELPERS_PER_MEET = 50
+
+
 def message_send(*, meet: Meet, audience: str, subject: str, body: str, by: User) -> Message:
+    """Send organisers' message to a meet's audience, up to MESSAGES_PER_MEET_PER_DAY."""
     recipients = _message_recipients(meet, audience)
-    with transaction.atomic():
+    with _meet_transaction():
+        meet = _lock_meet(meet.pk)
+        since = timezone.now() - datetime.timedelta(days=1)
+        if Message.objects.filter(meet=meet, sent_at__gt=since).count() >= (
+            MESSAGES_PER_MEET_PER_DAY
+        ):
+            raise RSVPError(
+                _(
+                    "This meet's attendees have had %(count)s messages in the last 24 hours, "
+                    "the most they can be sent. Please wait before sending another."
+                )
+                % {"count": MESSAGES_PER_MEET_PER_DAY}
+            )
         message = Message.objects.create(
             meet=meet,
             audience=audience,
@@ -433,9 +452,15 @@ def member_meets_anonymise(*, member: User) -> None:
 
 def meet_helper_add(*, meet: Meet, member: User) -> bool:
     """Let `member` check cars in at `meet`. False when they could already."""
-    with transaction.atomic():
+    with _meet_transaction():
+        meet = _lock_meet(meet.pk)
         if meet.checkin_helpers.filter(pk=member.pk).exists():
             return False
+        if meet.checkin_helpers.count() >= HELPERS_PER_MEET:
+            raise RSVPError(
+                _("This meet has %(count)s check-in helpers, the most it can have.")
+                % {"count": HELPERS_PER_MEET}
+            )
         meet.checkin_helpers.add(member)
     return True
 

@@ -14,11 +14,21 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from config.lib.forms import ImageUploadField
+from config.lib.forms import ImageUploadField, model_text_field
 from register.models import Car, Colour, MileageReading, ModelLine, TimelineEntry
 from register.validators import normalise_vin, validate_vin
 
 MILES_TO_KM = 1.609344
+
+# Longest free texts a member may type (characters), checked by the forms: the database's
+# text columns have no limit of their own. README "Limits" lists them all.
+STORY_MAX_LENGTH = 5000
+OPTIONS_MAX_LENGTH = 3000
+OPTIONS_MAX_LINES = 60  # options, one a line
+OPTION_MAX_LENGTH = 150
+TIMELINE_BODY_MAX_LENGTH = 2000
+EVIDENCE_MAX_LENGTH = 2000
+REASON_MAX_LENGTH = 1000
 
 
 class MonthField(forms.DateField):
@@ -42,6 +52,17 @@ class CarForm(forms.ModelForm):
     """The spec of a car, for registering a new car and for the owner's edits."""
 
     build_date = MonthField(label=_("Build month"), required=False)
+    options = model_text_field(
+        Car,
+        "options",
+        max_length=OPTIONS_MAX_LENGTH,
+        max_lines=OPTIONS_MAX_LINES,
+        max_line_length=OPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    story = model_text_field(
+        Car, "story", max_length=STORY_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 5})
+    )
 
     class Meta:
         model = Car
@@ -59,11 +80,7 @@ class CarForm(forms.ModelForm):
             "story",
             "vin_visibility",
         ]
-        widgets = {
-            "options": forms.Textarea(attrs={"rows": 3}),
-            "story": forms.Textarea(attrs={"rows": 5}),
-            "vin_visibility": forms.RadioSelect,
-        }
+        widgets = {"vin_visibility": forms.RadioSelect}
         # The first mention of the VIN in a form: in German "FIN (VIN)", then "FIN".
         labels = {"vin": pgettext_lazy("form label", "VIN")}
         help_texts = {
@@ -180,7 +197,7 @@ class ClaimForm(forms.Form):
     evidence = forms.CharField(
         label=_("Your evidence"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=2000,
+        max_length=EVIDENCE_MAX_LENGTH,
         help_text=_("When and from whom you bought it, and what documents you hold."),
     )
     evidence_photo = ImageUploadField(
@@ -203,13 +220,17 @@ class FindCarForm(forms.Form):
 
 
 class TimelineEntryForm(forms.ModelForm):
+    body = model_text_field(
+        TimelineEntry,
+        "body",
+        max_length=TIMELINE_BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
     class Meta:
         model = TimelineEntry
         fields = ["kind", "happened_on", "title", "body"]
-        widgets = {
-            "happened_on": forms.DateInput(attrs={"type": "date"}),
-            "body": forms.Textarea(attrs={"rows": 3}),
-        }
+        widgets = {"happened_on": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -246,9 +267,12 @@ class MileageForm(forms.ModelForm):
         _no_future(value, gettext("The reading date cannot be in the future."))
         return value
 
-    def save(self, commit=True):
+    def kilometres(self) -> int:
         distance, unit = self.cleaned_data["distance"], self.cleaned_data["unit"]
-        self.instance.kilometres = round(distance * MILES_TO_KM) if unit == "mi" else distance
+        return round(distance * MILES_TO_KM) if unit == "mi" else distance
+
+    def save(self, commit=True):
+        self.instance.kilometres = self.kilometres()
         return super().save(commit)
 
 
@@ -309,7 +333,7 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (sent to the member)"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=1000,
+        max_length=REASON_MAX_LENGTH,
     )
 
 

@@ -14,6 +14,7 @@ import contextlib
 import csv
 import datetime
 import io
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -170,14 +171,40 @@ def _column_name(raw: str) -> str:
     return COLUMN_ALIASES.get(name, name)
 
 
-def read_table(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
-    """The header's column positions and every non-blank row with its line number."""
+@dataclass
+class BrokenRow:
+    """A row whose quotes do not balance: reported, never read."""
+
+    line: int
+    vin: str
+
+
+def read_table(
+    text: str,
+) -> tuple[dict[str, int], list[tuple[int, list[str]]], list[BrokenRow]]:
+    """The header's column positions, every non-blank row with its line number, and the rows
+    whose quotes do not balance.
+
+    The csv module, left to itself, reads a quote that is never closed as the start of one
+    cell that runs on over every following line: the rest of the file would be folded into
+    one field of one row, silently. So the rows are read strictly; a row whose quoting is
+    broken is reported on the line where it starts, and reading goes on from the next line,
+    so every other row is checked as usual (and imported only if staff choose to skip the
+    rejected ones).
+    """
     sample = text[:4096]
     try:
-        dialect = csv.Sniffer().sniff(sample.splitlines()[0] if sample else "", delimiters=",;\t")
+        sniffed = csv.Sniffer().sniff(sample.splitlines()[0] if sample else "", delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+        sniffed = csv.excel
+    # Only the delimiter is taken from the header line: the rest is how every spreadsheet
+    # (and this site's export) quotes, a quote in a quoted cell doubled (""). The sniffer
+    # guesses no doubling from a header without quotes, which read "12"" wheels" wrongly
+    # and let a stray quote pass unnoticed.
+    dialect = _spreadsheet_dialect(sniffed.delimiter)
+    # The lines as the csv module reads them (newline=""): \n, \r\n or \r, kept.
+    lines = list(io.StringIO(text, newline=""))
+    reader = csv.reader(iter(lines), dialect)
     try:
         header = next(reader)
     except StopIteration:
@@ -205,22 +232,53 @@ def read_table(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
             code="missing_column",
         )
     rows: list[tuple[int, list[str]]] = []
-    previous_end = reader.line_num
-    try:
-        for cells in reader:
-            start, previous_end = previous_end + 1, reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            rows.append((start, cells))
-            if len(rows) > MAX_ROWS:
-                raise ImportFileError(
-                    _("The file has more than %(rows)s rows. Please split it into smaller ones.")
-                    % {"rows": number_format(MAX_ROWS, force_grouping=True)},
-                    code="too_many_rows",
-                )
-    except csv.Error as exc:
-        raise ImportFileError(_csv_error(reader.line_num, exc), code="csv") from exc
-    return columns, rows
+    broken: list[BrokenRow] = []
+    base = 0  # the lines before the current reader's first line
+    previous_end = reader.line_num  # where the last row read ended, counted from base
+    while True:
+        try:
+            for cells in reader:
+                start, previous_end = base + previous_end + 1, reader.line_num
+                if not any(cell.strip() for cell in cells):
+                    continue
+                rows.append((start, cells))
+                if len(rows) + len(broken) > MAX_ROWS:
+                    raise _too_many_rows()
+        except csv.Error:
+            start = base + previous_end + 1
+            broken.append(
+                BrokenRow(line=start, vin=_first_cell(lines[start - 1], dialect, columns))
+            )
+            if len(rows) + len(broken) > MAX_ROWS:
+                raise _too_many_rows() from None
+            # Read on from the line after the one where the broken row starts.
+            base, previous_end = start, 0
+            reader = csv.reader(itertools.islice(lines, start, None), dialect)
+            continue
+        return columns, rows, broken
+
+
+def _spreadsheet_dialect(delimiter: str) -> type[csv.Dialect]:
+    class Spreadsheet(csv.excel):
+        strict = True  # a misplaced quote is an error, not a cell that swallows the file
+
+    Spreadsheet.delimiter = delimiter
+    return Spreadsheet
+
+
+def _too_many_rows() -> ImportFileError:
+    return ImportFileError(
+        _("The file has more than %(rows)s rows. Please split it into smaller ones.")
+        % {"rows": number_format(MAX_ROWS, force_grouping=True)},
+        code="too_many_rows",
+    )
+
+
+def _first_cell(line: str, dialect, columns: dict[str, int]) -> str:
+    """The VIN cell of one physical line, read leniently, to name a broken row."""
+    cells = next(csv.reader([line.rstrip("\r\n")], dialect, strict=False), [])
+    index = columns["vin"]
+    return cells[index].strip()[:40] if index < len(cells) else ""
 
 
 def _csv_error(line: int, exc: csv.Error) -> str:
@@ -369,7 +427,7 @@ def check_file(data: bytes) -> Report:
     """Read and check every row; raises ImportFileError if the file cannot be read at all."""
     if len(data) > MAX_BYTES:
         raise ImportFileError(too_large_message(len(data)), code="too_large")
-    columns, table = read_table(decode(data))
+    columns, table, broken = read_table(decode(data))
 
     def cell(cells: list[str], name: str) -> str:
         index = columns.get(name)
@@ -388,6 +446,19 @@ def check_file(data: bytes) -> Report:
     statuses = _Choices(Car.Status.choices, STATUS_SYNONYMS, "status")
 
     report = Report()
+    for row in broken:
+        report.rejected.append(
+            Rejected(
+                line=row.line,
+                vin=row.vin,
+                reasons=[
+                    _(
+                        'A quote (") in this row is not closed where its cell ends, so the '
+                        "lines after it would run together into one cell. Close or remove it."
+                    )
+                ],
+            )
+        )
     first_line_of_vin: dict[str, int] = {}
     first_line_of_plaque: dict[int, int] = {}
     for (line, cells), vin in zip(table, vins, strict=True):
@@ -483,6 +554,7 @@ def check_file(data: bytes) -> Report:
                 story=cell(cells, "story"),
             )
         )
+    report.rejected.sort(key=lambda row: row.line)
     return report
 
 

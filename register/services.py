@@ -13,11 +13,24 @@ from accounts.models import User
 from accounts.services import sequence_next
 from config.lib.email import send_templated
 from config.lib.images import clean_image
-from register.models import Car, CarPhoto, Claim, Ownership, TimelineEntry, Transfer
+from register.models import (
+    Car,
+    CarPhoto,
+    Claim,
+    MileageReading,
+    Ownership,
+    TimelineEntry,
+    Transfer,
+)
 
 PHOTO_SIDE = 1600
 THUMB_SIDE = 480
 PLAQUE_SEQUENCE = "plaque-number"
+# The most of each that one car can hold (README "Limits"): enough for any real car's
+# record, few enough that no one can fill the disk or a car's page with them.
+PHOTOS_PER_CAR = 30
+TIMELINE_ENTRIES_PER_CAR = 200
+MILEAGE_READINGS_PER_CAR = 200
 
 
 class RegisterError(Exception):
@@ -264,10 +277,12 @@ def photo_add(
     *, car: Car, upload, member: User | None, caption: str = "", make_cover: bool = False
 ) -> CarPhoto:
     """Store a cleaned photo and its thumbnail; the first photo becomes the cover."""
+    _refuse_when_full(car, car.photos.count(), PHOTOS_PER_CAR, _photos_full)  # before the work
     image = clean_image(upload, max_side=PHOTO_SIDE)
     thumb = clean_image(upload, max_side=THUMB_SIDE, quality=80)
     with transaction.atomic():
-        Car.objects.select_for_update().filter(pk=car.pk).first()
+        _lock_car(car)
+        _refuse_when_full(car, car.photos.count(), PHOTOS_PER_CAR, _photos_full)
         first = not car.photos.exists()
         if make_cover and not first:
             car.photos.filter(is_cover=True).update(is_cover=False)
@@ -276,6 +291,65 @@ def photo_add(
         photo.thumbnail.save("thumb-" + thumb.name, thumb, save=False)
         photo.save()
     return photo
+
+
+def _lock_car(car: Car) -> None:
+    """Take the car's row lock: two requests adding to one car at once count in turn.
+
+    (On SQLite the IMMEDIATE transaction already holds the database's write lock.)
+    """
+    Car.objects.select_for_update().filter(pk=car.pk).first()
+
+
+def _refuse_when_full(car: Car, count: int, most: int, message) -> None:
+    if count >= most:
+        raise RegisterError(message(most))
+
+
+def _photos_full(most: int) -> str:
+    return _("This car has %(count)s photos, the most it can have. Delete one to add another.") % {
+        "count": most
+    }
+
+
+def _timeline_full(most: int) -> str:
+    return _("This car's timeline has %(count)s entries, the most it can hold.") % {"count": most}
+
+
+def _mileage_full(most: int) -> str:
+    return _("This car has %(count)s mileage readings, the most it can hold.") % {"count": most}
+
+
+def timeline_entry_add(
+    *,
+    car: Car,
+    author: User,
+    kind: str,
+    happened_on: datetime.date,
+    title: str,
+    body: str = "",
+) -> TimelineEntry:
+    """The owner adds an entry to the car's timeline, up to TIMELINE_ENTRIES_PER_CAR."""
+    with transaction.atomic():
+        _lock_car(car)
+        count = TimelineEntry.objects.filter(car=car).count()
+        _refuse_when_full(car, count, TIMELINE_ENTRIES_PER_CAR, _timeline_full)
+        return TimelineEntry.objects.create(
+            car=car, author=author, kind=kind, happened_on=happened_on, title=title, body=body
+        )
+
+
+def mileage_reading_add(
+    *, car: Car, member: User, read_on: datetime.date, kilometres: int
+) -> MileageReading:
+    """The owner records an odometer reading, up to MILEAGE_READINGS_PER_CAR."""
+    with transaction.atomic():
+        _lock_car(car)
+        count = MileageReading.objects.filter(car=car).count()
+        _refuse_when_full(car, count, MILEAGE_READINGS_PER_CAR, _mileage_full)
+        return MileageReading.objects.create(
+            car=car, recorded_by=member, read_on=read_on, kilometres=kilometres
+        )
 
 
 def photo_make_cover(*, photo: CarPhoto) -> None:

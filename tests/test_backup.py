@@ -4,6 +4,8 @@ import datetime
 import hashlib
 import io
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -141,3 +143,63 @@ def test_a_backup_keeps_every_microsecond_of_a_time(member, tmp_path):
     call_command("restore_site", archive, stdout=io.StringIO())
 
     assert get_user_model().objects.get(pk=member.pk).date_joined == exact
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.django_db
+def test_a_backup_is_readable_by_its_owner_only(member, tmp_path):
+    archive = tmp_path / "backup.tar.gz"
+    old_umask = os.umask(0o022)  # the usual umask: new files 0644
+    try:
+        call_command("backup_site", output=archive, stdout=io.StringIO())
+    finally:
+        os.umask(old_umask)
+
+    assert _mode(archive) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["backup.tar.gz"]  # no temporary left
+
+
+@pytest.mark.django_db
+def test_a_backup_is_never_readable_by_others_while_it_is_written(member, tmp_path, monkeypatch):
+    from config.lib import backup as backup_module
+
+    archive = tmp_path / "backup.tar.gz"
+    archive.write_bytes(b"last week's backup")
+    archive.chmod(0o644)
+    seen = []
+    add_bytes = backup_module._add_bytes
+
+    def add_bytes_and_look(tar, name, content):
+        seen.extend((p.name, _mode(p)) for p in tmp_path.iterdir())
+        add_bytes(tar, name, content)
+
+    monkeypatch.setattr(backup_module, "_add_bytes", add_bytes_and_look)
+    old_umask = os.umask(0o022)
+    try:
+        call_command("backup_site", output=archive, stdout=io.StringIO())
+    finally:
+        os.umask(old_umask)
+
+    written = [(name, mode) for name, mode in seen if name != "backup.tar.gz"]
+    assert written, "the backup is written to a file beside the target first"
+    assert {mode for _name, mode in written} == {0o600}
+    assert _mode(archive) == 0o600
+
+
+@pytest.mark.django_db
+def test_a_failed_backup_leaves_no_file_behind(member, tmp_path, monkeypatch):
+    from config.lib import backup as backup_module
+
+    def fail(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(backup_module, "_add_bytes", fail)
+    archive = tmp_path / "backup.tar.gz"
+
+    with pytest.raises(OSError, match="disk full"):
+        call_command("backup_site", output=archive, stdout=io.StringIO())
+
+    assert list(tmp_path.iterdir()) == []

@@ -6,6 +6,10 @@ The rows are read inside one transaction — REPEATABLE READ on PostgreSQL, the 
 lock on SQLite — and the media files are copied while it is open, so the two agree.
 Media are read and written through Django's file storage, so a site whose photos live on
 S3-compatible storage backs them up and restores them the same way as a local folder.
+The file holds password hashes and photos of registration papers, so only its owner may
+read it: it is written to a temporary file created with mode 0600 beside the target and
+renamed into place when complete, so no moment exists in which another user could open
+it, and an interrupted backup leaves no half-written file under the target's name.
 Imports no app: it works on whatever the project has installed.
 """
 
@@ -15,6 +19,7 @@ import os
 import tarfile
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.files.base import ContentFile
@@ -54,7 +59,7 @@ def backup(target: Path) -> dict:
             "rows": len(json.loads(data)),
             "files": len(files),
         }
-        with tarfile.open(target, "w:gz") as tar:
+        with _private_file(target) as out, tarfile.open(fileobj=out, mode="w:gz") as tar:
             _add_bytes(tar, MANIFEST_NAME, json.dumps(manifest, indent=2).encode())
             _add_bytes(tar, DATA_NAME, data)
             for name in files:
@@ -64,6 +69,32 @@ def backup(target: Path) -> dict:
                 with default_storage.open(name, "rb") as stored:
                     tar.addfile(info, stored)
     return manifest
+
+
+BACKUP_MODE = 0o600
+
+
+@contextmanager
+def _private_file(target: Path):
+    """A file only its owner can read, renamed to `target` once everything is written.
+
+    mkstemp creates it with mode 0600 (whatever the umask), so it is never readable by
+    others, not even while it is being written; a failure removes it.
+    """
+    target = Path(target)
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+    )
+    try:
+        os.fchmod(handle, BACKUP_MODE)  # mkstemp's mode already; said out loud
+        with os.fdopen(handle, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _stored_files(folder: str):

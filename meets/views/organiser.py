@@ -309,13 +309,17 @@ def message(request, slug: str):
     meet = get_meet_for_organiser(request, slug)
     form = MessageForm(request.POST or None, initial={"audience": Message.Audience.GOING})
     if request.method == "POST" and form.is_valid():
-        sent = services.message_send(
-            meet=meet,
-            audience=form.cleaned_data["audience"],
-            subject=form.cleaned_data["subject"],
-            body=form.cleaned_data["body"],
-            by=request.user,
-        )
+        try:
+            sent = services.message_send(
+                meet=meet,
+                audience=form.cleaned_data["audience"],
+                subject=form.cleaned_data["subject"],
+                body=form.cleaned_data["body"],
+                by=request.user,
+            )
+        except services.RSVPError as exc:
+            form.add_error(None, str(exc))
+            return _message_page(request, meet, form)
         n = sent.recipients
         if n:
             messages.success(
@@ -330,6 +334,10 @@ def message(request, slug: str):
         else:
             messages.warning(request, _("Nobody is in that group yet, so nobody got the message."))
         return redirect("meets:message", slug=meet.slug)
+    return _message_page(request, meet, form)
+
+
+def _message_page(request, meet: Meet, form: MessageForm):
     history = Message.objects.filter(meet=meet).select_related("sent_by")
     context = {"meet": meet, "form": form, "history": history, "counts": _rsvp_counts(meet)}
     return render(request, "meets/organiser/message.html", context)
@@ -361,18 +369,23 @@ def helpers(request, slug: str):
                     "member", _("%(member)s organises this meet already.") % {"member": member}
                 )
             else:
-                added = services.meet_helper_add(meet=meet, member=member)
-                if added:
-                    messages.success(
-                        request,
-                        _("%(member)s can now check cars in at this meet.") % {"member": member},
-                    )
+                try:
+                    added = services.meet_helper_add(meet=meet, member=member)
+                except services.RSVPError as exc:
+                    add_form.add_error("member", str(exc))
                 else:
-                    messages.info(
-                        request,
-                        _("%(member)s is a check-in helper already.") % {"member": member},
-                    )
-                return redirect("meets:helpers", slug=meet.slug)
+                    if added:
+                        messages.success(
+                            request,
+                            _("%(member)s can now check cars in at this meet.")
+                            % {"member": member},
+                        )
+                    else:
+                        messages.info(
+                            request,
+                            _("%(member)s is a check-in helper already.") % {"member": member},
+                        )
+                    return redirect("meets:helpers", slug=meet.slug)
     context = {
         "meet": meet,
         "form": add_form,

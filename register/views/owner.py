@@ -136,11 +136,13 @@ def timeline_add(request, pk: int):
     car = get_car_for_owner(request, pk)
     form = TimelineEntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        entry = form.save(commit=False)
-        entry.car, entry.author = car, request.user
-        entry.save()
-        messages.success(request, _("Added to the car's timeline."))
-        return redirect(car)
+        try:
+            services.timeline_entry_add(car=car, author=request.user, **form.cleaned_data)
+        except RegisterError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Added to the car's timeline."))
+            return redirect(car)
     return render(
         request, "register/car_subform.html", {"form": form, "car": car, "what": "timeline"}
     )
@@ -152,12 +154,19 @@ def mileage_add(request, pk: int):
     car = get_car_for_owner(request, pk)
     form = MileageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        reading = form.save(commit=False)
-        reading.car, reading.recorded_by = car, request.user
-        reading.save()
-        km = number_format(reading.kilometres, force_grouping=True)
-        messages.success(request, _("Mileage recorded: %(km)s km.") % {"km": km})
-        return redirect(car)
+        try:
+            reading = services.mileage_reading_add(
+                car=car,
+                member=request.user,
+                read_on=form.cleaned_data["read_on"],
+                kilometres=form.kilometres(),
+            )
+        except RegisterError as exc:
+            form.add_error(None, str(exc))
+        else:
+            km = number_format(reading.kilometres, force_grouping=True)
+            messages.success(request, _("Mileage recorded: %(km)s km.") % {"km": km})
+            return redirect(car)
     return render(
         request, "register/car_subform.html", {"form": form, "car": car, "what": "mileage"}
     )
@@ -169,15 +178,19 @@ def photo_add(request, pk: int):
     car = get_car_for_owner(request, pk)
     form = PhotoForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        services.photo_add(
-            car=car,
-            upload=form.cleaned_data["image"],
-            member=request.user,
-            caption=form.cleaned_data["caption"],
-            make_cover=form.cleaned_data["make_cover"],
-        )
-        messages.success(request, _("Photo added. We removed its location and camera data."))
-        return redirect(car)
+        try:
+            services.photo_add(
+                car=car,
+                upload=form.cleaned_data["image"],
+                member=request.user,
+                caption=form.cleaned_data["caption"],
+                make_cover=form.cleaned_data["make_cover"],
+            )
+        except RegisterError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Photo added. We removed its location and camera data."))
+            return redirect(car)
     return render(
         request,
         "register/car_subform.html",

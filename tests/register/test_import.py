@@ -337,3 +337,66 @@ def test_a_cell_guarded_by_the_export_comes_back_as_it_was(staff_client, one_m):
     post(staff_client, "vin,model_line,story\nWBSUR9C50BA000101,bmw-1-series-m-coupe-e82,'=1+1\n")
 
     assert Car.objects.get().story == "=1+1"
+
+
+# --- Broken quotes: a row error where the quote opens, not rows folded into one cell ---------
+
+
+def test_a_quote_never_closed_is_a_rejected_row_on_its_own_line(staff_client, one_m):
+    text = (
+        "vin,model_line,story\n"
+        f"WBSUR9C50BA000101,{LINE},Fine\n"
+        f'WBSUR9C50BA000102,{LINE},"Bought in Munich\n'
+        f"WBSUR9C50BA000103,{LINE},Fine too\n"
+        f"WBSUR9C50BA000104,{LINE},Also fine\n"
+    )
+
+    response = post(staff_client, text)
+
+    [rejected] = response.context["report"].rejected
+    assert rejected.line == 3
+    assert rejected.vin == "WBSUR9C50BA000102"
+    assert rejected.reasons == [
+        'A quote (") in this row is not closed where its cell ends, so the lines after it '
+        "would run together into one cell. Close or remove it."
+    ]
+    assert Car.objects.count() == 0
+    html = response.content.decode()
+    assert "Nothing was imported: 1 row rejected." in html
+    assert '<th scope="row">3</th>' in html
+
+
+def test_the_rows_after_a_broken_quote_are_checked_and_imported_on_their_own(staff_client, one_m):
+    text = (
+        "vin,model_line,colour,story\n"
+        f"WBSUR9C50BA000101,{LINE},Alpine White,Fine\n"
+        f'WBSUR9C50BA000102,{LINE},Alpine White,"12" wheels\n'
+        f'WBSUR9C50BA000103,{LINE},"Valencia Orange",Fine too\n'
+        f"WBSUR9C50BA000104,{LINE},Java Green,\n"
+    )
+
+    response = post(staff_client, text, skip_rejected="on")
+
+    report = response.context["report"]
+    assert [(row.line, row.vin) for row in report.rejected] == [
+        (3, "WBSUR9C50BA000102"),
+        (5, "WBSUR9C50BA000104"),
+    ]
+    assert sorted(Car.objects.values_list("vin", "story")) == [
+        ("WBSUR9C50BA000101", "Fine"),
+        ("WBSUR9C50BA000103", "Fine too"),
+    ]
+    assert Car.objects.get(vin="WBSUR9C50BA000103").colour.name == "Valencia Orange"
+
+
+def test_a_quoted_cell_over_several_lines_is_still_one_cell(staff_client, one_m):
+    text = (
+        "vin,model_line,story\n"
+        f'WBSUR9C50BA000101,{LINE},"Bought in Munich,\nsold in ""Leeds""."\n'
+        f"WBSUR9C50BA000102,{LINE},Fine\n"
+    )
+
+    response = post(staff_client, text)
+
+    assert response.context["report"].rejected == []
+    assert Car.objects.get(vin="WBSUR9C50BA000101").story == ('Bought in Munich,\nsold in "Leeds".')
