@@ -28,6 +28,7 @@ Where a name is hidden, the viewer sees the membership number if they may see it
 
 import enum
 
+from django.db.models import Q
 from django.utils.translation import gettext
 
 
@@ -98,11 +99,20 @@ del Y, N, SHOWN, PUBLIC, LISTED, CITY
 CONTEXT_ROLES = frozenset({Viewer.PARTY, Viewer.ORGANISER, Viewer.HELPER})
 
 
+def _authenticated(viewer) -> bool:
+    return viewer is not None and getattr(viewer, "is_authenticated", False)
+
+
 def viewer_kind(member, viewer, *, as_: Viewer | None = None) -> Viewer:
-    """Which row of RULES `viewer` reads for `member` (`as_`: the caller's context role)."""
-    authenticated = viewer is not None and getattr(viewer, "is_authenticated", False)
-    if authenticated and viewer.pk == member.pk:
+    """Which column of RULES `viewer` reads for `member` (`as_`: the caller's context role)."""
+    if _authenticated(viewer) and viewer.pk == member.pk:
         return Viewer.SELF
+    return _kind_of_stranger(viewer, as_=as_)
+
+
+def _kind_of_stranger(viewer, *, as_: Viewer | None = None) -> Viewer:
+    """viewer_kind for a member who is not the viewer themselves."""
+    authenticated = _authenticated(viewer)
     if authenticated and viewer.is_staff:
         return Viewer.STAFF
     if authenticated and as_ in CONTEXT_ROLES:
@@ -139,6 +149,39 @@ def _holds(rule: Rule, member) -> bool:
 def may_see(member, viewer, field: Field, *, as_: Viewer | None = None) -> bool:
     """Whether `viewer` may see `field` of `member`, by RULES."""
     return _holds(RULES[field][viewer_kind(member, viewer, as_=as_)], member)
+
+
+def visible_q(field: Field, viewer, *, as_: Viewer | None = None, prefix: str = "") -> Q:
+    """A filter for the members whose `field` `viewer` may see, for searching by it.
+
+    A search must not find people by what it may not show: a helper who types a hidden
+    name or an e-mail address learns nothing. `prefix` leads to the member, e.g. "member__".
+    """
+    from accounts.models import User
+
+    hidden = User.Visibility.NOBODY
+    own = Q(**{f"{prefix}pk": viewer.pk}) if _authenticated(viewer) else Q(pk__in=[])
+    listed = Q(
+        **{
+            f"{prefix}directory_listed": True,
+            f"{prefix}membership_status": User.Status.ACTIVE,
+            f"{prefix}is_active": True,
+        }
+    ) & ~Q(**{f"{prefix}name_visibility": hidden})
+    match RULES[field][_kind_of_stranger(viewer, as_=as_)]:
+        case Rule.YES:
+            return Q()
+        case Rule.NO:
+            return own
+        case Rule.NAME_SHOWN:
+            return own | ~Q(**{f"{prefix}name_visibility": hidden})
+        case Rule.NAME_PUBLIC:
+            return own | Q(**{f"{prefix}name_visibility": User.Visibility.PUBLIC})
+        case Rule.LISTED:
+            return own | listed
+        case Rule.LISTED_WITH_CITY:
+            return own | (listed & Q(**{f"{prefix}show_location": True}))
+    raise ValueError(field)
 
 
 def name_for(member, viewer, *, as_: Viewer | None = None) -> str:
