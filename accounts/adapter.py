@@ -3,11 +3,15 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.internal import ratelimit
 from django.conf import settings
 from django.utils import translation
 
 from config.lib.site import absolute_url, site_domain
 from config.lib.urls import is_local_path
+
+# Failed log-ins of one account from every client together (settings: ACCOUNT_RATE_LIMITS).
+LOGIN_FAILED_ACCOUNT = "login_failed_account"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -17,6 +21,50 @@ class AccountAdapter(DefaultAccountAdapter):
         if language in dict(settings.LANGUAGES):
             user.language = language
         return super().save_user(request, user, form, commit=commit)
+
+    # --- Failed log-ins: limited per client and account, so strangers cannot lock anyone out.
+    #
+    # allauth counts "login_failed" per client address ("ip") and per "key", which it makes
+    # of the e-mail address alone: five wrong passwords from anywhere locked the member out
+    # everywhere. Here the key is the address and the client together, and the account as
+    # a whole gets a separate, much higher ceiling ("login_failed_account") that one client
+    # cannot reach on its own (docs/deploy.md, "Log-in limits").
+
+    def _account_key(self, request, **credentials) -> str:
+        return super()._get_login_attempts_cache_key(request, **credentials)
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        return f"{self._account_key(request, **credentials)}:{ratelimit.get_ip(request)}"
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        super().pre_authenticate(request, **credentials)
+        self._login_failed_account_usage = ratelimit.consume(
+            request,
+            app="allauth.account",
+            action=LOGIN_FAILED_ACCOUNT,
+            key=self._account_key(request, **credentials),
+        )
+        if not self._login_failed_account_usage:
+            # This attempt is refused: it must not count against the client either.
+            super()._rollback_login_failed_rl_usage()
+            raise self.validation_error("too_many_login_attempts")
+
+    def _rollback_login_failed_rl_usage(self) -> None:
+        """A log-in that succeeds takes its attempt back from every count."""
+        super()._rollback_login_failed_rl_usage()
+        usage = getattr(self, "_login_failed_account_usage", None)
+        if usage:
+            usage.rollback()
+
+    def _delete_login_attempts_cached_email(self, request, **credentials) -> None:
+        """After a password reset the account starts afresh, from every client."""
+        super()._delete_login_attempts_cached_email(request, **credentials)
+        ratelimit.clear(
+            request,
+            app="allauth.account",
+            action=LOGIN_FAILED_ACCOUNT,
+            key=self._account_key(request, **credentials),
+        )
 
     def is_safe_url(self, url):
         """A `next` is followed only if it is a path on this site (config/lib/urls.py).

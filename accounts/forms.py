@@ -1,7 +1,9 @@
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +15,22 @@ AVATAR_SIDE = 512
 # Longest password the delete form checks: longer than any real one, short enough that
 # no one can make the server hash a megabyte.
 PASSWORD_MAX_LENGTH = 1024
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up, taking as long for a registered address as for a new one.
+
+    For an address that has an account, allauth (ACCOUNT_PREVENT_ENUMERATION) sends that
+    account an e-mail and shows the same page as for a new one, but skips the new account's
+    password hash: by far the slowest step, so the answer came a second sooner and told
+    whether the address was registered. Here the password is hashed either way, with the
+    same hasher as set_password, and thrown away.
+    """
+
+    def try_save(self, request):
+        if self.account_already_exists:
+            make_password(self.cleaned_data.get("password1"))
+        return super().try_save(request)
 
 
 class ProfileForm(forms.ModelForm):

@@ -4,10 +4,11 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
+
+from accounts import privacy
 
 
 class MemberQuerySet(models.QuerySet):
@@ -159,32 +160,13 @@ class User(AbstractUser):
     def is_organiser(self) -> bool:
         return self.is_staff or self.groups.filter(name=ORGANISERS_GROUP).exists()
 
-    def name_for(self, viewer) -> str:
-        """The name `viewer` may see for this member, honouring the privacy choice.
+    def name_for(self, viewer, *, as_=None) -> str:
+        """The name `viewer` may see for this member: the rule is in accounts/privacy.py.
 
         In place of a hidden name, other members see the membership number; the public sees
         only "A member", so that nobody outside the club can tell which cars one person owns.
         """
-        insider = getattr(viewer, "is_active_member", False) or getattr(viewer, "is_staff", False)
-        if self.membership_number and insider:
-            fallback = gettext("Member No. %(number)s") % {"number": self.membership_number}
-        else:
-            fallback = gettext("A member")
-        if viewer is not None and viewer.is_authenticated and viewer.pk == self.pk:
-            return str(self)
-        if not self.is_active and not self.display_name:
-            return gettext("A former member")
-        if not self.display_name:
-            return fallback
-        if self.name_visibility == self.Visibility.PUBLIC:
-            return self.display_name
-        if self.name_visibility == self.Visibility.MEMBERS and getattr(
-            viewer, "is_active_member", False
-        ):
-            return self.display_name
-        if self.name_visibility == self.Visibility.MEMBERS and getattr(viewer, "is_staff", False):
-            return self.display_name
-        return fallback
+        return privacy.name_for(self, viewer, as_=as_)
 
 
 ORGANISERS_GROUP = "Organisers"

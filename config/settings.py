@@ -172,6 +172,8 @@ SITE_ID = 1
 
 # django-allauth 65
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Sign-up hashes the password also for a registered address: same answer, same time.
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -186,12 +188,22 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # password; a code by e-mail would make the inbox as good as the password.
 ACCOUNT_REAUTHENTICATION_METHODS = ("password",)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# Failed log-ins (accounts/adapter.py, docs/deploy.md "Log-in limits"): 10 a minute from one
+# client, 5 in 5 minutes for one account from one client ("key" is the address and the
+# client together), and 100 an hour for one account from all clients together. One client
+# can fail at most 60 times an hour on an account, so a stranger alone never locks a member
+# out; many clients guessing one password are stopped.
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
+    "login_failed_account": "100/h/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
 }
+# The client's address for the limits: REMOTE_ADDR, unless the site runs behind proxies of
+# its own (nginx, docs/deploy.md section 7), whose number this is: X-Forwarded-For is read
+# from the right, so a client cannot claim another address.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("PADDOCK_TRUSTED_PROXY_COUNT", 0)
 LOGIN_REDIRECT_URL = "accounts:profile"
 LOGIN_URL = "account_login"
 

@@ -69,7 +69,9 @@ class MeetAdmin(BoundedSearchMixin, admin.ModelAdmin):
         meets = list(queryset.order_by("starts_at"))
         name = meets[0].slug if len(meets) == 1 else "meets"
         return attendees_csv_response(
-            meets, filename=f"{name}-attendees-{timezone.localdate():%Y-%m-%d}.csv"
+            meets,
+            filename=f"{name}-attendees-{timezone.localdate():%Y-%m-%d}.csv",
+            viewer=request.user,
         )
 
 

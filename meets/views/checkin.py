@@ -1,7 +1,9 @@
 """Check-in at the gate, for a meet's organisers and its check-in helpers.
 
-Two ways in: the list (search by name, VIN or its last 7, plaque number) and the QR code
-on each RSVP, which opens `checkin_code`. A second check-in changes nothing and says so.
+Two ways in: the list (search by name, VIN or its last 7, plaque number, membership
+number) and the QR code on each RSVP, which opens `checkin_code`. A second check-in changes
+nothing and says so. People are shown as accounts/privacy.py lets a meet's organisers and
+helpers see them: a hidden name stays hidden, an e-mail address is never shown or searched.
 """
 
 import re
@@ -15,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import privacy
 from meets import services
 from meets.access import get_meet_for_checkin, is_helper, is_organiser
 from meets.forms import CheckinForm, CheckinSearchForm
@@ -22,23 +25,38 @@ from meets.models import RSVP, Meet
 from register.validators import VIN_LENGTH, normalise_vin
 
 _PLAQUE_PREFIX = re.compile(r"^(no\.?\s*|#)", re.IGNORECASE)
+# A membership number: "M9", "M 9", "member 9", "Member No. 9", "Mitglied Nr. 9".
+_MEMBER_NUMBER = re.compile(
+    r"^(?:m|member|mitglied)\s*(?:no\.?|nr\.?|#)?\s*(\d{1,9})$", re.IGNORECASE | re.ASCII
+)
 
 
-def search_rsvps(rsvps: QuerySet, query: str) -> QuerySet:
-    """RSVPs whose member's name or e-mail, car's VIN (full or a tail such as the
-    last 7) or plaque number matches `query`.
+def search_rsvps(
+    rsvps: QuerySet, query: str, *, viewer, as_: privacy.Viewer = privacy.Viewer.HELPER
+) -> QuerySet:
+    """RSVPs whose car's VIN (full or a tail such as the last 7) or plaque number, member's
+    membership number ("M9") or name matches `query`.
 
     The club's cars carry no plate in the register: at the gate the plaque number and
-    the VIN are the "plate".
+    the VIN are the "plate". A name is searched only where `viewer` may see it, and an
+    e-mail address only by whoever may see it (staff): a search must not tell a helper
+    what the page would not show them.
     """
     raw = _PLAQUE_PREFIX.sub("", query.strip()).strip()
     if not raw:
         return rsvps
+    member_number = _MEMBER_NUMBER.match(raw)
     if raw.isdecimal() and len(raw) <= 6:  # not isdigit(): int("²") fails
         # A short number is a plaque number (or a VIN's tail), never part of a name.
         condition = Q(car__plaque_number=int(raw))
+    elif member_number:
+        # "M9" is a membership number, never a plaque: those are typed "9", "No. 9", "#9".
+        condition = Q(member__membership_number=int(member_number[1]))
     else:
-        condition = Q(member__display_name__icontains=raw) | Q(member__email__icontains=raw)
+        names = privacy.visible_q(privacy.Field.NAME, viewer, as_=as_, prefix="member__")
+        condition = Q(member__display_name__icontains=raw) & names
+        emails = privacy.visible_q(privacy.Field.EMAIL, viewer, as_=as_, prefix="member__")
+        condition |= Q(member__email__icontains=raw) & emails
     vin = normalise_vin(raw)
     if len(vin) == VIN_LENGTH:
         condition |= Q(car__vin=vin)
@@ -47,14 +65,15 @@ def search_rsvps(rsvps: QuerySet, query: str) -> QuerySet:
     return rsvps.filter(condition)
 
 
-def _label(rsvp: RSVP) -> str:
+def _label(rsvp: RSVP, viewer) -> str:
     car = rsvp.car
     parts = []
     if car.plaque_number:
         parts.append(_("No. %(number)s") % {"number": car.plaque_number})
     colour = f"{car.colour.name} " if car.colour else ""
     parts.append(f"{colour}{car.model_line.name} …{car.vin_short}")
-    parts.append(str(rsvp.member))
+    # At the gate an organiser sees a member as a helper does (accounts/privacy.py).
+    parts.append(privacy.name_for(rsvp.member, viewer, as_=privacy.Viewer.HELPER))
     return " · ".join(parts)
 
 
@@ -70,12 +89,15 @@ def _check_in(request, rsvp: RSVP) -> None:
         messages.error(request, _("Not checked in: %(reason)s") % {"reason": exc})
         return
     if new:
-        messages.success(request, _("Checked in: %(car)s.") % {"car": _label(rsvp)})
+        messages.success(request, _("Checked in: %(car)s.") % {"car": _label(rsvp, request.user)})
     else:
         messages.info(
             request,
             _("Already checked in at %(time)s: %(car)s. Nothing changed.")
-            % {"time": _local_time(done.checked_in_at, rsvp.meet), "car": _label(rsvp)},
+            % {
+                "time": _local_time(done.checked_in_at, rsvp.meet),
+                "car": _label(rsvp, request.user),
+            },
         )
 
 
@@ -88,9 +110,11 @@ def checkin_list(request, slug: str):
     meet = get_meet_for_checkin(request, slug)
     form = CheckinSearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    going = search_rsvps(RSVP.objects.filter(meet=meet).going().for_list(), query).order_by(
-        "member__display_name", "member__email", "id"
-    )
+    organiser_view = is_organiser(request.user, meet)
+    role = privacy.Viewer.ORGANISER if organiser_view else privacy.Viewer.HELPER
+    going = search_rsvps(
+        RSVP.objects.filter(meet=meet).going().for_list(), query, viewer=request.user, as_=role
+    ).order_by("member__display_name", "member__email", "id")
     counts = RSVP.objects.filter(meet=meet).aggregate(
         going=Count("pk", filter=Q(status=RSVP.Status.GOING)),
         checked_in=Count("pk", filter=Q(status=RSVP.Status.GOING, checked_in_at__isnull=False)),
@@ -104,6 +128,8 @@ def checkin_list(request, slug: str):
                 .exclude(status=RSVP.Status.GOING)
                 .select_related("member", "car", "car__model_line", "car__colour"),
                 query,
+                viewer=request.user,
+                as_=role,
             )[:10]
         )
     context = {
@@ -115,7 +141,8 @@ def checkin_list(request, slug: str):
         "counts": counts,
         "percent": round(100 * counts["checked_in"] / counts["going"]) if counts["going"] else 0,
         "checkin_form": CheckinForm(initial={"back": "checkin"}),
-        "organiser_view": is_organiser(request.user, meet),
+        "organiser_view": organiser_view,
+        "as_role": role,
     }
     return render(request, "meets/checkin/list.html", context)
 
@@ -156,6 +183,9 @@ def checkin_code(request, code: str):
         return redirect("meets:checkin", slug=rsvp.meet.slug)
     meet = rsvp.meet
     context = {
+        "as_role": (
+            privacy.Viewer.ORGANISER if is_organiser(request.user, meet) else privacy.Viewer.HELPER
+        ),
         "rsvp": rsvp,
         "meet": meet,
         "car": rsvp.car,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import privacy
 from config.lib.csvutil import streaming_csv_response
 from meets import services
 from meets.access import get_meet_for_organiser, require_meet_creator
@@ -182,7 +183,12 @@ def attendees(request, slug: str):
     # Positions count the whole waiting list, also when a search shows only part of it.
     waiting_ids = RSVP.objects.filter(meet=meet).waitlisted().values_list("pk", flat=True)
     positions = {pk: n for n, pk in enumerate(waiting_ids, start=1)}
-    rsvps = search_rsvps(RSVP.objects.filter(meet=meet).live().for_list(), query)
+    rsvps = search_rsvps(
+        RSVP.objects.filter(meet=meet).live().for_list(),
+        query,
+        viewer=request.user,
+        as_=privacy.Viewer.ORGANISER,
+    )
     going, waiting = [], []
     for rsvp in rsvps:
         if rsvp.status == RSVP.Status.GOING:
@@ -235,12 +241,15 @@ def _questions(meet: Meet, rsvps: Iterable[RSVP]) -> list[str]:
     return questions
 
 
-def attendee_table(meets: Iterable[Meet]) -> tuple[list[str], list[list[Any]]]:
+def attendee_table(meets: Iterable[Meet], *, viewer) -> tuple[list[str], list[list[Any]]]:
     """Every live RSVP of `meets` as CSV header and rows, in a fixed number of queries.
 
     One meet: the columns of CSV_COLUMNS, one per question, then the times. Several
     meets (the admin's action): a leading `meet` column and the questions of all of them.
+    Members are shown as accounts/privacy.py lets `viewer`, an organiser, see them: a
+    hidden name is the membership number, and the e-mail column is filled for staff only.
     """
+    organiser = privacy.Viewer.ORGANISER
     meets = list(meets)
     rsvps = list(
         RSVP.objects.filter(meet__in=meets)
@@ -267,9 +276,9 @@ def attendee_table(meets: Iterable[Meet]) -> tuple[list[str], list[list[Any]]]:
         row = [
             r.status,
             positions.get(r.pk),
-            member.display_name if member else "",
-            member.email if member else "",
-            member.membership_number if member else "",
+            privacy.name_for(member, viewer, as_=organiser) if member else "",
+            privacy.email_for(member, viewer, as_=organiser) if member else "",
+            (privacy.number_for(member, viewer, as_=organiser) or "") if member else "",
             car.vin,
             car.plaque_number,
             car.model_line.name,
@@ -286,8 +295,8 @@ def attendee_table(meets: Iterable[Meet]) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
-def attendees_csv_response(meets: Iterable[Meet], *, filename: str):
-    header, rows = attendee_table(meets)
+def attendees_csv_response(meets: Iterable[Meet], *, filename: str, viewer):
+    header, rows = attendee_table(meets, viewer=viewer)
     return streaming_csv_response(filename=filename, header=header, rows=rows)
 
 
@@ -296,7 +305,9 @@ def attendees_csv_response(meets: Iterable[Meet], *, filename: str):
 def attendees_csv(request, slug: str):
     meet = get_meet_for_organiser(request, slug)
     return attendees_csv_response(
-        [meet], filename=f"{slugify(meet.slug)}-attendees-{timezone.localdate():%Y-%m-%d}.csv"
+        [meet],
+        filename=f"{slugify(meet.slug)}-attendees-{timezone.localdate():%Y-%m-%d}.csv",
+        viewer=request.user,
     )
 
 
@@ -355,7 +366,8 @@ def helpers(request, slug: str):
             services.meet_helper_remove(meet=meet, member=helper)
             messages.success(
                 request,
-                _("%(member)s can no longer check cars in at this meet.") % {"member": helper},
+                _("%(member)s can no longer check cars in at this meet.")
+                % {"member": privacy.name_for(helper, request.user)},
             )
         else:
             messages.error(request, _("That person is not a check-in helper of this meet."))
@@ -366,7 +378,9 @@ def helpers(request, slug: str):
             member = add_form.cleaned_data["member"]
             if meet.organisers.filter(pk=member.pk).exists():
                 add_form.add_error(
-                    "member", _("%(member)s organises this meet already.") % {"member": member}
+                    "member",
+                    _("%(member)s organises this meet already.")
+                    % {"member": privacy.name_for(member, request.user)},
                 )
             else:
                 try:
@@ -378,12 +392,13 @@ def helpers(request, slug: str):
                         messages.success(
                             request,
                             _("%(member)s can now check cars in at this meet.")
-                            % {"member": member},
+                            % {"member": privacy.name_for(member, request.user)},
                         )
                     else:
                         messages.info(
                             request,
-                            _("%(member)s is a check-in helper already.") % {"member": member},
+                            _("%(member)s is a check-in helper already.")
+                            % {"member": privacy.name_for(member, request.user)},
                         )
                     return redirect("meets:helpers", slug=meet.slug)
     context = {

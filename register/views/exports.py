@@ -16,6 +16,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from accounts import privacy
 from config.lib.csvutil import streaming_csv_response
 from register.access import require_staff
 from register.models import Car, Ownership
@@ -166,11 +167,12 @@ def _staff_cars():
     )
 
 
-def _staff_row(car: Car) -> list:
+def _staff_row(car: Car, viewer) -> list:
     owner = car.current_owner
     member = owner.member if owner and owner.member_id else None
     if member is not None:
-        owner_name = member.display_name or member.email
+        # Staff see every name and address (accounts/privacy.py).
+        owner_name = privacy.name_for(member, viewer)
     else:
         owner_name = owner.owner_name if owner else ""
     return [
@@ -193,8 +195,8 @@ def _staff_row(car: Car) -> list:
         car.rejection_reason,
         car.verified_at,
         owner_name,
-        member.email if member else "",
-        member.membership_number if member else "",
+        privacy.email_for(member, viewer) if member else "",
+        (privacy.number_for(member, viewer) or "") if member else "",
         car.number_of_owners,
         car.created_at,
     ]
@@ -207,5 +209,5 @@ def staff_csv(request):
     return streaming_csv_response(
         filename=f"register-full-{_stamp()}.csv",
         header=STAFF_FIELDS,
-        rows=(_staff_row(car) for car in _staff_cars()),
+        rows=(_staff_row(car, request.user) for car in _staff_cars()),
     )

@@ -143,6 +143,7 @@ def _car_body(
         "car": car,
         "owner_view": owner_view,
         "staff_view": staff_view,
+        "viewer": viewer,
         "ownerships": [(o, o.name_for(viewer)) for o in reversed(data["ownerships"])],
     }
     return render_to_string("register/includes/_car_body.html", context, request)

@@ -3,6 +3,7 @@
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from tests.factories import TEST_PASSWORD
@@ -10,6 +11,7 @@ from tests.factories import TEST_PASSWORD
 # The production limits (config/settings.py); the test settings turn them off.
 PRODUCTION_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
+    "login_failed_account": "100/h/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
@@ -56,6 +58,85 @@ def test_failed_log_ins_are_stopped_after_five_tries_on_one_address(client, memb
     assert right.status_code == 200
     assert "Too many failed login attempts" in right.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def log_in(client, email, password, ip):
+    return client.post(
+        reverse("account_login"), {"login": email, "password": password}, REMOTE_ADDR=ip
+    )
+
+
+TOO_MANY = "Too many failed login attempts. Try again later."
+
+
+@pytest.mark.django_db
+def test_a_strangers_wrong_passwords_do_not_lock_the_member_out(member, limits):
+    stranger, own = Client(), Client()
+    pages = [
+        log_in(stranger, member.email, f"guess-{n}", "203.0.113.7").content.decode()
+        for n in range(20)
+    ]
+    assert TOO_MANY in pages[-1]  # the stranger is stopped ...
+
+    response = log_in(own, member.email, TEST_PASSWORD, "198.51.100.20")
+    assert response.status_code == 302  # ... and the member, elsewhere, logs in
+    assert own.session["_auth_user_id"] == str(member.pk)
+
+
+@pytest.mark.django_db
+def test_one_client_is_stopped_after_ten_failures_on_any_accounts(db, limits):
+    client = Client()
+    pages = [log_in(client, f"someone-{n}@example.org", "wrong", "203.0.113.7") for n in range(11)]
+    assert all(p.status_code == 200 for p in pages)
+    assert not any(TOO_MANY in p.content.decode() for p in pages[:10])
+    assert TOO_MANY in pages[10].content.decode()
+
+
+@pytest.mark.django_db
+def test_an_account_guessed_at_from_many_clients_is_stopped(member, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**PRODUCTION_LIMITS, "login_failed_account": "12/h/key"}
+    client = Client()
+    pages = [
+        log_in(client, member.email, f"guess-{n}", f"203.0.113.{n // 4}").content.decode()
+        for n in range(12)
+    ]
+    assert not any(TOO_MANY in page for page in pages)
+
+    refused = log_in(client, member.email, TEST_PASSWORD, "198.51.100.20")
+    assert refused.status_code == 200
+    assert TOO_MANY in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_a_successful_log_in_does_not_count_against_the_account(member, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**PRODUCTION_LIMITS, "login_failed_account": "3/h/key"}
+    for n in range(3):
+        client = Client()
+        assert log_in(client, member.email, TEST_PASSWORD, f"198.51.100.{n}").status_code == 302
+    assert log_in(Client(), member.email, TEST_PASSWORD, "198.51.100.9").status_code == 302
+
+
+@pytest.mark.django_db
+def test_behind_the_sites_proxy_each_client_is_counted_apart(member, limits, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    client = Client()
+    for n in range(6):
+        client.post(
+            reverse("account_login"),
+            {"login": member.email, "password": f"guess-{n}"},
+            REMOTE_ADDR="127.0.0.1",
+            HTTP_X_FORWARDED_FOR="203.0.113.7",
+        )
+    own = Client()
+    response = own.post(
+        reverse("account_login"),
+        {"login": member.email, "password": TEST_PASSWORD},
+        REMOTE_ADDR="127.0.0.1",
+        # A client may send its own X-Forwarded-For: nginx appends the real address.
+        HTTP_X_FORWARDED_FOR="203.0.113.7, 198.51.100.20",
+    )
+    assert response.status_code == 302
 
 
 @pytest.mark.django_db

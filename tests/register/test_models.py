@@ -333,7 +333,8 @@ def test_an_ownership_without_member_or_name_is_an_unknown_owner():
         (User.Visibility.MEMBERS, STAFF, True),
         (User.Visibility.NOBODY, ANONYMOUS, False),
         (User.Visibility.NOBODY, MEMBER, False),
-        (User.Visibility.NOBODY, STAFF, False),
+        # The club office sees real names (accounts/privacy.py), as in the admin.
+        (User.Visibility.NOBODY, STAFF, True),
     ],
 )
 def test_a_member_owner_is_named_only_as_their_privacy_allows(visibility, who, sees_name):
