@@ -5,7 +5,7 @@ from django.db.models import Count, F, Prefetch, Q, Value
 from django.db.models.functions import Coalesce, Right
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -388,6 +388,24 @@ class OwnershipQuerySet(models.QuerySet):
     def current(self):
         return self.filter(ended_on__isnull=True)
 
+    def overlapping(self, *, car_id: int, started_on, ended_on):
+        """The car's periods that share a day with [started_on, ended_on).
+
+        The same rule as the database's exclusion constraint on PostgreSQL (migration
+        0007): daterange(started_on, ended_on, '[)') && ... — an open end runs on for
+        ever, and a period with no known start, or one that ended the day it began,
+        overlaps nothing.
+        """
+        if started_on is None or (ended_on is not None and ended_on <= started_on):
+            return self.none()
+        periods = self.filter(car_id=car_id, started_on__isnull=False).filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gt=F("started_on"))
+        )
+        periods = periods.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=started_on))
+        if ended_on is not None:
+            periods = periods.filter(started_on__lt=ended_on)
+        return periods
+
 
 class Ownership(models.Model):
     """A dated period in which a person owned a car. Members or, for earlier owners, names."""
@@ -453,6 +471,21 @@ class Ownership(models.Model):
         who = self.member or self.owner_name or gettext("unknown owner")
         return f"{who} — {self.car_id}"
 
+    def clean(self):
+        if not self.car_id:
+            return
+        clash = (
+            Ownership.objects.overlapping(
+                car_id=self.car_id, started_on=self.started_on, ended_on=self.ended_on
+            )
+            .exclude(pk=self.pk)
+            .first()
+        )
+        if clash is not None:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(overlap_message(clash))
+
     @property
     def is_current(self) -> bool:
         return self.ended_on is None
@@ -471,6 +504,17 @@ class Ownership(models.Model):
         if getattr(viewer, "is_staff", False):
             return self.owner_name
         return gettext("Name withheld")
+
+
+def overlap_message(clash: Ownership) -> str:
+    """What a user is told when a period of ownership would overlap `clash`."""
+    return gettext(
+        "Ownership periods of a car cannot overlap: another ownership runs from %(start)s "
+        "to %(end)s."
+    ) % {
+        "start": date_format(clash.started_on),
+        "end": date_format(clash.ended_on) if clash.ended_on else gettext("today"),
+    }
 
 
 class TimelineEntry(models.Model):

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,7 +14,15 @@ from accounts.models import User
 from accounts.services import sequence_next
 from config.lib.email import send_templated_on_commit
 from config.lib.images import clean_image
-from register.models import Car, CarPhoto, Claim, Ownership, TimelineEntry, Transfer
+from register.models import (
+    Car,
+    CarPhoto,
+    Claim,
+    Ownership,
+    TimelineEntry,
+    Transfer,
+    overlap_message,
+)
 
 PHOTO_SIDE = 1600
 THUMB_SIDE = 480
@@ -116,11 +125,29 @@ def claim_create(*, car: Car, member: User, evidence: str, evidence_photo=None) 
 
 
 def _hand_over(*, car: Car, to_member: User, on: datetime.date, note: str = "") -> Ownership:
-    """Close the current ownership and open the next one: the caller holds the transaction."""
-    current = car.ownerships.current().first()
+    """Close the current ownership and open the next one: the caller holds the transaction.
+
+    Periods of one car never overlap. The car's row and its ownerships are locked first, so
+    two handovers of one car (a claim approved while a transfer is accepted) take turns on
+    SQLite and PostgreSQL alike; PostgreSQL's exclusion constraint stands behind this check.
+    """
+    Car.objects.select_for_update().filter(pk=car.pk).first()
+    periods = list(Ownership.objects.select_for_update().filter(car=car))
+    current = next((o for o in periods if o.ended_on is None), None)
     if current is not None:
-        current.ended_on = max(on, current.started_on) if current.started_on else on
+        if current.started_on and on < current.started_on:
+            raise RegisterError(
+                _(
+                    "The car's current owner has had it since %(date)s: it cannot change "
+                    "hands before that."
+                )
+                % {"date": date_format(current.started_on)}
+            )
+        current.ended_on = on
         current.save(update_fields=["ended_on"])
+    clash = Ownership.objects.overlapping(car_id=car.pk, started_on=on, ended_on=None).first()
+    if clash is not None:
+        raise RegisterError(overlap_message(clash))
     return Ownership.objects.create(
         car=car, member=to_member, started_on=on, country=to_member.country, note=note
     )
