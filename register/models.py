@@ -547,6 +547,9 @@ class TimelineEntry(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
+    # The owner may correct or delete an entry: the history keeps what it said.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-happened_on", "-id"]
         verbose_name = _("timeline entry")
@@ -570,6 +573,14 @@ class MileageReading(models.Model):
         related_name="+",
         verbose_name=_("recorded by"),
     )
+    flagged = models.BooleanField(
+        _("lower than an earlier reading"),
+        default=False,
+        help_text=_("The owner confirmed a reading that goes back from another one."),
+    )
+
+    # The owner may correct or delete a reading: the history keeps what it said.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("mileage reading")
@@ -588,6 +599,23 @@ class MileageReading(models.Model):
             "km": number_format(self.kilometres, force_grouping=True),
             "date": self.read_on,
         }
+
+    def goes_back_from(self) -> "MileageReading | None":
+        """Another reading of the car this one contradicts, or None.
+
+        An odometer only counts up: a reading lower than one read on or before its date,
+        or higher than one read after it, goes backwards.
+        """
+        others = MileageReading.objects.filter(car_id=self.car_id).exclude(pk=self.pk)
+        return (
+            others.filter(read_on__lte=self.read_on, kilometres__gt=self.kilometres)
+            .order_by("-read_on", "-id")
+            .first()
+        ) or (
+            others.filter(read_on__gt=self.read_on, kilometres__lt=self.kilometres)
+            .order_by("read_on", "id")
+            .first()
+        )
 
 
 def _photo_path(instance, filename):

@@ -4,16 +4,23 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import require_active_member
 from register import services
-from register.access import get_car_for_owner, get_car_for_viewer, is_owner
+from register.access import (
+    get_car_for_owner,
+    get_car_for_viewer,
+    get_entry_for_author,
+    is_owner,
+)
 from register.forms import (
     CarForm,
     ClaimForm,
+    DeleteForm,
     FindCarForm,
     MileageForm,
     NewCarForm,
@@ -22,7 +29,7 @@ from register.forms import (
     TransferForm,
     TransferResponseForm,
 )
-from register.models import Car, CarPhoto, Claim, Transfer
+from register.models import Car, CarPhoto, Claim, MileageReading, TimelineEntry, Transfer
 from register.services import RegisterError
 
 
@@ -148,12 +155,42 @@ def timeline_add(request, pk: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def timeline_edit(request, pk: int):
+    entry = get_entry_for_author(request, TimelineEntry, pk)
+    form = TimelineEntryForm(request.POST or None, instance=entry)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+        messages.success(request, _("The timeline entry has been corrected."))
+        return redirect(entry.car)
+    return render(
+        request,
+        "register/car_subform.html",
+        {
+            "form": form,
+            "car": entry.car,
+            "what": "timeline",
+            "delete_url": reverse("register:timeline_delete", args=[entry.pk]),
+            "delete_form": DeleteForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def timeline_delete(request, pk: int):
+    entry = get_entry_for_author(request, TimelineEntry, pk)
+    return _delete_entry(request, entry, done=_("The timeline entry has been deleted."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def mileage_add(request, pk: int):
     car = get_car_for_owner(request, pk)
-    form = MileageForm(request.POST or None)
+    form = MileageForm(request.POST or None, car=car)
     if request.method == "POST" and form.is_valid():
         reading = form.save(commit=False)
-        reading.car, reading.recorded_by = car, request.user
+        reading.recorded_by = request.user
         reading.save()
         km = number_format(reading.kilometres, force_grouping=True)
         messages.success(request, _("Mileage recorded: %(km)s km.") % {"km": km})
@@ -161,6 +198,49 @@ def mileage_add(request, pk: int):
     return render(
         request, "register/car_subform.html", {"form": form, "car": car, "what": "mileage"}
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mileage_edit(request, pk: int):
+    reading = get_entry_for_author(request, MileageReading, pk)
+    form = MileageForm(request.POST or None, instance=reading, car=reading.car)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+        messages.success(request, _("The mileage reading has been corrected."))
+        return redirect(reading.car)
+    return render(
+        request,
+        "register/car_subform.html",
+        {
+            "form": form,
+            "car": reading.car,
+            "what": "mileage",
+            "delete_url": reverse("register:mileage_delete", args=[reading.pk]),
+            "delete_form": DeleteForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def mileage_delete(request, pk: int):
+    reading = get_entry_for_author(request, MileageReading, pk)
+    return _delete_entry(request, reading, done=_("The mileage reading has been deleted."))
+
+
+def _delete_entry(request, entry, *, done: str):
+    """Delete a timeline entry or a reading once the box is ticked; the history keeps it."""
+    car = entry.car
+    if not DeleteForm(request.POST).is_valid():
+        messages.error(request, _("Please tick the box to confirm the deletion."))
+        name = "timeline_edit" if isinstance(entry, TimelineEntry) else "mileage_edit"
+        return redirect(f"register:{name}", pk=entry.pk)
+    with transaction.atomic():
+        entry.delete()
+    messages.success(request, done)
+    return redirect(car)
 
 
 @login_required
