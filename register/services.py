@@ -3,6 +3,7 @@
 import datetime
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -153,12 +154,31 @@ def _hand_over(*, car: Car, to_member: User, on: datetime.date, note: str = "") 
     )
 
 
+def _release_car(*, car: Car, previous_owner: User) -> list[str]:
+    """The car changed hands: other apps let go of what its previous owner held with it.
+
+    The register knows no meets: an app that keeps something per car and member (the meets'
+    RSVPs) offers a `car_changed_hands(car=, previous_owner=)` method on its AppConfig and
+    answers with a line per thing it released, for the previous owner's e-mail.
+    """
+    released = []
+    for config in django_apps.get_app_configs():
+        hook = getattr(config, "car_changed_hands", None)
+        if hook is not None:
+            released += hook(car=car, previous_owner=previous_owner)
+    return released
+
+
 def claim_approve(*, claim: Claim, staff: User | None) -> Claim:
+    """The claimant owns the car from today; the owner they replace is told, in the same
+    transaction, and their RSVPs with the car for meets to come are cancelled."""
     with transaction.atomic():
         claim = Claim.objects.select_for_update().select_related("car", "claimant").get(pk=claim.pk)
         if claim.state != Claim.State.PENDING:
             raise RegisterError(_("This claim has already been decided."))
-        _hand_over(car=claim.car, to_member=claim.claimant, on=timezone.localdate(), note="Claim")
+        car = claim.car
+        previous = car.ownerships.current().select_related("member").first()
+        _hand_over(car=car, to_member=claim.claimant, on=timezone.localdate(), note="Claim")
         claim.state = Claim.State.APPROVED
         claim.decided_by = staff
         claim.decided_at = timezone.now()
@@ -168,8 +188,18 @@ def claim_approve(*, claim: Claim, staff: User | None) -> Claim:
             language=claim.claimant.language,
             subject=gettext_lazy("Your claim was approved"),
             template="register/email/claim_decided.txt",
-            context={"claim": claim, "car": claim.car, "approved": True},
+            context={"claim": claim, "car": car, "approved": True},
         )
+        displaced = previous.member if previous is not None else None
+        if displaced is not None and displaced.pk != claim.claimant_id:
+            released = _release_car(car=car, previous_owner=displaced)
+            send_templated_on_commit(
+                to=[displaced.email],
+                language=displaced.language,
+                subject=gettext_lazy("Your car has a new owner on the register"),
+                template="register/email/claim_displaced.txt",
+                context={"car": car, "member": displaced, "released": released},
+            )
     return claim
 
 
@@ -241,6 +271,7 @@ def transfer_accept(*, transfer: Transfer, member: User) -> Transfer:
         if not car.ownerships.current().filter(member=transfer.from_member).exists():
             raise RegisterError(_("The seller no longer owns this car."))
         _hand_over(car=car, to_member=member, on=transfer.transfer_date, note="Transfer")
+        released = _release_car(car=car, previous_owner=transfer.from_member)
         TimelineEntry.objects.create(
             car=car,
             kind=TimelineEntry.Kind.SOLD,
@@ -256,7 +287,7 @@ def transfer_accept(*, transfer: Transfer, member: User) -> Transfer:
             language=seller.language,
             subject=gettext_lazy("Your car's transfer was accepted"),
             template="register/email/transfer_decided.txt",
-            context={"transfer": transfer, "car": car},
+            context={"transfer": transfer, "car": car, "released": released},
         )
     return transfer
 

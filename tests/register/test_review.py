@@ -269,7 +269,7 @@ def test_a_tampered_decision_changes_nothing(staff_client, pending_car, decision
 
 
 def test_approving_a_claim_hands_the_car_over(
-    staff_client, claim, other_member, django_capture_on_commit_callbacks
+    staff_client, claim, member, other_member, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(claim_url(claim), {"decision": "approve"})
@@ -278,8 +278,10 @@ def test_approving_a_claim_hands_the_car_over(
     claim.refresh_from_db()
     assert claim.state == Claim.State.APPROVED
     assert claim.car.current_owner.member == other_member
-    assert [m.to for m in mail.outbox] == [[other_member.email]]
+    # The claimant is told, and so is the owner they replace.
+    assert [m.to for m in mail.outbox] == [[other_member.email], [member.email]]
     assert "approved" in mail.outbox[0].body
+    assert "the register now shows them as its owner" in mail.outbox[1].body
 
 
 def test_rejecting_a_claim_tells_the_claimant_why(
@@ -315,7 +317,7 @@ def test_a_second_decision_on_a_claim_is_refused_with_a_message(
     claim.refresh_from_db()
     assert claim.state == Claim.State.APPROVED
     assert "This claim has already been decided." in messages_of(again)
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 2  # the approval's two: claimant and previous owner
 
 
 def test_the_approval_email_names_the_plaque(member, django_capture_on_commit_callbacks):
