@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -780,3 +782,132 @@ class Transfer(models.Model):
             "car": self.car,
             "member": self.to_member,
         }
+
+
+# A verified car's factory facts: its owner proposes a change, the registrar decides.
+FACT_FIELDS = ("vin", "model_line", "colour", "build_date", "market", "options")
+
+
+class CarChangeRequest(models.Model):
+    """An owner's proposed change to a verified car's factory facts, for the registrar.
+
+    `changes` holds the proposed values, field by field, as JSON: a foreign key as its id,
+    a date in ISO form, a country as its code. The car keeps its verified facts until the
+    registrar accepts.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for staff")
+        ACCEPTED = "accepted", pgettext_lazy("change request state", "Accepted")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    car = models.ForeignKey(
+        Car, on_delete=models.CASCADE, related_name="change_requests", verbose_name=_("car")
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    changes = models.JSONField(_("proposed values"), default=dict)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    reason = models.TextField(_("staff's reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("change request")
+        verbose_name_plural = _("change requests")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["car"],
+                condition=Q(state="pending"),
+                name="register_change_one_pending_per_car",
+                violation_error_message=_("This car already has a change waiting for staff."),
+            )
+        ]
+
+    def __str__(self):
+        return gettext("Change to %(car)s") % {"car": self.car}
+
+    def proposed_values(self) -> dict:
+        """The proposed values as the car's fields hold them (attname -> value)."""
+        values = {}
+        for name, value in self.changes.items():
+            field = Car._meta.get_field(name)
+            if isinstance(field, models.DateField) and value:
+                value = datetime.date.fromisoformat(value)
+            values[field.attname] = value
+        return values
+
+
+def fact_json(value):
+    """A factory fact as a change request keeps it: an id, an ISO date, a country code."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if value is None or isinstance(value, int | str):
+        return value
+    return str(value)  # a Country: its code
+
+
+def car_fact(car: Car, name: str):
+    """The car's own value of a factory fact, in the form fact_json gives."""
+    return fact_json(getattr(car, Car._meta.get_field(name).attname)) or None
+
+
+def attach_diffs(requests: list[CarChangeRequest]) -> None:
+    """Give each request `.diff`, rows of (label, now, proposed), in two queries at most."""
+    from django_countries import countries
+
+    colour_ids = {r.changes.get("colour") for r in requests} - {None}
+    line_ids = {r.changes.get("model_line") for r in requests} - {None}
+    colours = Colour.objects.in_bulk(colour_ids) if colour_ids else {}
+    lines = ModelLine.objects.in_bulk(line_ids) if line_ids else {}
+
+    def shown(name: str, value) -> str:
+        if value in (None, ""):
+            return "—"
+        if name == "colour":
+            return str(colours.get(value, value))
+        if name == "model_line":
+            return str(lines.get(value, value))
+        if name == "build_date":
+            return date_format(datetime.date.fromisoformat(value), "YEAR_MONTH_FORMAT")
+        if name == "market":
+            return countries.name(value) or value
+        if name == "options":
+            return ", ".join(line.strip() for line in value.splitlines() if line.strip())
+        return str(value)
+
+    for request in requests:
+        car = request.car
+        colours.setdefault(car.colour_id, car.colour)
+        lines.setdefault(car.model_line_id, car.model_line)
+        request.diff = [
+            (
+                Car._meta.get_field(name).verbose_name,
+                shown(name, car_fact(car, name)),
+                shown(name, value),
+            )
+            for name, value in request.changes.items()
+        ]

@@ -4,6 +4,7 @@ import datetime
 from typing import Any
 
 from django.apps import apps as django_apps
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -16,12 +17,17 @@ from accounts.services import sequence_next
 from config.lib.email import send_templated_on_commit
 from config.lib.images import clean_image
 from register.models import (
+    FACT_FIELDS,
     Car,
+    CarChangeRequest,
     CarPhoto,
     Claim,
     Ownership,
     TimelineEntry,
     Transfer,
+    attach_diffs,
+    car_fact,
+    fact_json,
     overlap_message,
 )
 
@@ -110,6 +116,122 @@ def car_reject(*, car: Car, staff: User | None, reason: str) -> Car:
                 context={"car": car, "member": member, "reason": car.rejection_reason},
             )
     return car
+
+
+def car_update(*, car: Car, editor: User, values: dict[str, Any]) -> CarChangeRequest | None:
+    """Save an owner's edits of a car; a verified car's factory facts wait for the registrar.
+
+    Whatever is not a factory fact (life status, story, where it lives…) is saved at once.
+    The factory facts of a verified car (FACT_FIELDS) that differ from the register's become
+    the car's one pending change request, which a later edit by the same owner replaces —
+    or withdraws, when it sets the facts back. The car stays as verified meanwhile, and so
+    do the rarity figures and colour mixes it counts in. Staff, and the owner of a car not
+    yet verified, change the facts directly. Returns the pending request, if there is one.
+    """
+    with transaction.atomic():
+        car = Car.objects.select_for_update().get(pk=car.pk)
+        review = car.is_verified and not editor.is_staff
+        proposed, direct = {}, []
+        for name, value in values.items():
+            if review and name in FACT_FIELDS:
+                if (fact_json(value) or None) != car_fact(car, name):
+                    proposed[name] = fact_json(value)
+            else:
+                setattr(car, name, value)
+                direct.append(name)
+        if direct:
+            car.save(update_fields=[*direct, "updated_at"])
+        if not review:
+            return None
+        pending = (
+            CarChangeRequest.objects.select_for_update()
+            .filter(car=car, state=CarChangeRequest.State.PENDING)
+            .first()
+        )
+        if pending is not None and pending.proposed_by_id != editor.pk:
+            if proposed:
+                raise RegisterError(
+                    _(
+                        "Another change to this car's factory facts is waiting for the "
+                        "registrar. Your other changes are saved; please propose yours once "
+                        "they have decided."
+                    )
+                )
+            return pending
+        if not proposed:
+            if pending is not None:
+                pending.state = CarChangeRequest.State.WITHDRAWN
+                pending.decided_at = timezone.now()
+                pending.save(update_fields=["state", "decided_at", "updated_at"])
+            return None
+        if pending is not None:
+            pending.changes = proposed
+            pending.save(update_fields=["changes", "updated_at"])
+            return pending
+        return CarChangeRequest.objects.create(car=car, proposed_by=editor, changes=proposed)
+
+
+def _change_decided(change: CarChangeRequest) -> None:
+    member = change.proposed_by
+    if member is None:
+        return
+    send_templated_on_commit(
+        to=[member.email],
+        language=member.language,
+        subject=gettext_lazy("The registrar accepted your change")
+        if change.state == CarChangeRequest.State.ACCEPTED
+        else gettext_lazy("The registrar did not accept your change"),
+        template="register/email/change_decided.txt",
+        context={"change": change, "car": change.car, "member": member},
+    )
+
+
+def _lock_pending_change(change: CarChangeRequest) -> CarChangeRequest:
+    change = (
+        CarChangeRequest.objects.select_for_update()
+        .select_related("car__model_line", "car__colour", "proposed_by")
+        .get(pk=change.pk)
+    )
+    if change.state != CarChangeRequest.State.PENDING:
+        raise RegisterError(_("This change has already been decided."))
+    attach_diffs([change])  # for the owner's e-mail: what the car said, what they proposed
+    return change
+
+
+def car_change_accept(*, change: CarChangeRequest, staff: User | None) -> CarChangeRequest:
+    """Apply the proposed facts to the car, which stays verified; the owner is told."""
+    with transaction.atomic():
+        change = _lock_pending_change(change)
+        car = Car.objects.select_for_update().get(pk=change.car_id)
+        for attname, value in change.proposed_values().items():
+            setattr(car, attname, value)
+        try:
+            car.full_clean()
+        except ValidationError as exc:
+            raise RegisterError(" ".join(exc.messages)) from exc
+        car.save(update_fields=[*change.changes, "updated_at"])
+        change.state = CarChangeRequest.State.ACCEPTED
+        change.decided_by = staff
+        change.decided_at = timezone.now()
+        change.save(update_fields=["state", "decided_by", "decided_at", "updated_at"])
+        _change_decided(change)
+    return change
+
+
+def car_change_reject(
+    *, change: CarChangeRequest, staff: User | None, reason: str
+) -> CarChangeRequest:
+    if not reason.strip():
+        raise RegisterError(_("Please give the owner a reason."))
+    with transaction.atomic():
+        change = _lock_pending_change(change)
+        change.state = CarChangeRequest.State.REJECTED
+        change.reason = reason.strip()
+        change.decided_by = staff
+        change.decided_at = timezone.now()
+        change.save(update_fields=["state", "reason", "decided_by", "decided_at", "updated_at"])
+        _change_decided(change)
+    return change
 
 
 def claim_create(*, car: Car, member: User, evidence: str, evidence_photo=None) -> Claim:

@@ -32,6 +32,7 @@ urlpatterns = [
     path("review/", staff.review_queue, name="review"),
     path("review/cars/<int:pk>/", staff.review_car, name="review_car"),
     path("review/claims/<int:pk>/", staff.review_claim, name="review_claim"),
+    path("review/changes/<int:pk>/", staff.review_change, name="review_change"),
     path("review/claims/<int:pk>/evidence.jpg", staff.claim_evidence, name="claim_evidence"),
     path("staff/export.csv", exports.staff_csv, name="export_staff_csv"),
     path("staff/import/", staff.import_cars, name="import"),

@@ -29,7 +29,16 @@ from register.forms import (
     TransferForm,
     TransferResponseForm,
 )
-from register.models import Car, CarPhoto, Claim, MileageReading, TimelineEntry, Transfer
+from register.models import (
+    Car,
+    CarChangeRequest,
+    CarPhoto,
+    Claim,
+    MileageReading,
+    TimelineEntry,
+    Transfer,
+    attach_diffs,
+)
 from register.services import RegisterError
 
 
@@ -128,13 +137,43 @@ def _message(exc: Exception) -> str:
 @require_http_methods(["GET", "POST"])
 def car_edit(request, pk: int):
     car = get_car_for_owner(request, pk)
-    form = CarForm(request.POST or None, instance=car)
+    pending = None
+    if car.is_verified:
+        pending = car.change_requests.filter(state=CarChangeRequest.State.PENDING).first()
+    # The owner's own proposal is what the form shows: saving it again keeps it, setting
+    # the facts back withdraws it.
+    mine = pending is not None and pending.proposed_by_id == request.user.pk
+    form = CarForm(request.POST or None, instance=car, initial=_initial(pending) if mine else None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-        messages.success(request, _("The car's details have been saved."))
+        values = {name: form.cleaned_data[name] for name in form.fields}
+        try:
+            change = services.car_update(car=car, editor=request.user, values=values)
+        except RegisterError as exc:
+            messages.error(request, str(exc))
+            return redirect(car)
+        if change is not None and change.proposed_by_id == request.user.pk:
+            messages.success(
+                request,
+                _(
+                    "Saved. Your change to the car's factory facts is waiting for the "
+                    "registrar; the car stays verified, as it was, until they decide. We "
+                    "will e-mail you."
+                ),
+            )
+        else:
+            messages.success(request, _("The car's details have been saved."))
         return redirect(car)
-    return render(request, "register/car_form.html", {"form": form, "car": car})
+    if pending is not None:
+        attach_diffs([pending])
+    return render(
+        request, "register/car_form.html", {"form": form, "car": car, "pending_change": pending}
+    )
+
+
+def _initial(change: CarChangeRequest) -> dict:
+    """A change request's values as a form's initial data (ids, dates, codes)."""
+    by_attname = {Car._meta.get_field(name).attname: name for name in change.changes}
+    return {by_attname[a]: v for a, v in change.proposed_values().items()}
 
 
 @login_required

@@ -6,7 +6,7 @@ from django.core import mail
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from register.models import Car, Claim
+from register.models import Car, CarChangeRequest, Claim
 from register.services import car_approve
 from tests.register.factories import CarFactory, ClaimFactory, ColourFactory, ModelLineFactory
 
@@ -121,17 +121,22 @@ def test_evidence_photos_are_for_staff_only_and_never_public_media(
 def test_the_queue_takes_the_same_queries_for_2_items_and_50(
     staff_client, member, other_member, waiting, django_assert_num_queries
 ):
+    java_green = ColourFactory(name="Java Green", paint_code="B39")
     for _ in range(waiting):
         CarFactory(pending=True, owner=member)
         ClaimFactory(car=CarFactory(owner=member), claimant=other_member)
+        CarChangeRequest.objects.create(
+            car=CarFactory(owner=member), proposed_by=member, changes={"colour": java_green.pk}
+        )
 
     # 1. the session, 2. the logged-in user,
     # 3. pending cars with model line and colour, 4. their current owners with members,
-    # 5. pending claims with car, model line, colour and claimant, 6. the cars' current owners
-    with django_assert_num_queries(6):
+    # 5. pending claims with car, model line, colour and claimant, 6. the cars' current owners,
+    # 7. pending changes with car, model line, colour and proposer, 8. the proposed colours
+    with django_assert_num_queries(8):
         response = staff_client.get(REVIEW_URL)
 
-    assert response.content.decode().count("<article") == 2 * waiting
+    assert response.content.decode().count("<article") == 3 * waiting
 
 
 # --- Who may decide ---------------------------------------------------------------------

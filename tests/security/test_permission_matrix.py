@@ -39,6 +39,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import ORGANISERS_GROUP, User
 from meets.models import Meet
+from register.models import CarChangeRequest
 from tests.accounts.images import jpeg_bytes
 from tests.factories import MemberFactory, PendingMemberFactory
 from tests.meets.factories import MeetFactory, RSVPFactory
@@ -194,6 +195,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "register:review": {NO_ARGS: STAFF_ONLY},
     "register:review_car": {"pending car": POST_ONLY},
     "register:review_claim": {"claim": POST_ONLY},
+    "register:review_change": {"change request": POST_ONLY},
     # 403 for every member whatever the number: the claim's existence is not revealed.
     "register:claim_evidence": {"claim": STAFF_ONLY},
     "register:export_staff_csv": {NO_ARGS: STAFF_ONLY},
@@ -292,6 +294,7 @@ EXPECTED_POST: dict[str, dict[str, dict[str, int]]] = {
     },
     "register:review_car": {"pending car": after_post(STAFF_ONLY)},
     "register:review_claim": {"claim": after_post(STAFF_ONLY)},
+    "register:review_change": {"change request": after_post(STAFF_ONLY)},
     "meets:rsvp_cancel": {"rsvp": answers(302, 404, 404, 404, 302, 404, 404, 404, 404)},
     "meets:publish": {
         "draft meet": after_post(ORGANISER_OF_DRAFT),
@@ -399,6 +402,9 @@ def build_world() -> SimpleNamespace:
     reading = MileageReadingFactory(car=public_car, recorded_by=owner)
     pending_reading = MileageReadingFactory(car=pending_car, recorded_by=owner)
     earlier_reading = MileageReadingFactory(car=public_car, recorded_by=None)
+    change = CarChangeRequest.objects.create(
+        car=public_car, proposed_by=owner, changes={"market": "GB"}
+    )
     claim = ClaimFactory(
         car=public_car,
         claimant=MemberFactory(display_name="Clara Claimant"),
@@ -426,6 +432,7 @@ def build_world() -> SimpleNamespace:
         "photo": {"pk": photo.pk},
         "photo of pending car": {"pk": pending_photo.pk},
         "claim": {"pk": claim.pk},
+        "change request": {"pk": change.pk},
         "timeline entry": {"pk": entry.pk},
         "timeline entry of pending car": {"pk": pending_entry.pk},
         "earlier owner's timeline entry": {"pk": earlier_entry.pk},
