@@ -188,7 +188,7 @@ def _change_decided(change: CarChangeRequest) -> None:
 
 def _lock_pending_change(change: CarChangeRequest) -> CarChangeRequest:
     change = (
-        CarChangeRequest.objects.select_for_update()
+        CarChangeRequest.objects.select_for_update(of=("self",))
         .select_related("car__model_line", "car__colour", "proposed_by")
         .get(pk=change.pk)
     )
