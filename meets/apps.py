@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 
@@ -30,6 +31,17 @@ class MeetsConfig(AppConfig):
         from meets.services import member_meets_anonymise
 
         member_meets_anonymise(member=member)
+
+    def car_changed_hands(self, *, car, previous_owner) -> list[str]:
+        """The register's call when a car changes hands: its previous owner's RSVPs with
+        it for meets to come are cancelled. One line per meet, for their e-mail."""
+        from meets.services import rsvps_release_car
+
+        released = rsvps_release_car(car=car, member=previous_owner)
+        return [
+            f"{rsvp.meet.title} ({date_format(rsvp.meet.local_start, 'DATE_FORMAT')})"
+            for rsvp in released
+        ]
 
     def car_page_version(self) -> int:
         """Changes whenever the section below may change: cached car pages follow it."""

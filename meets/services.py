@@ -256,6 +256,25 @@ def rsvp_cancel(*, rsvp: RSVP, member: User) -> RSVP:
     return rsvp
 
 
+def rsvps_release_car(*, car: Car, member: User) -> list[RSVP]:
+    """The car changed hands: `member`'s RSVPs with it for meets to come are cancelled.
+
+    Each goes through rsvp_cancel, so the place it frees goes to the next on the waiting
+    list (with their e-mail). RSVPs of meets that have started, checked-in ones and those
+    of other cars are left as they are. The caller holds the transaction.
+    """
+    released = []
+    rsvps = RSVP.objects.live().filter(
+        car=car, member=member, meet__starts_at__gt=timezone.now(), checked_in_at__isnull=True
+    )
+    for rsvp in rsvps.order_by("meet__starts_at", "id"):
+        try:
+            released.append(rsvp_cancel(rsvp=rsvp, member=member))
+        except RSVPError:
+            continue  # it started or was cancelled meanwhile: nothing to release
+    return released
+
+
 def meet_save(*, meet: Meet, organiser: User | None = None, old_capacity: int | None = None):
     """Save an organiser's edits; a raised capacity promotes from the waiting list."""
     with _meet_transaction():

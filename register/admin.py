@@ -88,7 +88,7 @@ class TimelineInline(admin.TabularInline):
 class MileageInline(admin.TabularInline):
     model = MileageReading
     extra = 0
-    fields = ("read_on", "kilometres", "recorded_by")
+    fields = ("read_on", "kilometres", "flagged", "recorded_by")
     raw_id_fields = ("recorded_by",)
 
 
@@ -245,3 +245,25 @@ class OwnershipAdmin(BoundedSearchMixin, SimpleHistoryAdmin):
     search_fields = ("car__vin", "member__email", "member__display_name", "owner_name")
     list_select_related = ("car", "car__model_line", "member")
     raw_id_fields = ("car", "member")
+
+
+@admin.register(TimelineEntry)
+class TimelineEntryAdmin(BoundedSearchMixin, SimpleHistoryAdmin):
+    """Owners correct and delete their entries; the history here keeps what they said."""
+
+    list_display = ("car", "happened_on", "kind", "title", "author")
+    list_filter = ("kind",)
+    search_fields = ("car__vin", "title")
+    list_select_related = ("car", "car__model_line", "author")
+    raw_id_fields = ("car", "author")
+
+
+@admin.register(MileageReading)
+class MileageReadingAdmin(BoundedSearchMixin, SimpleHistoryAdmin):
+    """Readings that go backwards are flagged; the history keeps corrected values."""
+
+    list_display = ("car", "read_on", "kilometres", "flagged", "recorded_by")
+    list_filter = ("flagged",)
+    search_fields = ("car__vin",)
+    list_select_related = ("car", "car__model_line", "recorded_by")
+    raw_id_fields = ("car", "recorded_by")

@@ -10,6 +10,7 @@ import random
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import Q
 from PIL import Image, ImageDraw
 
 from accounts.demo import DEMO_MEMBER_EMAIL, DEMO_ORGANISER_EMAIL
@@ -319,15 +320,28 @@ def _seed_demo_accounts_cars(line: ModelLine, cars: list[Car], rng: random.Rando
     member = User.objects.get(email=DEMO_MEMBER_EMAIL)
     organiser = User.objects.get(email=DEMO_ORGANISER_EMAIL)
     orange = line.colours.get(name="Valencia Orange")
-    blue_car = next(c for c in cars if c.colour.name == "Monte Carlo Blue" and c.plaque_number)
 
     def give(car: Car, to: User, on: datetime.date):
         services._hand_over(car=car, to_member=to, on=on)
 
-    mine = next(c for c in cars if c.colour_id == orange.pk and c.plaque_number)
-    give(mine, member, datetime.date(2019, 4, 12))
+    def free_on(car: Car, on: datetime.date) -> bool:
+        """Nobody owned the car after `on`: a handover that day overlaps no earlier owner."""
+        return not car.ownerships.filter(Q(started_on__gt=on) | Q(ended_on__gt=on)).exists()
+
+    bought = datetime.date(2019, 4, 12)
+    mine = next(
+        c for c in cars if c.colour_id == orange.pk and c.plaque_number and free_on(c, bought)
+    )
+    give(mine, member, bought)
     mine.story = "Bought from its first owner in Bavaria; a summer car ever since."
     mine.save(update_fields=["story"])
+    blue_car = next(
+        c
+        for c in cars
+        if c.colour.name == "Monte Carlo Blue"
+        and c.plaque_number
+        and free_on(c, datetime.date(2021, 8, 2))
+    )
     give(blue_car, organiser, datetime.date(2021, 8, 2))
 
     # A new registration waiting for the registrar.
@@ -348,7 +362,13 @@ def _seed_demo_accounts_cars(line: ModelLine, cars: list[Car], rng: random.Rando
         evidence="Bought in March 2024 from the previous owner in Utrecht; V5 and invoice held.",
     )
     # A transfer waiting: the organiser sells a car to the demo member.
-    sold = next(c for c in cars if c.colour.name == "Black Sapphire" and c.plaque_number)
+    sold = next(
+        c
+        for c in cars
+        if c.colour.name == "Black Sapphire"
+        and c.plaque_number
+        and free_on(c, datetime.date(2016, 5, 20))
+    )
     give(sold, organiser, datetime.date(2016, 5, 20))
     Transfer.objects.create(
         car=sold,

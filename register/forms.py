@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -246,9 +247,17 @@ class TimelineEntryForm(forms.ModelForm):
 
 
 class MileageForm(forms.ModelForm):
+    """A reading of the odometer. One that goes backwards is kept only when confirmed."""
+
     UNITS = [("km", "km"), ("mi", _("miles"))]
     distance = forms.IntegerField(label=_("Odometer reading"), min_value=0, max_value=3_000_000)
     unit = forms.ChoiceField(label=_("Unit"), choices=UNITS, initial="km")
+    # Shown (as a checkbox) only once a reading goes backwards: see clean().
+    confirm_lower = forms.BooleanField(
+        label=_("Yes, the odometer really shows this reading"),
+        required=False,
+        widget=forms.HiddenInput,
+    )
 
     class Meta:
         model = MileageReading
@@ -256,9 +265,12 @@ class MileageForm(forms.ModelForm):
         widgets = {"read_on": forms.DateInput(attrs={"type": "date"})}
         labels = {"read_on": _("Read on")}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, car: Car, **kwargs):
         super().__init__(*args, **kwargs)
+        self.instance.car = car
         self.fields["read_on"].initial = timezone.localdate
+        if self.instance.pk:
+            self.fields["distance"].initial = self.instance.kilometres
         self.helper = FormHelper()
         self.helper.form_tag = False
 
@@ -267,13 +279,35 @@ class MileageForm(forms.ModelForm):
         _no_future(value, gettext("The reading date cannot be in the future."))
         return value
 
-    def kilometres(self) -> int:
-        distance, unit = self.cleaned_data["distance"], self.cleaned_data["unit"]
-        return round(distance * MILES_TO_KM) if unit == "mi" else distance
+    def clean(self):
+        data = super().clean()
+        if "distance" not in data or "unit" not in data or "read_on" not in data:
+            return data
+        distance, unit = data["distance"], data["unit"]
+        reading = self.instance
+        reading.read_on = data["read_on"]
+        reading.kilometres = round(distance * MILES_TO_KM) if unit == "mi" else distance
+        other = reading.goes_back_from()
+        reading.flagged = other is not None
+        if other is not None and not data.get("confirm_lower"):
+            self.fields["confirm_lower"].widget = forms.CheckboxInput()
+            self.add_error(
+                "confirm_lower",
+                gettext(
+                    "This reading goes backwards: the car had %(km)s km on %(date)s. If the "
+                    "odometer really shows it (a replaced instrument cluster, say), tick the "
+                    "box and save again; the reading will be marked as checked."
+                )
+                % {
+                    "km": number_format(other.kilometres, force_grouping=True),
+                    "date": date_format(other.read_on),
+                },
+            )
+        return data
 
-    def save(self, commit=True):
-        self.instance.kilometres = self.kilometres()
-        return super().save(commit)
+    def kilometres(self) -> int:
+        """The reading in kilometres (clean() converts miles)."""
+        return self.instance.kilometres
 
 
 class PhotoForm(forms.Form):
@@ -335,6 +369,10 @@ class ReasonForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=REASON_MAX_LENGTH,
     )
+
+
+class DeleteForm(forms.Form):
+    confirm = forms.BooleanField(label=_("Yes, delete it"))
 
 
 class TransferResponseForm(forms.Form):

@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -5,7 +7,7 @@ from django.db.models import Count, F, Prefetch, Q, Value
 from django.db.models.functions import Coalesce, Right
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -388,6 +390,24 @@ class OwnershipQuerySet(models.QuerySet):
     def current(self):
         return self.filter(ended_on__isnull=True)
 
+    def overlapping(self, *, car_id: int, started_on, ended_on):
+        """The car's periods that share a day with [started_on, ended_on).
+
+        The same rule as the database's exclusion constraint on PostgreSQL (migration
+        0007): daterange(started_on, ended_on, '[)') && ... — an open end runs on for
+        ever, and a period with no known start, or one that ended the day it began,
+        overlaps nothing.
+        """
+        if started_on is None or (ended_on is not None and ended_on <= started_on):
+            return self.none()
+        periods = self.filter(car_id=car_id, started_on__isnull=False).filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gt=F("started_on"))
+        )
+        periods = periods.filter(Q(ended_on__isnull=True) | Q(ended_on__gt=started_on))
+        if ended_on is not None:
+            periods = periods.filter(started_on__lt=ended_on)
+        return periods
+
 
 class Ownership(models.Model):
     """A dated period in which a person owned a car. Members or, for earlier owners, names."""
@@ -453,6 +473,21 @@ class Ownership(models.Model):
         who = self.member or self.owner_name or gettext("unknown owner")
         return f"{who} — {self.car_id}"
 
+    def clean(self):
+        if not self.car_id:
+            return
+        clash = (
+            Ownership.objects.overlapping(
+                car_id=self.car_id, started_on=self.started_on, ended_on=self.ended_on
+            )
+            .exclude(pk=self.pk)
+            .first()
+        )
+        if clash is not None:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(overlap_message(clash))
+
     @property
     def is_current(self) -> bool:
         return self.ended_on is None
@@ -471,6 +506,17 @@ class Ownership(models.Model):
         if getattr(viewer, "is_staff", False):
             return self.owner_name
         return gettext("Name withheld")
+
+
+def overlap_message(clash: Ownership) -> str:
+    """What a user is told when a period of ownership would overlap `clash`."""
+    return gettext(
+        "Ownership periods of a car cannot overlap: another ownership runs from %(start)s "
+        "to %(end)s."
+    ) % {
+        "start": date_format(clash.started_on),
+        "end": date_format(clash.ended_on) if clash.ended_on else gettext("today"),
+    }
 
 
 class TimelineEntry(models.Model):
@@ -503,6 +549,9 @@ class TimelineEntry(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
+    # The owner may correct or delete an entry: the history keeps what it said.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-happened_on", "-id"]
         verbose_name = _("timeline entry")
@@ -526,6 +575,14 @@ class MileageReading(models.Model):
         related_name="+",
         verbose_name=_("recorded by"),
     )
+    flagged = models.BooleanField(
+        _("lower than an earlier reading"),
+        default=False,
+        help_text=_("The owner confirmed a reading that goes back from another one."),
+    )
+
+    # The owner may correct or delete a reading: the history keeps what it said.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("mileage reading")
@@ -544,6 +601,23 @@ class MileageReading(models.Model):
             "km": number_format(self.kilometres, force_grouping=True),
             "date": self.read_on,
         }
+
+    def goes_back_from(self) -> "MileageReading | None":
+        """Another reading of the car this one contradicts, or None.
+
+        An odometer only counts up: a reading lower than one read on or before its date,
+        or higher than one read after it, goes backwards.
+        """
+        others = MileageReading.objects.filter(car_id=self.car_id).exclude(pk=self.pk)
+        return (
+            others.filter(read_on__lte=self.read_on, kilometres__gt=self.kilometres)
+            .order_by("-read_on", "-id")
+            .first()
+        ) or (
+            others.filter(read_on__gt=self.read_on, kilometres__lt=self.kilometres)
+            .order_by("read_on", "id")
+            .first()
+        )
 
 
 def _photo_path(instance, filename):
@@ -708,3 +782,132 @@ class Transfer(models.Model):
             "car": self.car,
             "member": self.to_member,
         }
+
+
+# A verified car's factory facts: its owner proposes a change, the registrar decides.
+FACT_FIELDS = ("vin", "model_line", "colour", "build_date", "market", "options")
+
+
+class CarChangeRequest(models.Model):
+    """An owner's proposed change to a verified car's factory facts, for the registrar.
+
+    `changes` holds the proposed values, field by field, as JSON: a foreign key as its id,
+    a date in ISO form, a country as its code. The car keeps its verified facts until the
+    registrar accepts.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for staff")
+        ACCEPTED = "accepted", pgettext_lazy("change request state", "Accepted")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    car = models.ForeignKey(
+        Car, on_delete=models.CASCADE, related_name="change_requests", verbose_name=_("car")
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    changes = models.JSONField(_("proposed values"), default=dict)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    reason = models.TextField(_("staff's reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("change request")
+        verbose_name_plural = _("change requests")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["car"],
+                condition=Q(state="pending"),
+                name="register_change_one_pending_per_car",
+                violation_error_message=_("This car already has a change waiting for staff."),
+            )
+        ]
+
+    def __str__(self):
+        return gettext("Change to %(car)s") % {"car": self.car}
+
+    def proposed_values(self) -> dict:
+        """The proposed values as the car's fields hold them (attname -> value)."""
+        values = {}
+        for name, value in self.changes.items():
+            field = Car._meta.get_field(name)
+            if isinstance(field, models.DateField) and value:
+                value = datetime.date.fromisoformat(value)
+            values[field.attname] = value
+        return values
+
+
+def fact_json(value):
+    """A factory fact as a change request keeps it: an id, an ISO date, a country code."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if value is None or isinstance(value, int | str):
+        return value
+    return str(value)  # a Country: its code
+
+
+def car_fact(car: Car, name: str):
+    """The car's own value of a factory fact, in the form fact_json gives."""
+    return fact_json(getattr(car, Car._meta.get_field(name).attname)) or None
+
+
+def attach_diffs(requests: list[CarChangeRequest]) -> None:
+    """Give each request `.diff`, rows of (label, now, proposed), in two queries at most."""
+    from django_countries import countries
+
+    colour_ids = {r.changes.get("colour") for r in requests} - {None}
+    line_ids = {r.changes.get("model_line") for r in requests} - {None}
+    colours = Colour.objects.in_bulk(colour_ids) if colour_ids else {}
+    lines = ModelLine.objects.in_bulk(line_ids) if line_ids else {}
+
+    def shown(name: str, value) -> str:
+        if value in (None, ""):
+            return "—"
+        if name == "colour":
+            return str(colours.get(value, value))
+        if name == "model_line":
+            return str(lines.get(value, value))
+        if name == "build_date":
+            return date_format(datetime.date.fromisoformat(value), "YEAR_MONTH_FORMAT")
+        if name == "market":
+            return countries.name(value) or value
+        if name == "options":
+            return ", ".join(line.strip() for line in value.splitlines() if line.strip())
+        return str(value)
+
+    for request in requests:
+        car = request.car
+        colours.setdefault(car.colour_id, car.colour)
+        lines.setdefault(car.model_line_id, car.model_line)
+        request.diff = [
+            (
+                Car._meta.get_field(name).verbose_name,
+                shown(name, car_fact(car, name)),
+                shown(name, value),
+            )
+            for name, value in request.changes.items()
+        ]

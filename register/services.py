@@ -3,8 +3,11 @@
 import datetime
 from typing import Any
 
+from django.apps import apps as django_apps
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,13 +17,19 @@ from accounts.services import sequence_next
 from config.lib.email import send_templated
 from config.lib.images import clean_image
 from register.models import (
+    FACT_FIELDS,
     Car,
+    CarChangeRequest,
     CarPhoto,
     Claim,
     MileageReading,
     Ownership,
     TimelineEntry,
     Transfer,
+    attach_diffs,
+    car_fact,
+    fact_json,
+    overlap_message,
 )
 
 PHOTO_SIDE = 1600
@@ -115,6 +124,122 @@ def car_reject(*, car: Car, staff: User | None, reason: str) -> Car:
     return car
 
 
+def car_update(*, car: Car, editor: User, values: dict[str, Any]) -> CarChangeRequest | None:
+    """Save an owner's edits of a car; a verified car's factory facts wait for the registrar.
+
+    Whatever is not a factory fact (life status, story, where it lives…) is saved at once.
+    The factory facts of a verified car (FACT_FIELDS) that differ from the register's become
+    the car's one pending change request, which a later edit by the same owner replaces —
+    or withdraws, when it sets the facts back. The car stays as verified meanwhile, and so
+    do the rarity figures and colour mixes it counts in. Staff, and the owner of a car not
+    yet verified, change the facts directly. Returns the pending request, if there is one.
+    """
+    with transaction.atomic():
+        car = Car.objects.select_for_update().get(pk=car.pk)
+        review = car.is_verified and not editor.is_staff
+        proposed, direct = {}, []
+        for name, value in values.items():
+            if review and name in FACT_FIELDS:
+                if (fact_json(value) or None) != car_fact(car, name):
+                    proposed[name] = fact_json(value)
+            else:
+                setattr(car, name, value)
+                direct.append(name)
+        if direct:
+            car.save(update_fields=[*direct, "updated_at"])
+        if not review:
+            return None
+        pending = (
+            CarChangeRequest.objects.select_for_update()
+            .filter(car=car, state=CarChangeRequest.State.PENDING)
+            .first()
+        )
+        if pending is not None and pending.proposed_by_id != editor.pk:
+            if proposed:
+                raise RegisterError(
+                    _(
+                        "Another change to this car's factory facts is waiting for the "
+                        "registrar. Your other changes are saved; please propose yours once "
+                        "they have decided."
+                    )
+                )
+            return pending
+        if not proposed:
+            if pending is not None:
+                pending.state = CarChangeRequest.State.WITHDRAWN
+                pending.decided_at = timezone.now()
+                pending.save(update_fields=["state", "decided_at", "updated_at"])
+            return None
+        if pending is not None:
+            pending.changes = proposed
+            pending.save(update_fields=["changes", "updated_at"])
+            return pending
+        return CarChangeRequest.objects.create(car=car, proposed_by=editor, changes=proposed)
+
+
+def _change_decided(change: CarChangeRequest) -> None:
+    member = change.proposed_by
+    if member is None:
+        return
+    send_templated(
+        to=[member.email],
+        language=member.language,
+        subject=gettext_lazy("The registrar accepted your change")
+        if change.state == CarChangeRequest.State.ACCEPTED
+        else gettext_lazy("The registrar did not accept your change"),
+        template="register/email/change_decided.txt",
+        context={"change": change, "car": change.car, "member": member},
+    )
+
+
+def _lock_pending_change(change: CarChangeRequest) -> CarChangeRequest:
+    change = (
+        CarChangeRequest.objects.select_for_update(of=("self",))
+        .select_related("car__model_line", "car__colour", "proposed_by")
+        .get(pk=change.pk)
+    )
+    if change.state != CarChangeRequest.State.PENDING:
+        raise RegisterError(_("This change has already been decided."))
+    attach_diffs([change])  # for the owner's e-mail: what the car said, what they proposed
+    return change
+
+
+def car_change_accept(*, change: CarChangeRequest, staff: User | None) -> CarChangeRequest:
+    """Apply the proposed facts to the car, which stays verified; the owner is told."""
+    with transaction.atomic():
+        change = _lock_pending_change(change)
+        car = Car.objects.select_for_update().get(pk=change.car_id)
+        for attname, value in change.proposed_values().items():
+            setattr(car, attname, value)
+        try:
+            car.full_clean()
+        except ValidationError as exc:
+            raise RegisterError(" ".join(exc.messages)) from exc
+        car.save(update_fields=[*change.changes, "updated_at"])
+        change.state = CarChangeRequest.State.ACCEPTED
+        change.decided_by = staff
+        change.decided_at = timezone.now()
+        change.save(update_fields=["state", "decided_by", "decided_at", "updated_at"])
+        _change_decided(change)
+    return change
+
+
+def car_change_reject(
+    *, change: CarChangeRequest, staff: User | None, reason: str
+) -> CarChangeRequest:
+    if not reason.strip():
+        raise RegisterError(_("Please give the owner a reason."))
+    with transaction.atomic():
+        change = _lock_pending_change(change)
+        change.state = CarChangeRequest.State.REJECTED
+        change.reason = reason.strip()
+        change.decided_by = staff
+        change.decided_at = timezone.now()
+        change.save(update_fields=["state", "reason", "decided_by", "decided_at", "updated_at"])
+        _change_decided(change)
+    return change
+
+
 def claim_create(*, car: Car, member: User, evidence: str, evidence_photo=None) -> Claim:
     with transaction.atomic():
         if car.ownerships.current().filter(member=member).exists():
@@ -129,22 +254,59 @@ def claim_create(*, car: Car, member: User, evidence: str, evidence_photo=None) 
 
 
 def _hand_over(*, car: Car, to_member: User, on: datetime.date, note: str = "") -> Ownership:
-    """Close the current ownership and open the next one: the caller holds the transaction."""
-    current = car.ownerships.current().first()
+    """Close the current ownership and open the next one: the caller holds the transaction.
+
+    Periods of one car never overlap. The car's row and its ownerships are locked first, so
+    two handovers of one car (a claim approved while a transfer is accepted) take turns on
+    SQLite and PostgreSQL alike; PostgreSQL's exclusion constraint stands behind this check.
+    """
+    Car.objects.select_for_update().filter(pk=car.pk).first()
+    periods = list(Ownership.objects.select_for_update().filter(car=car))
+    current = next((o for o in periods if o.ended_on is None), None)
     if current is not None:
-        current.ended_on = max(on, current.started_on) if current.started_on else on
+        if current.started_on and on < current.started_on:
+            raise RegisterError(
+                _(
+                    "The car's current owner has had it since %(date)s: it cannot change "
+                    "hands before that."
+                )
+                % {"date": date_format(current.started_on)}
+            )
+        current.ended_on = on
         current.save(update_fields=["ended_on"])
+    clash = Ownership.objects.overlapping(car_id=car.pk, started_on=on, ended_on=None).first()
+    if clash is not None:
+        raise RegisterError(overlap_message(clash))
     return Ownership.objects.create(
         car=car, member=to_member, started_on=on, country=to_member.country, note=note
     )
 
 
+def _release_car(*, car: Car, previous_owner: User) -> list[str]:
+    """The car changed hands: other apps let go of what its previous owner held with it.
+
+    The register knows no meets: an app that keeps something per car and member (the meets'
+    RSVPs) offers a `car_changed_hands(car=, previous_owner=)` method on its AppConfig and
+    answers with a line per thing it released, for the previous owner's e-mail.
+    """
+    released = []
+    for config in django_apps.get_app_configs():
+        hook = getattr(config, "car_changed_hands", None)
+        if hook is not None:
+            released += hook(car=car, previous_owner=previous_owner)
+    return released
+
+
 def claim_approve(*, claim: Claim, staff: User | None) -> Claim:
+    """The claimant owns the car from today; the owner they replace is told, in the same
+    transaction, and their RSVPs with the car for meets to come are cancelled."""
     with transaction.atomic():
         claim = Claim.objects.select_for_update().select_related("car", "claimant").get(pk=claim.pk)
         if claim.state != Claim.State.PENDING:
             raise RegisterError(_("This claim has already been decided."))
-        _hand_over(car=claim.car, to_member=claim.claimant, on=timezone.localdate(), note="Claim")
+        car = claim.car
+        previous = car.ownerships.current().select_related("member").first()
+        _hand_over(car=car, to_member=claim.claimant, on=timezone.localdate(), note="Claim")
         claim.state = Claim.State.APPROVED
         claim.decided_by = staff
         claim.decided_at = timezone.now()
@@ -154,8 +316,18 @@ def claim_approve(*, claim: Claim, staff: User | None) -> Claim:
             language=claim.claimant.language,
             subject=gettext_lazy("Your claim was approved"),
             template="register/email/claim_decided.txt",
-            context={"claim": claim, "car": claim.car, "approved": True},
+            context={"claim": claim, "car": car, "approved": True},
         )
+        displaced = previous.member if previous is not None else None
+        if displaced is not None and displaced.pk != claim.claimant_id:
+            released = _release_car(car=car, previous_owner=displaced)
+            send_templated(
+                to=[displaced.email],
+                language=displaced.language,
+                subject=gettext_lazy("Your car has a new owner on the register"),
+                template="register/email/claim_displaced.txt",
+                context={"car": car, "member": displaced, "released": released},
+            )
     return claim
 
 
@@ -227,6 +399,7 @@ def transfer_accept(*, transfer: Transfer, member: User) -> Transfer:
         if not car.ownerships.current().filter(member=transfer.from_member).exists():
             raise RegisterError(_("The seller no longer owns this car."))
         _hand_over(car=car, to_member=member, on=transfer.transfer_date, note="Transfer")
+        released = _release_car(car=car, previous_owner=transfer.from_member)
         TimelineEntry.objects.create(
             car=car,
             kind=TimelineEntry.Kind.SOLD,
@@ -242,7 +415,7 @@ def transfer_accept(*, transfer: Transfer, member: User) -> Transfer:
             language=seller.language,
             subject=gettext_lazy("Your car's transfer was accepted"),
             template="register/email/transfer_decided.txt",
-            context={"transfer": transfer, "car": car},
+            context={"transfer": transfer, "car": car, "released": released},
         )
     return transfer
 
@@ -340,15 +513,18 @@ def timeline_entry_add(
 
 
 def mileage_reading_add(
-    *, car: Car, member: User, read_on: datetime.date, kilometres: int
+    *, car: Car, member: User, read_on: datetime.date, kilometres: int, flagged: bool = False
 ) -> MileageReading:
-    """The owner records an odometer reading, up to MILEAGE_READINGS_PER_CAR."""
+    """The owner records an odometer reading, up to MILEAGE_READINGS_PER_CAR.
+
+    `flagged`: the reading goes backwards and the owner confirmed it (MileageForm).
+    """
     with transaction.atomic():
         _lock_car(car)
         count = MileageReading.objects.filter(car=car).count()
         _refuse_when_full(car, count, MILEAGE_READINGS_PER_CAR, _mileage_full)
         return MileageReading.objects.create(
-            car=car, recorded_by=member, read_on=read_on, kilometres=kilometres
+            car=car, recorded_by=member, read_on=read_on, kilometres=kilometres, flagged=flagged
         )
 
 

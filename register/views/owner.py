@@ -4,16 +4,23 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import require_active_member
 from register import services
-from register.access import get_car_for_owner, get_car_for_viewer, is_owner
+from register.access import (
+    get_car_for_owner,
+    get_car_for_viewer,
+    get_entry_for_author,
+    is_owner,
+)
 from register.forms import (
     CarForm,
     ClaimForm,
+    DeleteForm,
     FindCarForm,
     MileageForm,
     NewCarForm,
@@ -22,7 +29,16 @@ from register.forms import (
     TransferForm,
     TransferResponseForm,
 )
-from register.models import Car, CarPhoto, Claim, Transfer
+from register.models import (
+    Car,
+    CarChangeRequest,
+    CarPhoto,
+    Claim,
+    MileageReading,
+    TimelineEntry,
+    Transfer,
+    attach_diffs,
+)
 from register.services import RegisterError
 
 
@@ -121,13 +137,43 @@ def _message(exc: Exception) -> str:
 @require_http_methods(["GET", "POST"])
 def car_edit(request, pk: int):
     car = get_car_for_owner(request, pk)
-    form = CarForm(request.POST or None, instance=car)
+    pending = None
+    if car.is_verified:
+        pending = car.change_requests.filter(state=CarChangeRequest.State.PENDING).first()
+    # The owner's own proposal is what the form shows: saving it again keeps it, setting
+    # the facts back withdraws it.
+    mine = pending is not None and pending.proposed_by_id == request.user.pk
+    form = CarForm(request.POST or None, instance=car, initial=_initial(pending) if mine else None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-        messages.success(request, _("The car's details have been saved."))
+        values = {name: form.cleaned_data[name] for name in form.fields}
+        try:
+            change = services.car_update(car=car, editor=request.user, values=values)
+        except RegisterError as exc:
+            messages.error(request, str(exc))
+            return redirect(car)
+        if change is not None and change.proposed_by_id == request.user.pk:
+            messages.success(
+                request,
+                _(
+                    "Saved. Your change to the car's factory facts is waiting for the "
+                    "registrar; the car stays verified, as it was, until they decide. We "
+                    "will e-mail you."
+                ),
+            )
+        else:
+            messages.success(request, _("The car's details have been saved."))
         return redirect(car)
-    return render(request, "register/car_form.html", {"form": form, "car": car})
+    if pending is not None:
+        attach_diffs([pending])
+    return render(
+        request, "register/car_form.html", {"form": form, "car": car, "pending_change": pending}
+    )
+
+
+def _initial(change: CarChangeRequest) -> dict:
+    """A change request's values as a form's initial data (ids, dates, codes)."""
+    by_attname = {Car._meta.get_field(name).attname: name for name in change.changes}
+    return {by_attname[a]: v for a, v in change.proposed_values().items()}
 
 
 @login_required
@@ -150,9 +196,39 @@ def timeline_add(request, pk: int):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def timeline_edit(request, pk: int):
+    entry = get_entry_for_author(request, TimelineEntry, pk)
+    form = TimelineEntryForm(request.POST or None, instance=entry)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+        messages.success(request, _("The timeline entry has been corrected."))
+        return redirect(entry.car)
+    return render(
+        request,
+        "register/car_subform.html",
+        {
+            "form": form,
+            "car": entry.car,
+            "what": "timeline",
+            "delete_url": reverse("register:timeline_delete", args=[entry.pk]),
+            "delete_form": DeleteForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def timeline_delete(request, pk: int):
+    entry = get_entry_for_author(request, TimelineEntry, pk)
+    return _delete_entry(request, entry, done=_("The timeline entry has been deleted."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def mileage_add(request, pk: int):
     car = get_car_for_owner(request, pk)
-    form = MileageForm(request.POST or None)
+    form = MileageForm(request.POST or None, car=car)
     if request.method == "POST" and form.is_valid():
         try:
             reading = services.mileage_reading_add(
@@ -160,6 +236,7 @@ def mileage_add(request, pk: int):
                 member=request.user,
                 read_on=form.cleaned_data["read_on"],
                 kilometres=form.kilometres(),
+                flagged=form.instance.flagged,
             )
         except RegisterError as exc:
             form.add_error(None, str(exc))
@@ -170,6 +247,49 @@ def mileage_add(request, pk: int):
     return render(
         request, "register/car_subform.html", {"form": form, "car": car, "what": "mileage"}
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mileage_edit(request, pk: int):
+    reading = get_entry_for_author(request, MileageReading, pk)
+    form = MileageForm(request.POST or None, instance=reading, car=reading.car)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+        messages.success(request, _("The mileage reading has been corrected."))
+        return redirect(reading.car)
+    return render(
+        request,
+        "register/car_subform.html",
+        {
+            "form": form,
+            "car": reading.car,
+            "what": "mileage",
+            "delete_url": reverse("register:mileage_delete", args=[reading.pk]),
+            "delete_form": DeleteForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def mileage_delete(request, pk: int):
+    reading = get_entry_for_author(request, MileageReading, pk)
+    return _delete_entry(request, reading, done=_("The mileage reading has been deleted."))
+
+
+def _delete_entry(request, entry, *, done: str):
+    """Delete a timeline entry or a reading once the box is ticked; the history keeps it."""
+    car = entry.car
+    if not DeleteForm(request.POST).is_valid():
+        messages.error(request, _("Please tick the box to confirm the deletion."))
+        name = "timeline_edit" if isinstance(entry, TimelineEntry) else "mileage_edit"
+        return redirect(f"register:{name}", pk=entry.pk)
+    with transaction.atomic():
+        entry.delete()
+    messages.success(request, done)
+    return redirect(car)
 
 
 @login_required

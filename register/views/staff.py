@@ -20,7 +20,7 @@ from config.lib.csvutil import streaming_csv_response
 from register import importer, services
 from register.access import require_staff
 from register.forms import ReasonForm
-from register.models import Car, Claim, Ownership
+from register.models import Car, CarChangeRequest, Claim, Ownership, attach_diffs
 from register.services import RegisterError
 
 
@@ -94,10 +94,21 @@ def review_queue(request):
         )
         .order_by("created_at", "id")
     )
+    changes = list(
+        CarChangeRequest.objects.filter(state=CarChangeRequest.State.PENDING)
+        .select_related("car__model_line", "car__colour", "proposed_by")
+        .order_by("created_at", "id")
+    )
+    attach_diffs(changes)
     return render(
         request,
         "register/staff/review.html",
-        {"cars": list(cars), "claims": list(claims), "reason_form": ReasonForm()},
+        {
+            "cars": list(cars),
+            "claims": list(claims),
+            "changes": changes,
+            "reason_form": ReasonForm(),
+        },
     )
 
 
@@ -180,6 +191,27 @@ def review_claim(request, pk: int):
 
     _decide(request, approve=approve, reject=reject)
     return redirect(_review_url("claims"))
+
+
+@login_required
+@require_POST
+def review_change(request, pk: int):
+    require_staff(request)
+    change = get_object_or_404(CarChangeRequest.objects.select_related("car"), pk=pk)
+
+    def approve():
+        services.car_change_accept(change=change, staff=request.user)
+        messages.success(
+            request,
+            _("Change accepted: %(car)s shows it now and stays verified.") % {"car": change.car},
+        )
+
+    def reject(reason: str):
+        services.car_change_reject(change=change, staff=request.user, reason=reason)
+        messages.success(request, _("Change rejected; the owner has been told why."))
+
+    _decide(request, approve=approve, reject=reject)
+    return redirect(_review_url("changes"))
 
 
 @login_required

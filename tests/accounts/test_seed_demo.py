@@ -24,7 +24,7 @@ from accounts.models import Sequence, User
 from accounts.services import member_approve
 from meets.demo import SUNDAY_DRIVE_SLUG, UPCOMING_SLUGS
 from meets.models import RSVP, Meet
-from register.models import Car
+from register.models import Car, Ownership
 from tests.register.factories import CarFactory
 
 
@@ -95,6 +95,24 @@ def test_the_demo_accounts_can_log_in_with_a_verified_address(
     response = client.post(reverse("account_login"), {"login": email, "password": DEMO_PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:profile")
+
+
+def test_no_two_ownership_periods_of_a_demo_car_overlap(seeded):
+    clashes = [
+        (o.car_id, o.started_on, o.ended_on)
+        for o in Ownership.objects.all()
+        if Ownership.objects.overlapping(
+            car_id=o.car_id, started_on=o.started_on, ended_on=o.ended_on
+        )
+        .exclude(pk=o.pk)
+        .exists()
+    ]
+
+    assert clashes == []
+    # The demo member's own car changed hands in the seeding, without a clash.
+    assert Car.objects.owned_by(User.objects.get(email=DEMO_MEMBER_EMAIL)).filter(
+        story__startswith="Bought from its first owner"
+    )
 
 
 def test_seeding_sends_no_email(seeded):

@@ -305,7 +305,9 @@ def test_a_german_claimant_hears_in_german_that_their_claim_was_approved(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("register:review_claim", args=[claim.pk]), {"decision": "approve"})
 
-    [message] = mail.outbox
+    # The displaced owner is told too, in their own language (not German here).
+    [message] = [m for m in mail.outbox if m.to == [other_member.email]]
+    assert [m.to for m in mail.outbox] == [[other_member.email], [member.email]]
     assert message.subject == "Ihr Anspruch wurde genehmigt"
     assert "hat Ihren Anspruch genehmigt" in message.body
     assert "steht jetzt in Ihrer Garage" in message.body

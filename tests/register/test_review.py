@@ -6,7 +6,7 @@ from django.core import mail
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from register.models import Car, Claim
+from register.models import Car, CarChangeRequest, Claim
 from register.services import car_approve
 from tests.register.factories import CarFactory, ClaimFactory, ColourFactory, ModelLineFactory
 
@@ -121,17 +121,22 @@ def test_evidence_photos_are_for_staff_only_and_never_public_media(
 def test_the_queue_takes_the_same_queries_for_2_items_and_50(
     staff_client, member, other_member, waiting, django_assert_num_queries
 ):
+    java_green = ColourFactory(name="Java Green", paint_code="B39")
     for _ in range(waiting):
         CarFactory(pending=True, owner=member)
         ClaimFactory(car=CarFactory(owner=member), claimant=other_member)
+        CarChangeRequest.objects.create(
+            car=CarFactory(owner=member), proposed_by=member, changes={"colour": java_green.pk}
+        )
 
     # 1. the session, 2. the logged-in user,
     # 3. pending cars with model line and colour, 4. their current owners with members,
-    # 5. pending claims with car, model line, colour and claimant, 6. the cars' current owners
-    with django_assert_num_queries(6):
+    # 5. pending claims with car, model line, colour and claimant, 6. the cars' current owners,
+    # 7. pending changes with car, model line, colour and proposer, 8. the proposed colours
+    with django_assert_num_queries(8):
         response = staff_client.get(REVIEW_URL)
 
-    assert response.content.decode().count("<article") == 2 * waiting
+    assert response.content.decode().count("<article") == 3 * waiting
 
 
 # --- Who may decide ---------------------------------------------------------------------
@@ -269,7 +274,7 @@ def test_a_tampered_decision_changes_nothing(staff_client, pending_car, decision
 
 
 def test_approving_a_claim_hands_the_car_over(
-    staff_client, claim, other_member, django_capture_on_commit_callbacks
+    staff_client, claim, member, other_member, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(claim_url(claim), {"decision": "approve"})
@@ -278,8 +283,10 @@ def test_approving_a_claim_hands_the_car_over(
     claim.refresh_from_db()
     assert claim.state == Claim.State.APPROVED
     assert claim.car.current_owner.member == other_member
-    assert [m.to for m in mail.outbox] == [[other_member.email]]
+    # The claimant is told, and so is the owner they replace.
+    assert [m.to for m in mail.outbox] == [[other_member.email], [member.email]]
     assert "approved" in mail.outbox[0].body
+    assert "the register now shows them as its owner" in mail.outbox[1].body
 
 
 def test_rejecting_a_claim_tells_the_claimant_why(
@@ -315,7 +322,7 @@ def test_a_second_decision_on_a_claim_is_refused_with_a_message(
     claim.refresh_from_db()
     assert claim.state == Claim.State.APPROVED
     assert "This claim has already been decided." in messages_of(again)
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 2  # the approval's two: claimant and previous owner
 
 
 def test_the_approval_email_names_the_plaque(member, django_capture_on_commit_callbacks):

@@ -228,8 +228,9 @@ def test_approving_a_claim_closes_the_previous_ownership_and_opens_the_claimants
     assert (current.member, current.started_on) == (member, timezone.localdate())
     claim.refresh_from_db()
     assert (claim.state, claim.decided_by) == (Claim.State.APPROVED, staff)
-    assert [m.to for m in mail.outbox] == [[member.email]]
+    assert [m.to for m in mail.outbox] == [[member.email], [other_member.email]]
     assert mail.outbox[0].subject == "Your claim was approved"
+    assert mail.outbox[1].subject == "Your car has a new owner on the register"
 
 
 # --- The owner keeps the car's record ---------------------------------------------------

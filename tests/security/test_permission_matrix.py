@@ -39,13 +39,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import ORGANISERS_GROUP, User
 from meets.models import Meet
+from register.models import CarChangeRequest
 from tests.accounts.images import jpeg_bytes
 from tests.factories import MemberFactory, PendingMemberFactory
 from tests.meets.factories import MeetFactory, RSVPFactory
 from tests.register.factories import (
     CarFactory,
     ClaimFactory,
+    MileageReadingFactory,
     PhotoFactory,
+    TimelineEntryFactory,
     TransferFactory,
 )
 
@@ -80,6 +83,8 @@ NOBODY = answers(404, 404, 404, 404, 404, 404, 404, 404, 404)
 OWNER_OF_PUBLIC_CAR = answers(302, 403, 403, 403, 200, 403, 403, 403, 200)
 # A car waiting for staff exists only for its owner and staff.
 OWNER_OF_PENDING_CAR = answers(302, 404, 404, 404, 200, 404, 404, 404, 200)
+# An entry an earlier owner wrote on a public car: only staff may change it.
+EARLIER_OWNERS_ENTRY = answers(302, 403, 403, 403, 403, 403, 403, 403, 200)
 # A meet's organiser pages: 404 to outsiders (the organiser of another meet too),
 # 403 to its check-in helper, who may only check cars in.
 ORGANISER_OF_MEET = answers(302, 404, 404, 404, 404, 404, 200, 403, 200)
@@ -168,6 +173,20 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "public car": OWNER_OF_PUBLIC_CAR,
         "pending car": OWNER_OF_PENDING_CAR,
     },
+    # An owner corrects the entries they wrote; an earlier owner's stay as written
+    # (403 to the owner too), and staff may correct any.
+    "register:timeline_edit": {
+        "timeline entry": OWNER_OF_PUBLIC_CAR,
+        "timeline entry of pending car": OWNER_OF_PENDING_CAR,
+        "earlier owner's timeline entry": EARLIER_OWNERS_ENTRY,
+    },
+    "register:timeline_delete": {"timeline entry": POST_ONLY},
+    "register:mileage_edit": {
+        "mileage reading": OWNER_OF_PUBLIC_CAR,
+        "mileage reading of pending car": OWNER_OF_PENDING_CAR,
+        "earlier owner's mileage reading": EARLIER_OWNERS_ENTRY,
+    },
+    "register:mileage_delete": {"mileage reading": POST_ONLY},
     "register:transfer": {"public car": OWNER_OF_PUBLIC_CAR, "pending car": OWNER_OF_PENDING_CAR},
     "register:photo_cover": {"photo": POST_ONLY},
     "register:photo_delete": {"photo": POST_ONLY},
@@ -176,6 +195,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "register:review": {NO_ARGS: STAFF_ONLY},
     "register:review_car": {"pending car": POST_ONLY},
     "register:review_claim": {"claim": POST_ONLY},
+    "register:review_change": {"change request": POST_ONLY},
     # 403 for every member whatever the number: the claim's existence is not revealed.
     "register:claim_evidence": {"claim": STAFF_ONLY},
     "register:export_staff_csv": {NO_ARGS: STAFF_ONLY},
@@ -261,8 +281,20 @@ EXPECTED_POST: dict[str, dict[str, dict[str, int]]] = {
     # Somebody else's transfer does not exist: staff too get 404 (they use the admin).
     # The seller, with no action chosen, is told to choose one (302).
     "register:transfer_respond": {"transfer": answers(302, 404, 404, 404, 302, 404, 404, 404, 404)},
+    # With the box unticked, those who may delete are sent back to the entry (302).
+    "register:timeline_delete": {
+        "timeline entry": after_post(OWNER_OF_PUBLIC_CAR),
+        "timeline entry of pending car": after_post(OWNER_OF_PENDING_CAR),
+        "earlier owner's timeline entry": after_post(EARLIER_OWNERS_ENTRY),
+    },
+    "register:mileage_delete": {
+        "mileage reading": after_post(OWNER_OF_PUBLIC_CAR),
+        "mileage reading of pending car": after_post(OWNER_OF_PENDING_CAR),
+        "earlier owner's mileage reading": after_post(EARLIER_OWNERS_ENTRY),
+    },
     "register:review_car": {"pending car": after_post(STAFF_ONLY)},
     "register:review_claim": {"claim": after_post(STAFF_ONLY)},
+    "register:review_change": {"change request": after_post(STAFF_ONLY)},
     "meets:rsvp_cancel": {"rsvp": answers(302, 404, 404, 404, 302, 404, 404, 404, 404)},
     "meets:publish": {
         "draft meet": after_post(ORGANISER_OF_DRAFT),
@@ -364,6 +396,15 @@ def build_world() -> SimpleNamespace:
     pending_car = CarFactory(owner=owner, pending=True)
     photo = PhotoFactory(car=public_car, is_cover=True)
     pending_photo = PhotoFactory(car=pending_car, is_cover=True)
+    entry = TimelineEntryFactory(car=public_car, author=owner)
+    pending_entry = TimelineEntryFactory(car=pending_car, author=owner)
+    earlier_entry = TimelineEntryFactory(car=public_car, author=None)
+    reading = MileageReadingFactory(car=public_car, recorded_by=owner)
+    pending_reading = MileageReadingFactory(car=pending_car, recorded_by=owner)
+    earlier_reading = MileageReadingFactory(car=public_car, recorded_by=None)
+    change = CarChangeRequest.objects.create(
+        car=public_car, proposed_by=owner, changes={"market": "GB"}
+    )
     claim = ClaimFactory(
         car=public_car,
         claimant=MemberFactory(display_name="Clara Claimant"),
@@ -391,6 +432,13 @@ def build_world() -> SimpleNamespace:
         "photo": {"pk": photo.pk},
         "photo of pending car": {"pk": pending_photo.pk},
         "claim": {"pk": claim.pk},
+        "change request": {"pk": change.pk},
+        "timeline entry": {"pk": entry.pk},
+        "timeline entry of pending car": {"pk": pending_entry.pk},
+        "earlier owner's timeline entry": {"pk": earlier_entry.pk},
+        "mileage reading": {"pk": reading.pk},
+        "mileage reading of pending car": {"pk": pending_reading.pk},
+        "earlier owner's mileage reading": {"pk": earlier_reading.pk},
         "transfer": {"pk": transfer.pk},
         "listed member": {"number": owner.membership_number},
         "published meet": {"slug": meet.slug},
