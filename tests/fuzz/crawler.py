@@ -15,15 +15,19 @@ Used by tests/fuzz/test_crawl.py; `Fuzzer.report()` names every failing request.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html.parser
+import logging
 import random
 import re
 import secrets
 import time
+import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import requests
@@ -241,6 +245,7 @@ class Agent:
         # The domain http.cookiejar gives the server's cookies, so that ours are replaced.
         self.domain = host if "." in host else host + ".local"
         self.http = requests.Session()
+        self.errors: ServerErrors | None = None  # set by the Fuzzer
         self.csrf = secrets.token_hex(16)  # a valid CSRF secret
         self._set_cookie(csrf_cookie, self.csrf)
         if login is not None:
@@ -279,8 +284,11 @@ class Agent:
         return response
 
     def _fail(self, method, url, status, mutation, detail) -> None:
-        self.stats.requests += 1
-        self.stats.statuses[status] += 1
+        if not isinstance(status, int):  # no answer came: count it here
+            self.stats.requests += 1
+            self.stats.statuses[status] += 1
+        if self.errors is not None and self.errors.last:
+            detail, self.errors.last = self.errors.last, ""
         self.stats.failures.append(Failure(self.role, method, url, status, mutation, detail))
 
     def _keep_identity(self, response) -> None:
@@ -302,6 +310,36 @@ class Agent:
 
     def close(self) -> None:
         self.http.close()
+
+
+class ServerErrors(logging.Handler):
+    """Keeps the last exception the site logged (django.request), to name it in a report.
+
+    The live server runs in this process, so its log records reach this handler; the
+    requests are sent one at a time, so the last one is the failed request's.
+    """
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.last = ""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            frames = traceback.extract_tb(record.exc_info[2])
+            ours = [f for f in frames if "site-packages" not in f.filename]
+            where = ours[-1] if ours else frames[-1]
+            place = f"{Path(where.filename).name}:{where.lineno}"
+            self.last = f"{type(exc).__name__}: {str(exc)[:200]} (at {place})"
+
+    @contextlib.contextmanager
+    def watching(self):
+        logger = logging.getLogger("django.request")
+        logger.addHandler(self)
+        try:
+            yield self
+        finally:
+            logger.removeHandler(self)
 
 
 def _gist(text: str) -> str:
@@ -691,13 +729,18 @@ class Fuzzer:
         self.pools = Pools()
         self.mutator = Mutator(rng, self.pools)
         self.targets: list[tuple[str, Form]] = []
+        self.errors = ServerErrors()
+        for agent in agents.values():
+            agent.errors = self.errors
 
     def discover(self, starts: dict[str, list[str]], pages: dict[str, int] | None = None) -> None:
         """Crawl as each role from its start pages (at most `pages[role]` pages)."""
-        for role, agent in self.agents.items():
-            forms, paths = crawl(agent, starts[role], max_pages=(pages or {}).get(role, 50))
-            self.pools.learn(forms, paths)
-            self.targets += [(role, form) for form in forms]
+        with self.errors.watching():
+            for role, agent in self.agents.items():
+                limit = (pages or {}).get(role, 50)
+                forms, paths = crawl(agent, starts[role], max_pages=limit)
+                self.pools.learn(forms, paths)
+                self.targets += [(role, form) for form in forms]
 
     def run(
         self, budget: int, *, seconds: float, between: Callable[[int], None] | None = None
@@ -708,13 +751,14 @@ class Fuzzer:
         baselines = {id(form): baseline(form) for _, form in targets}
         deadline = time.monotonic() + seconds
         sent = 0
-        while sent < budget and time.monotonic() < deadline and targets:
-            role, form = targets[sent % len(targets)]
-            first_round = sent < len(targets)
-            if between is not None:
-                between(sent)
-            self.send(role, form, baselines[id(form)], mutate=not first_round)
-            sent += 1
+        with self.errors.watching():
+            while sent < budget and time.monotonic() < deadline and targets:
+                role, form = targets[sent % len(targets)]
+                if between is not None:
+                    between(sent)
+                # The first round sends each form its baseline, later rounds mutations.
+                self.send(role, form, baselines[id(form)], mutate=sent >= len(targets))
+                sent += 1
         return sent
 
     def send(self, role: str, form: Form, data: dict, *, mutate: bool) -> None:

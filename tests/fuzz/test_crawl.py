@@ -221,7 +221,7 @@ urlpatterns = [path("broken/", broken_form)]
 def test_it_names_each_request_that_got_a_server_error(agents, settings):
     settings.ROOT_URLCONF = __name__
     browsers, stats = agents({"anonymous": None})
-    fuzzer = Fuzzer(browsers, random.Random(SEED), stats)
+    fuzzer = Fuzzer(browsers, random.Random(13), stats)
     fuzzer.discover({"anonymous": ["/broken/"]})
 
     fuzzer.run(40, seconds=60)
@@ -233,3 +233,7 @@ def test_it_names_each_request_that_got_a_server_error(agents, settings):
     assert all("count" in f.mutation or "field" in f.mutation for f in stats.failures)
     report = fuzzer.report()
     assert "500 for POST http" in report and "/broken/ as anonymous [count" in report
+    # With the exception the view raised, and where.
+    assert "ValueError: invalid literal for int()" in report
+    assert f"(at test_crawl.py:{broken_form.__code__.co_firstlineno + 3})" in report
+    assert stats.statuses[500] == len(stats.failures)
