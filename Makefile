@@ -139,12 +139,15 @@ lint: setup check-lock
 
 # The suite on SQLite (with the browser tests) and on PostgreSQL run side by side, one a core:
 # each writes its log to test-output/, printed whole when both are done (short tracebacks,
-# so a failure's message survives a CI log cut in the middle).
+# so a failure's message survives a CI log cut in the middle). The crawling fuzzer (marker
+# crawl: 2,000 requests over HTTP, about two minutes of one core) runs in the PostgreSQL lane
+# only: the SQLite lane has the browser tests, and PostgreSQL is what production runs on.
 SUITES := test-output/suites
 test: lint test-deps
 	@mkdir -p $(SUITES)
 	@echo "== pytest on SQLite (with the browser tests in Chromium) and on a throwaway PostgreSQL, side by side =="
-	@( $(BIN)/pytest -q --tb=short --durations=15 -m "not multiserver" > $(SUITES)/sqlite.log 2>&1; \
+	@( $(BIN)/pytest -q --tb=short --durations=15 -m "not multiserver and not crawl" \
+	   > $(SUITES)/sqlite.log 2>&1; \
 	   echo $$? > $(SUITES)/sqlite.rc ) & \
 	( tests/with_postgres.sh $(BIN)/pytest -q --tb=short --durations=15 -m "not browser and not multiserver" \
 	   > $(SUITES)/postgresql.log 2>&1; echo $$? > $(SUITES)/postgresql.rc ) & \

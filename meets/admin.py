@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.lib.admin import BoundedSearchMixin
+from config.lib.admin import BoundedSearchMixin, SafeAutocompleteMixin
 from meets import services
 from meets.models import RSVP, Meet, Message
 from meets.views.organiser import attendees_csv_response
@@ -25,7 +25,7 @@ class RSVPInline(admin.TabularInline):
 
 
 @admin.register(Meet)
-class MeetAdmin(BoundedSearchMixin, admin.ModelAdmin):
+class MeetAdmin(BoundedSearchMixin, SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = ("title", "starts_at", "venue_name", "status", "capacity", "going")
     list_filter = ("status", "members_only", "venue_country")
     search_fields = ("title", "venue_name", "venue_address")

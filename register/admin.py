@@ -6,7 +6,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.lib.admin import BoundedSearchMixin
+from config.lib.admin import BoundedSearchMixin, SafeAutocompleteMixin
 from register import services
 from register.models import (
     Car,
@@ -50,7 +50,7 @@ class ColourAdmin(BoundedSearchMixin, admin.ModelAdmin):
     search_fields = ("name", "paint_code")
 
 
-class OwnershipInline(admin.TabularInline):
+class OwnershipInline(SafeAutocompleteMixin, admin.TabularInline):
     model = Ownership
     extra = 0
     autocomplete_fields = ("member",)

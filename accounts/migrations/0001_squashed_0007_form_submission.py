@@ -15,7 +15,8 @@ import django.utils.timezone
 import django_countries.fields
 import simple_history.models
 from django.conf import settings
-from django.db import migrations, models
+from django.core.management.color import no_style
+from django.db import connections, migrations, models
 
 
 # The data steps of 0002_organisers_group and 0003_site_name, copied here.
@@ -39,6 +40,12 @@ def name_the_site(apps, schema_editor):
     Site.objects.update_or_create(
         pk=settings.SITE_ID, defaults={"domain": domain, "name": settings.PADDOCK_CLUB_NAME}
     )
+    # The row was made with its id given, which leaves PostgreSQL's sequence for the table
+    # behind it: move the sequence on, or the next site added gets the same id (a 500).
+    connection = connections[Site.objects.db]  # the database the row went to
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), [Site]):
+            cursor.execute(sql)
 
 
 class Migration(migrations.Migration):

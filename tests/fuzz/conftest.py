@@ -31,6 +31,14 @@ from tests.register.factories import (
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "paddock-hypothesis")
 
 
+def pytest_terminal_summary(terminalreporter):
+    """The crawling fuzzer's counts (tests/fuzz/test_crawl.py), with or without -s."""
+    from tests.fuzz.crawler import SUMMARIES
+
+    for line in SUMMARIES:
+        terminalreporter.write_line(line)
+
+
 @pytest.fixture
 def world(db, member, other_member, organiser, staff):
     line = ModelLineFactory()
