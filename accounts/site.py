@@ -7,7 +7,8 @@ admin.
 """
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS
+from django.core.management.color import no_style
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from config.lib.site import site_domain
 
@@ -26,3 +27,10 @@ def sync_site(*, using: str = DEFAULT_DB_ALIAS, apps=None, **kwargs) -> None:
     Site.objects.using(using).update_or_create(
         pk=settings.SITE_ID, defaults={"domain": domain, "name": settings.PADDOCK_CLUB_NAME}
     )
+    # The row's id is given, which leaves PostgreSQL's sequence behind it: move it on, or
+    # the next site added in the admin gets the same id. Every migrate does it, so a
+    # database made before this was fixed is mended by its next migrate.
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), [Site]):
+            cursor.execute(sql)
