@@ -189,8 +189,9 @@ def test_staff_approving_a_claim_answers_as_usual_and_the_claimant_is_told_later
     assert messages_of(response) == [f"Claim approved: {claim.car} has a new owner."]
     claim.refresh_from_db()
     assert claim.state == Claim.State.APPROVED
-    waiting_to(other_member.email)
-    delivered_once_when_the_server_is_back(mail_server, other_member.email)
+    # The claimant, and the owner the claim displaced.
+    waiting_to(other_member.email, member.email)
+    delivered_once_when_the_server_is_back(mail_server, other_member.email, member.email)
 
 
 def test_staff_verifying_a_car_answers_as_usual_and_the_owner_is_told_later(
