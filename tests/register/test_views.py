@@ -656,8 +656,9 @@ def fill_car(car: Car, count: int) -> None:
             car=car,
             member=MemberFactory() if n % 2 else None,
             owner_name="" if n % 2 else f"Owner {n}",
-            started_on=datetime.date(2011, 7, 1),
-            ended_on=datetime.date(2012, 1, 1),
+            # One after another: the periods of one car's owners never overlap.
+            started_on=datetime.date(2011, 7, 1) + datetime.timedelta(days=30 * n),
+            ended_on=datetime.date(2011, 7, 1) + datetime.timedelta(days=30 * (n + 1)),
         )
         TimelineEntryFactory(car=car)
         MileageReadingFactory(car=car)
