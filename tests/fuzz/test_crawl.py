@@ -18,8 +18,10 @@ requests after the crawl (in about a minute on one core); a longer hunt, or anot
     PADDOCK_FUZZ_REQUESTS=10000 .venv/bin/pytest -q tests/fuzz/test_crawl.py
     PADDOCK_FUZZ_SEED=7 tests/with_postgres.sh .venv/bin/pytest -q tests/fuzz/test_crawl.py
 
-It stops sending after PADDOCK_FUZZ_SECONDS (by default 150, or 75 ms a request for a
-longer run) and then fails if it sent fewer requests than asked. Each run writes its
+It sends every request asked for: a busy CI machine takes longer (about 110 s of CPU for
+2,000; under three minutes beside the other lane of `make test`), it does not send fewer.
+PADDOCK_FUZZ_SECONDS (by default 300, or 150 ms a request for a longer run) only stops a
+run that hangs, and then the test fails for the requests it did not send. Each run writes its
 counts to test-output/fuzz-summary.txt and prints them at the end of pytest's report.
 `make test` runs it on the PostgreSQL lane only (marker `crawl`).
 """
@@ -53,7 +55,8 @@ from tests.register.factories import (
 
 REQUESTS = int(os.environ.get("PADDOCK_FUZZ_REQUESTS", "2000"))
 SEED = int(os.environ.get("PADDOCK_FUZZ_SEED", "13"))
-SECONDS = float(os.environ.get("PADDOCK_FUZZ_SECONDS", "0")) or max(150.0, REQUESTS * 0.075)
+# A guard against a hang, not the budget: the requests asked for are the floor.
+SECONDS = float(os.environ.get("PADDOCK_FUZZ_SECONDS", "0")) or max(300.0, REQUESTS * 0.15)
 # The most pages each role's crawl visits: its start pages, then what their links lead to.
 PAGES = {"anonymous": 20, "pending": 25, "member": 45, "helper": 30, "organiser": 40, "staff": 80}
 SUMMARY = Path(__file__).resolve().parents[2] / "test-output" / "fuzz-summary.txt"
