@@ -1,7 +1,9 @@
 from allauth.account.models import EmailAddress
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -11,7 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.models import OutgoingMail, Sequence, User
 from accounts.outbox import outgoing_mail_cancel, outgoing_mail_retry
 from accounts.services import member_approve, member_set_status
-from config.lib.admin import BoundedSearchMixin
+from config.lib.admin import BoundedManyToManyMixin, BoundedSearchMixin
 
 
 class MemberCreationForm(AdminUserCreationForm):
@@ -32,8 +34,16 @@ class EmailAddressInline(admin.TabularInline):
     fields = ("email", "verified", "primary")
 
 
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(BoundedManyToManyMixin, BaseGroupAdmin):
+    """Django's groups, whose permissions refuse an id out of range with a message."""
+
+
 @admin.register(User)
-class MemberAdmin(BoundedSearchMixin, SimpleHistoryAdmin, BaseUserAdmin):
+class MemberAdmin(BoundedManyToManyMixin, BoundedSearchMixin, SimpleHistoryAdmin, BaseUserAdmin):
     add_form = MemberCreationForm
     form = MemberChangeForm
     ordering = ("-date_joined",)

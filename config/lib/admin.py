@@ -1,7 +1,9 @@
 """Admin plumbing shared by the apps. Imports no app."""
 
+from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.text import smart_split
 
 MAX_SEARCH_WORDS = 10
@@ -20,6 +22,48 @@ class BoundedSearchMixin:
         return super().get_search_results(request, queryset, " ".join(words))
 
 
+# What a 64-bit integer key can hold. SQLite cannot even compare a larger number with one
+# (OverflowError, a server error); PostgreSQL compares it and finds nothing.
+_KEY_RANGE = range(-(2**63), 2**63)
+
+
+def _holds(key: models.Field, value) -> bool:
+    """Whether `value` is something the key column `key` can hold."""
+    try:
+        prepared = key.get_prep_value(key.to_python(value))
+    except (TypeError, ValueError, ValidationError):
+        return False
+    return not isinstance(prepared, int) or prepared in _KEY_RANGE
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A many-to-many choice that says "Select a valid choice" for an id out of range.
+
+    Django looks the chosen ids up with one `IN (...)`: a number past 2**63 in it is a
+    server error on SQLite (found by the crawling fuzzer in the admin's group permissions).
+    """
+
+    def _check_values(self, value):
+        opts = self.queryset.model._meta
+        key = opts.get_field(self.to_field_name) if self.to_field_name else opts.pk
+        for one in value:
+            if not isinstance(one, (list, tuple)) and not _holds(key, one):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": one},
+                )
+        return super()._check_values(value)
+
+
+class BoundedManyToManyMixin:
+    """The admin's many-to-many fields as BoundedModelMultipleChoiceField."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", BoundedModelMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
 class _ValidValuesOnly:
     """Looks up, to label them, only the chosen values the related key can hold.
 
@@ -34,14 +78,7 @@ class _ValidValuesOnly:
         opts = remote.model._meta
         key = opts.get_field(getattr(remote, "field_name", opts.pk.attname))
 
-        def holds(one) -> bool:
-            try:
-                key.get_prep_value(key.to_python(one))
-            except (TypeError, ValueError, ValidationError):
-                return False
-            return True
-
-        return super().optgroups(name, [one for one in value if holds(one)], attr)
+        return super().optgroups(name, [one for one in value if _holds(key, one)], attr)
 
 
 class SafeAutocompleteSelect(_ValidValuesOnly, AutocompleteSelect):
@@ -52,7 +89,7 @@ class SafeAutocompleteSelectMultiple(_ValidValuesOnly, AutocompleteSelectMultipl
     pass
 
 
-class SafeAutocompleteMixin:
+class SafeAutocompleteMixin(BoundedManyToManyMixin):
     """`autocomplete_fields` whose widgets survive values that are no id (see above)."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
