@@ -198,22 +198,12 @@ def timeline_add(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def timeline_edit(request, pk: int):
     entry = get_entry_for_author(request, TimelineEntry, pk)
-    form = TimelineEntryForm(request.POST or None, instance=entry)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-        messages.success(request, _("The timeline entry has been corrected."))
-        return redirect(entry.car)
-    return render(
+    return _edit_entry(
         request,
-        "register/car_subform.html",
-        {
-            "form": form,
-            "car": entry.car,
-            "what": "timeline",
-            "delete_url": reverse("register:timeline_delete", args=[entry.pk]),
-            "delete_form": DeleteForm(),
-        },
+        entry,
+        TimelineEntryForm(request.POST or None, instance=entry),
+        what="timeline",
+        done=_("The timeline entry has been corrected."),
     )
 
 
@@ -253,22 +243,12 @@ def mileage_add(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def mileage_edit(request, pk: int):
     reading = get_entry_for_author(request, MileageReading, pk)
-    form = MileageForm(request.POST or None, instance=reading, car=reading.car)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-        messages.success(request, _("The mileage reading has been corrected."))
-        return redirect(reading.car)
-    return render(
+    return _edit_entry(
         request,
-        "register/car_subform.html",
-        {
-            "form": form,
-            "car": reading.car,
-            "what": "mileage",
-            "delete_url": reverse("register:mileage_delete", args=[reading.pk]),
-            "delete_form": DeleteForm(),
-        },
+        reading,
+        MileageForm(request.POST or None, instance=reading, car=reading.car),
+        what="mileage",
+        done=_("The mileage reading has been corrected."),
     )
 
 
@@ -277,6 +257,27 @@ def mileage_edit(request, pk: int):
 def mileage_delete(request, pk: int):
     reading = get_entry_for_author(request, MileageReading, pk)
     return _delete_entry(request, reading, done=_("The mileage reading has been deleted."))
+
+
+def _edit_entry(request, entry, form, *, what: str, done: str):
+    """The correction form of the owner's own timeline entry or reading; the history keeps
+    what it said before."""
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+        messages.success(request, done)
+        return redirect(entry.car)
+    return render(
+        request,
+        "register/car_subform.html",
+        {
+            "form": form,
+            "car": entry.car,
+            "what": what,
+            "delete_url": reverse(f"register:{what}_delete", args=[entry.pk]),
+            "delete_form": DeleteForm(),
+        },
+    )
 
 
 def _delete_entry(request, entry, *, done: str):
