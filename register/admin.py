@@ -19,6 +19,8 @@ from register.models import (
     ProductionFigure,
     TimelineEntry,
     Transfer,
+    overlap_message,
+    periods_overlap,
 )
 
 
@@ -50,8 +52,31 @@ class ColourAdmin(BoundedSearchMixin, admin.ModelAdmin):
     search_fields = ("name", "paint_code")
 
 
+class OwnershipInlineFormSet(forms.BaseInlineFormSet):
+    """A car's owners as one list: two of its rows may not overlap either.
+
+    Each row's clean() compares it with the saved periods; two rows added or moved in one
+    save are compared here, or PostgreSQL's exclusion constraint would refuse the second
+    with a server error.
+    """
+
+    def clean(self):
+        super().clean()
+        kept = [
+            form.instance
+            for form in self.forms
+            if form.has_changed() or form.instance.pk
+            if form.is_valid() and not self._should_delete_form(form)
+        ]
+        for index, one in enumerate(kept):
+            for other in kept[index + 1 :]:
+                if periods_overlap(one, other):
+                    raise forms.ValidationError(overlap_message(other))
+
+
 class OwnershipInline(SafeAutocompleteMixin, admin.TabularInline):
     model = Ownership
+    formset = OwnershipInlineFormSet
     extra = 0
     autocomplete_fields = ("member",)
     fields = (

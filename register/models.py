@@ -508,6 +508,16 @@ class Ownership(models.Model):
         return gettext("Name withheld")
 
 
+def periods_overlap(a: Ownership, b: Ownership) -> bool:
+    """Whether two periods share a day: OwnershipQuerySet.overlapping's rule, in Python."""
+    for one in (a, b):
+        if one.started_on is None or (one.ended_on is not None and one.ended_on <= one.started_on):
+            return False
+    return (b.ended_on is None or a.started_on < b.ended_on) and (
+        a.ended_on is None or b.started_on < a.ended_on
+    )
+
+
 def overlap_message(clash: Ownership) -> str:
     """What a user is told when a period of ownership would overlap `clash`."""
     return gettext(

@@ -132,3 +132,58 @@ def test_the_database_refuses_overlapping_periods_on_postgresql_only():
         assert car.ownerships.count() == 2
         with pytest.raises(ValidationError):
             raw.full_clean()
+
+
+def _owners_formset(car, rows: list[tuple[str, str]]):
+    from django.forms import inlineformset_factory
+
+    from register.admin import OwnershipInlineFormSet
+
+    FormSet = inlineformset_factory(
+        type(car),
+        Ownership,
+        formset=OwnershipInlineFormSet,
+        fields=["owner_name", "started_on", "ended_on"],
+        extra=0,
+    )
+    existing = list(car.ownerships.order_by("pk"))
+    data = {
+        "ownerships-TOTAL_FORMS": str(len(existing) + len(rows)),
+        "ownerships-INITIAL_FORMS": str(len(existing)),
+    }
+    for index, ownership in enumerate(existing):
+        data |= {
+            f"ownerships-{index}-id": str(ownership.pk),
+            f"ownerships-{index}-owner_name": ownership.owner_name,
+            f"ownerships-{index}-started_on": ownership.started_on.isoformat(),
+            f"ownerships-{index}-ended_on": ""
+            if ownership.ended_on is None
+            else ownership.ended_on.isoformat(),
+        }
+    for offset, (start, end) in enumerate(rows):
+        index = len(existing) + offset
+        data |= {
+            f"ownerships-{index}-owner_name": f"Earlier owner {offset}",
+            f"ownerships-{index}-started_on": start,
+            f"ownerships-{index}-ended_on": end,
+        }
+    return FormSet(data, instance=car, prefix="ownerships")
+
+
+def test_two_new_rows_of_the_admin_that_overlap_each_other_are_refused_in_words(member):
+    # Each row alone clears the saved periods; together they clash, which PostgreSQL's
+    # exclusion constraint would have answered with a server error.
+    car = CarFactory(owner=member)
+    formset = _owners_formset(car, [("2012-01-01", "2014-01-01"), ("2013-01-01", "2015-01-01")])
+
+    assert not formset.is_valid()
+    assert "cannot overlap" in str(formset.non_form_errors())
+
+
+def test_new_rows_of_the_admin_one_after_another_are_saved(member):
+    car = CarFactory(owner=member)
+    formset = _owners_formset(car, [("2012-01-01", "2014-01-01"), ("2014-01-01", "2015-01-01")])
+
+    assert formset.is_valid(), (formset.errors, formset.non_form_errors())
+    formset.save()
+    assert car.ownerships.count() == 3
