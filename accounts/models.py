@@ -100,6 +100,12 @@ class User(AbstractUser):
         help_text=_("The site and your e-mails are shown in this language."),
     )
 
+    staff_digest = models.BooleanField(
+        _("send me the staff digest"),
+        default=False,
+        help_text=_("Staff only: a daily e-mail of what waits in the staff inbox."),
+    )
+
     membership_number = models.PositiveIntegerField(
         _("membership number"), null=True, blank=True, editable=False
     )

@@ -1,6 +1,5 @@
 """Writes that touch several rows or have side effects: membership and personal data."""
 
-import datetime
 import json
 from typing import Any
 
@@ -28,17 +27,6 @@ def sequence_next(*, name: str) -> int:
         return Sequence.objects.get(name=name).last_value
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=candidate)
-        except ValueError:
-            continue
-    raise ValueError(day)
-
-
 def member_approve(*, member: User, approved_by: User | None = None, notify: bool = True) -> User:
     """Make a pending (or lapsed) member active; give a number once, for good."""
     with transaction.atomic():
@@ -51,15 +39,14 @@ def member_approve(*, member: User, approved_by: User | None = None, notify: boo
             member.membership_number = sequence_next(name="membership-number")
             member.member_since = today
         member.membership_status = User.Status.ACTIVE
-        member.renewal_date = _add_months(today, settings.PADDOCK_MEMBERSHIP_MONTHS)
-        member.save(
-            update_fields=[
-                "membership_number",
-                "member_since",
-                "membership_status",
-                "renewal_date",
-            ]
-        )
+        member.save(update_fields=["membership_number", "member_since", "membership_status"])
+        # Other apps act on an approval through a `member_approved` method on their
+        # AppConfig: the club's office starts the membership (its level, its renewal date)
+        # and issues its first invoice.
+        for config in apps.get_app_configs():
+            hook = getattr(config, "member_approved", None)
+            if callable(hook):
+                hook(member, first_time=first_time)
         if notify:
             _send_welcome(member, first_time=first_time)
     return member
@@ -129,7 +116,12 @@ def member_export_data(*, member: User) -> dict[str, Any]:
     for config in apps.get_app_configs():
         hook = getattr(config, "personal_data", None)
         if callable(hook):
-            data[config.label] = hook(member)
+            part = hook(member)
+            if isinstance(data.get(config.label), dict):
+                # The club office (label "membership") adds to the membership part.
+                data[config.label].update(part)
+            else:
+                data[config.label] = part
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "accounts",
+    "membership",
     "register",
     "meets",
 ]
@@ -308,7 +309,40 @@ PADDOCK_CLUB_TAGLINE = os.environ.get(
     "PADDOCK_CLUB_TAGLINE",
     "Every 1 Series M Coupé, chassis by chassis — and the people who drive them.",
 )
-PADDOCK_MEMBERSHIP_MONTHS = env_int("PADDOCK_MEMBERSHIP_MONTHS", 12)
+
+# The club's office (membership/): dues, invoices, SEPA direct debit, bank statements.
+# Money is integer cents in this currency (SEPA: euro only).
+PADDOCK_CURRENCY = os.environ.get("PADDOCK_CURRENCY", "EUR")
+# The letters in every payment reference (RF… creditor reference) and invoice PDF.
+PADDOCK_INVOICE_PREFIX = os.environ.get("PADDOCK_INVOICE_PREFIX", "PDK")
+# The club's postal address on invoices and receipts, lines separated by ";".
+PADDOCK_CLUB_ADDRESS = [
+    line.strip()
+    for line in os.environ.get(
+        "PADDOCK_CLUB_ADDRESS", "Musterstraße 1; 80331 München; Germany" if DEBUG else ""
+    ).split(";")
+    if line.strip()
+]
+# A line printed on every invoice, e.g. that dues carry no VAT (blank: none).
+PADDOCK_INVOICE_NOTE = os.environ.get("PADDOCK_INVOICE_NOTE", "")
+# The club's bank account: where transfers go and direct debits are credited. The defaults in
+# debug are the well-known example IBAN and the Bundesbank's example creditor id.
+PADDOCK_BANK_IBAN = os.environ.get("PADDOCK_BANK_IBAN", "DE89370400440532013000" if DEBUG else "")
+PADDOCK_BANK_BIC = os.environ.get("PADDOCK_BANK_BIC", "COBADEFFXXX" if DEBUG else "")
+PADDOCK_BANK_ACCOUNT_HOLDER = os.environ.get("PADDOCK_BANK_ACCOUNT_HOLDER", PADDOCK_CLUB_NAME)
+PADDOCK_SEPA_CREDITOR_ID = os.environ.get(
+    "PADDOCK_SEPA_CREDITOR_ID", "DE98ZZZ09999999999" if DEBUG else ""
+)
+# Members are told of a debit at least this many days before the collection date.
+PADDOCK_SEPA_PRENOTIFICATION_DAYS = env_int("PADDOCK_SEPA_PRENOTIFICATION_DAYS", 14)
+# The renewal cycle (manage.py run_renewals, daily from cron): the notice with its invoice
+# this many days before the renewal date; a reminder every REMINDER_DAYS after the due date
+# while unpaid, at most REMINDERS; and lapse GRACE_DAYS after the due date.
+PADDOCK_INVOICE_DUE_DAYS = env_int("PADDOCK_INVOICE_DUE_DAYS", 14)
+PADDOCK_RENEWAL_NOTICE_DAYS = env_int("PADDOCK_RENEWAL_NOTICE_DAYS", 30)
+PADDOCK_RENEWAL_REMINDER_DAYS = env_int("PADDOCK_RENEWAL_REMINDER_DAYS", 14)
+PADDOCK_RENEWAL_REMINDERS = env_int("PADDOCK_RENEWAL_REMINDERS", 2)
+PADDOCK_RENEWAL_GRACE_DAYS = env_int("PADDOCK_RENEWAL_GRACE_DAYS", 30)
 # After this many days, purge_old_rsvps removes who came to a meet (the counts stay).
 PADDOCK_RSVP_RETENTION_DAYS = env_int("PADDOCK_RSVP_RETENTION_DAYS", 730)
 # The site's public address, for links in e-mails, calendar files and QR codes. Required with

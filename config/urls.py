@@ -16,6 +16,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("members/", include("accounts.urls_members")),
+    path("membership/", include("membership.urls")),
+    path("office/", include("membership.urls_office")),
     path("register/", include("register.urls")),
     path("meets/", include("meets.urls")),
     path("admin/", admin.site.urls),

@@ -51,17 +51,15 @@ def test_approval_sets_member_since_and_a_renewal_date_a_year_ahead(db, today):
     assert member.renewal_date == datetime.date(2027, 3, 15)
 
 
-def test_a_renewal_date_at_the_end_of_a_short_month_falls_on_its_last_day(
-    db, monkeypatch, settings
-):
-    settings.PADDOCK_MEMBERSHIP_MONTHS = 6
+def test_a_renewal_date_after_a_leap_day_falls_on_the_last_day_of_february(db, monkeypatch):
     monkeypatch.setattr(
-        "django.utils.timezone.localdate", lambda *a, **k: datetime.date(2026, 8, 31)
+        "django.utils.timezone.localdate", lambda *a, **k: datetime.date(2028, 2, 29)
     )
 
     member = member_approve(member=PendingMemberFactory(), notify=False)
 
-    assert member.renewal_date == datetime.date(2027, 2, 28)
+    member.refresh_from_db()
+    assert member.renewal_date == datetime.date(2029, 2, 28)
 
 
 def test_approving_twice_keeps_the_number(db):
@@ -120,6 +118,7 @@ def test_a_number_stays_retired_even_when_its_row_is_deleted_from_the_database(d
     retired = last.membership_number
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM account_emailaddress WHERE user_id = %s", [last.pk])
+        cursor.execute("DELETE FROM membership_seat WHERE member_id = %s", [last.pk])
         cursor.execute("DELETE FROM accounts_user WHERE id = %s", [last.pk])
     assert not User.objects.filter(membership_number=retired).exists()
 

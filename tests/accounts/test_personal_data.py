@@ -53,6 +53,11 @@ def test_the_export_holds_the_members_account_membership_and_addresses(exported,
         "status": "active",
         "member_since": member.member_since.isoformat(),
         "renewal_date": member.renewal_date.isoformat(),
+        # The club office's part: the level, the term, invoices and SEPA mandates.
+        "level": "Full member",
+        "valid_until": member.renewal_date.isoformat(),
+        "invoices": [],
+        "mandates": [],
     }
     assert data["email_addresses"] == [
         {"email": "olga@work.example", "verified": False, "primary": False},
