@@ -39,6 +39,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import ORGANISERS_GROUP, User
 from meets.models import Meet
+from membership import services as membership_services
 from register.models import CarChangeRequest
 from tests.accounts.images import jpeg_bytes
 from tests.factories import MemberFactory, PendingMemberFactory
@@ -90,6 +91,8 @@ EARLIER_OWNERS_ENTRY = answers(302, 403, 403, 403, 403, 403, 403, 403, 200)
 ORGANISER_OF_MEET = answers(302, 404, 404, 404, 404, 404, 200, 403, 200)
 ORGANISER_OF_DRAFT = answers(302, 404, 404, 404, 404, 404, 200, 404, 200)
 ORGANISER_OF_OTHER_MEET = answers(302, 404, 404, 404, 404, 200, 404, 404, 200)
+# A member's own invoice or receipt: it exists for them and for staff only.
+OWN_DOCUMENT = answers(302, 404, 404, 404, 200, 404, 404, 404, 200)
 # The admin: anonymous and every non-staff account are sent to the admin's login.
 ADMIN = answers(302, 302, 302, 302, 302, 302, 302, 302, 200)
 
@@ -246,6 +249,11 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "draft meet": ORGANISER_OF_DRAFT,
     },
     "meets:checkin_rsvp": {"rsvp at its meet": POST_ONLY},
+    # --- The club office: a member's own documents -----------------------------------------
+    # Someone else's invoice or receipt does not exist (404); staff may open any.
+    "membership:invoice": {"owner's invoice": OWN_DOCUMENT},
+    "membership:invoice_pdf": {"owner's invoice": OWN_DOCUMENT},
+    "membership:receipt_pdf": {"owner's payment": OWN_DOCUMENT},
 }
 
 # Whole namespaces decided by one rule, and the pages of it that are visited.
@@ -424,6 +432,15 @@ def build_world() -> SimpleNamespace:
         starts_at=meet.starts_at + datetime.timedelta(days=30),
     )
     other_meet = MeetFactory(slug="other-meet", organisers=[other_organiser])
+    invoice = membership_services.invoice_issue(
+        member=owner,
+        membership=owner.seat.membership,
+        description="Membership dues",
+        total_cents=6000,
+    )
+    payment = membership_services.payment_record(
+        invoice=invoice, amount_cents=6000, method="transfer", notify=False
+    )
 
     kwargs = {
         NO_ARGS: {},
@@ -457,6 +474,8 @@ def build_world() -> SimpleNamespace:
         "pending car (admin)": {"object_id": pending_car.pk},
         "claim (admin)": {"object_id": claim.pk},
         "draft meet (admin)": {"object_id": draft.pk},
+        "owner's invoice": {"number": invoice.number},
+        "owner's payment": {"pk": payment.pk},
     }
     return SimpleNamespace(people=people, kwargs=kwargs)
 
