@@ -246,6 +246,10 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "draft meet": ORGANISER_OF_DRAFT,
     },
     "meets:checkin_rsvp": {"rsvp at its meet": POST_ONLY},
+    # --- The club office: a member's own membership ----------------------------------
+    # Everyone logged in has a membership page; an applicant's says what comes next.
+    "membership:home": {NO_ARGS: LOGGED_IN},
+    "membership:renew": {NO_ARGS: POST_ONLY},
 }
 
 # Whole namespaces decided by one rule, and the pages of it that are visited.
@@ -307,6 +311,8 @@ EXPECTED_POST: dict[str, dict[str, dict[str, int]]] = {
     "meets:checkin_rsvp": {
         "rsvp at its meet": answers(302, 404, 404, 404, 404, 404, 302, 302, 302)
     },
+    # No membership to renew before approval (403); members not yet due are told so (302).
+    "membership:renew": {NO_ARGS: answers(302, 403, 403, 302, 302, 302, 302, 302, 302)},
 }
 
 
