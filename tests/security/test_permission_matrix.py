@@ -39,6 +39,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import ORGANISERS_GROUP, User
 from meets.models import Meet
+from membership.card import card_token
 from register.models import CarChangeRequest
 from tests.accounts.images import jpeg_bytes
 from tests.factories import MemberFactory, PendingMemberFactory
@@ -250,6 +251,15 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     # Everyone logged in has a membership page; an applicant's says what comes next.
     "membership:home": {NO_ARGS: LOGGED_IN},
     "membership:renew": {NO_ARGS: POST_ONLY},
+    # An applicant is told the card comes after approval; its image exists only then.
+    "membership:card": {NO_ARGS: LOGGED_IN},
+    "membership:card_png": {NO_ARGS: answers(302, 404, 404, 200, 200, 200, 200, 200, 200)},
+    # A scanned card: staff, organisers and meets' helpers see valid/lapsed; a member,
+    # the card's holder too, gets 403; a code the site did not sign is "Not valid" (404).
+    "membership:card_check": {
+        "owner's card": answers(302, 403, 403, 403, 403, 200, 200, 200, 200),
+        "tampered card": answers(302, 403, 403, 403, 403, 404, 404, 404, 404),
+    },
 }
 
 # Whole namespaces decided by one rule, and the pages of it that are visited.
@@ -431,6 +441,7 @@ def build_world() -> SimpleNamespace:
     )
     other_meet = MeetFactory(slug="other-meet", organisers=[other_organiser])
 
+    card = card_token(owner, owner.seat)
     kwargs = {
         NO_ARGS: {},
         "public car": {"pk": public_car.pk},
@@ -463,6 +474,8 @@ def build_world() -> SimpleNamespace:
         "pending car (admin)": {"object_id": pending_car.pk},
         "claim (admin)": {"object_id": claim.pk},
         "draft meet (admin)": {"object_id": draft.pk},
+        "owner's card": {"token": card},
+        "tampered card": {"token": f"{card[:-3]}xyz"},
     }
     return SimpleNamespace(people=people, kwargs=kwargs)
 
