@@ -1,5 +1,6 @@
 import json
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -25,7 +26,28 @@ DIRECTORY_PAGE_SIZE = 30
 
 @login_required
 def profile(request):
-    return render(request, "accounts/profile.html", {"member": request.user})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"member": request.user, "panels": _profile_panels(request)},
+    )
+
+
+def _profile_panels(request) -> list[str]:
+    """HTML panels other apps add to the profile (the club office: dues and the card).
+
+    Each app offers one through a `profile_panel(request)` method on its AppConfig, so
+    accounts imports none of them. A panel is rendered HTML (a SafeString); plain text
+    would be escaped.
+    """
+    panels = []
+    for config in apps.get_app_configs():
+        hook = getattr(config, "profile_panel", None)
+        if callable(hook):
+            html = hook(request)
+            if html:
+                panels.append(html)
+    return panels
 
 
 @login_required

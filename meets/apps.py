@@ -43,6 +43,11 @@ class MeetsConfig(AppConfig):
             for rsvp in released
         ]
 
+    def may_check_cards(self, user) -> bool:
+        """The club office's question at the gate: may `user` check membership cards?
+        Yes for a check-in helper or an organiser of any meet."""
+        return user.helped_meets.exists() or user.organised_meets.exists()
+
     def car_page_version(self) -> int:
         """Changes whenever the section below may change: cached car pages follow it."""
         from meets.cache import meets_cache

@@ -18,3 +18,9 @@ class MembershipConfig(AppConfig):
         from membership.services import membership_personal_data
 
         return membership_personal_data(member=member)
+
+    def profile_panel(self, request) -> str | None:
+        """accounts' profile page: the member's level, term, dues and card (HTML), if any."""
+        from membership.views.member import profile_panel
+
+        return profile_panel(request)

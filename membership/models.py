@@ -110,6 +110,13 @@ class Seat(models.Model):
         verbose_name=_("member"),
     )
     is_payer = models.BooleanField(_("pays"), default=False)
+    # Part of the signed code on the member's card: raising it makes every card printed or
+    # saved before worthless (a lost card, a code shared around), and the next one valid.
+    card_version = models.PositiveSmallIntegerField(
+        _("card version"),
+        default=1,
+        help_text=_("Raise it to invalidate the member's card codes issued so far."),
+    )
 
     class Meta:
         ordering = ["-is_payer", "pk"]

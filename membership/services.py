@@ -129,10 +129,19 @@ def dues_description(
 
 
 def dues_invoice_issue(
-    *, membership: Membership, start: datetime.date, today: datetime.date, due_on: datetime.date
+    *,
+    membership: Membership,
+    start: datetime.date,
+    today: datetime.date,
+    due_on: datetime.date,
+    level: Level | None = None,
 ) -> Invoice | None:
-    """The dues invoice for the term that starts on `start` (none if the level is free)."""
-    level = membership.level
+    """The dues invoice for the term that starts on `start` (none if the level is free).
+
+    `level`: another level for that term (the member chose it); it takes effect when the
+    invoice is paid (`membership_paid`).
+    """
+    level = level or membership.level
     end, fee = term_for(level=level, start=start)
     if fee <= 0:
         return None
@@ -184,9 +193,7 @@ def membership_reinstate(*, member: User, today: datetime.date | None = None) ->
     """
     today = today or timezone.localdate()
     with transaction.atomic():
-        membership = (
-            Membership.objects.select_for_update().filter(seats__member=member).first()
-        )
+        membership = Membership.objects.select_for_update().filter(seats__member=member).first()
         if membership is None:
             return False
         for stale in open_dues(membership):
@@ -205,31 +212,46 @@ def open_dues(membership: Membership):
 
 
 def membership_renew(
-    *, membership: Membership, today: datetime.date | None = None
+    *, membership: Membership, today: datetime.date | None = None, level: Level | None = None
 ) -> Invoice | None:
     """A member renews from their profile: their open dues invoice, or the next term's.
 
-    A lapsed member's stale invoice (for a term already over) is cancelled by a credit
-    note, and the new term starts today (or on 1 January for a calendar-year level).
+    A lapsed member's stale invoice (for a term already over, or for the term they lost by
+    lapsing) is cancelled by a credit note, and the new term starts today (or on 1 January
+    for a calendar-year level). `level`: the member chose another level for the next term;
+    an open, untouched invoice for that term at the old level is replaced.
     """
     today = today or timezone.localdate()
     with transaction.atomic():
-        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        membership = (
+            Membership.objects.select_for_update(of=("self",))
+            .select_related("level")
+            .get(pk=membership.pk)
+        )
         if not membership.level.renews:
             return None
+        level = level or membership.level
         for stale in open_dues(membership).filter(period_end__lte=today):
             credit_note_issue(invoice=stale, reason=str(_("Term ended unpaid")))
-        current = open_dues(membership).order_by("period_start").first()
-        if current is not None:
-            return current
         if membership.valid_until and membership.valid_until >= today:
             start = membership.valid_until
-        elif membership.level.period == Level.Period.CALENDAR:
+        elif level.period == Level.Period.CALENDAR:
             start = datetime.date(today.year, 1, 1)
         else:
             start = today
+        if membership.lapsed_on is not None:
+            for stale in open_dues(membership).filter(period_start__lt=start):
+                credit_note_issue(invoice=stale, reason=str(_("Membership lapsed unpaid")))
+        current = open_dues(membership).order_by("period_start").first()
+        if current is not None:
+            untouched = not current.payments.exists() and not current.debits.exists()
+            if current.level_id == level.pk or current.period_start != start or not untouched:
+                return current
+            credit_note_issue(invoice=current, reason=str(_("Another level chosen")))
         due = max(start, today + datetime.timedelta(days=settings.PADDOCK_INVOICE_DUE_DAYS))
-        invoice = dues_invoice_issue(membership=membership, start=start, today=today, due_on=due)
+        invoice = dues_invoice_issue(
+            membership=membership, start=start, today=today, due_on=due, level=level
+        )
         if invoice is not None:
             mail.send_notice(invoice)
         return invoice

@@ -40,6 +40,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import ORGANISERS_GROUP, User
 from meets.models import Meet
 from membership import services as membership_services
+from membership.card import card_token
 from register.models import CarChangeRequest
 from tests.accounts.images import jpeg_bytes
 from tests.factories import MemberFactory, PendingMemberFactory
@@ -254,6 +255,19 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "membership:invoice": {"owner's invoice": OWN_DOCUMENT},
     "membership:invoice_pdf": {"owner's invoice": OWN_DOCUMENT},
     "membership:receipt_pdf": {"owner's payment": OWN_DOCUMENT},
+    # --- The club office: a member's own membership ----------------------------------
+    # Everyone logged in has a membership page; an applicant's says what comes next.
+    "membership:home": {NO_ARGS: LOGGED_IN},
+    "membership:renew": {NO_ARGS: POST_ONLY},
+    # An applicant is told the card comes after approval; its image exists only then.
+    "membership:card": {NO_ARGS: LOGGED_IN},
+    "membership:card_png": {NO_ARGS: answers(302, 404, 404, 200, 200, 200, 200, 200, 200)},
+    # A scanned card: staff, organisers and meets' helpers see valid/lapsed; a member,
+    # the card's holder too, gets 403; a code the site did not sign is "Not valid" (404).
+    "membership:card_check": {
+        "owner's card": answers(302, 403, 403, 403, 403, 200, 200, 200, 200),
+        "tampered card": answers(302, 403, 403, 403, 403, 404, 404, 404, 404),
+    },
 }
 
 # Whole namespaces decided by one rule, and the pages of it that are visited.
@@ -315,6 +329,8 @@ EXPECTED_POST: dict[str, dict[str, dict[str, int]]] = {
     "meets:checkin_rsvp": {
         "rsvp at its meet": answers(302, 404, 404, 404, 404, 404, 302, 302, 302)
     },
+    # No membership to renew before approval (403); members not yet due are told so (302).
+    "membership:renew": {NO_ARGS: answers(302, 403, 403, 302, 302, 302, 302, 302, 302)},
 }
 
 
@@ -442,6 +458,7 @@ def build_world() -> SimpleNamespace:
         invoice=invoice, amount_cents=6000, method="transfer", notify=False
     )
 
+    card = card_token(owner, owner.seat)
     kwargs = {
         NO_ARGS: {},
         "public car": {"pk": public_car.pk},
@@ -476,6 +493,8 @@ def build_world() -> SimpleNamespace:
         "draft meet (admin)": {"object_id": draft.pk},
         "owner's invoice": {"number": invoice.number},
         "owner's payment": {"pk": payment.pk},
+        "owner's card": {"token": card},
+        "tampered card": {"token": f"{card[:-3]}xyz"},
     }
     return SimpleNamespace(people=people, kwargs=kwargs)
 
