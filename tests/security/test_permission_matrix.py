@@ -39,6 +39,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import ORGANISERS_GROUP, User
 from meets.models import Meet
+from membership.models import Collection, CollectionItem, Mandate
+from membership.services import invoice_issue
 from register.models import CarChangeRequest
 from tests.accounts.images import jpeg_bytes
 from tests.factories import MemberFactory, PendingMemberFactory
@@ -246,6 +248,14 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "draft meet": ORGANISER_OF_DRAFT,
     },
     "meets:checkin_rsvp": {"rsvp at its meet": POST_ONLY},
+    # --- The club office: direct debit ------------------------------------------------
+    # Everyone logged in sees the mandate page: who may not give one is told why there.
+    "membership:mandate": {NO_ARGS: LOGGED_IN},
+    "membership:mandate_revoke": {NO_ARGS: POST_ONLY},
+    "office:collections": {NO_ARGS: STAFF_ONLY},
+    "office:collection": {"collection": STAFF_ONLY},
+    "office:collection_file": {"collection": STAFF_ONLY},
+    "office:debit_return": {"debit": POST_ONLY},
 }
 
 # Whole namespaces decided by one rule, and the pages of it that are visited.
@@ -307,6 +317,10 @@ EXPECTED_POST: dict[str, dict[str, dict[str, int]]] = {
     "meets:checkin_rsvp": {
         "rsvp at its meet": answers(302, 404, 404, 404, 404, 404, 302, 302, 302)
     },
+    # Without a mandate named, every account is sent back to its mandate page.
+    "membership:mandate_revoke": {NO_ARGS: after_post(LOGGED_IN)},
+    # With no reason given, staff are sent back to the collection with a message.
+    "office:debit_return": {"debit": after_post(STAFF_ONLY)},
 }
 
 
@@ -424,6 +438,7 @@ def build_world() -> SimpleNamespace:
         starts_at=meet.starts_at + datetime.timedelta(days=30),
     )
     other_meet = MeetFactory(slug="other-meet", organisers=[other_organiser])
+    collection, debit = direct_debit_of(owner, exported_by=people["staff"])
 
     kwargs = {
         NO_ARGS: {},
@@ -447,6 +462,8 @@ def build_world() -> SimpleNamespace:
         "rsvp": {"pk": rsvp.pk},
         "rsvp's code": {"code": rsvp.checkin_code},
         "rsvp at its meet": {"slug": meet.slug, "pk": rsvp.pk},
+        "collection": {"pk": collection.pk},
+        "debit": {"pk": debit.pk},
         "car photo file": {"path": photo.image.name},
         "claim evidence file": {"path": claim.evidence_photo.name},
         "claim evidence file via ./": {"path": f"./{claim.evidence_photo.name}"},
@@ -459,6 +476,35 @@ def build_world() -> SimpleNamespace:
         "draft meet (admin)": {"object_id": draft.pk},
     }
     return SimpleNamespace(people=people, kwargs=kwargs)
+
+
+def direct_debit_of(member, *, exported_by):
+    """An exported collection with one debit of `member`'s invoice (no file behind it)."""
+    today = datetime.date.today()
+    invoice = invoice_issue(member=member, description="Dues", total_cents=6000)
+    mandate = Mandate.objects.create(
+        member=member,
+        reference="PDK-MATRIX-1",
+        account_holder="Olga Owner",
+        iban="DE89370400440532013000",
+        signed_on=today,
+    )
+    collection = Collection.objects.create(
+        collection_date=today,
+        message_id="MATRIX-1",
+        xml="<Document/>",
+        total_cents=6000,
+        created_by=exported_by,
+    )
+    debit = CollectionItem.objects.create(
+        collection=collection,
+        invoice=invoice,
+        mandate=mandate,
+        amount_cents=6000,
+        sequence_type="FRST",
+        end_to_end_id="PDK-MATRIX-1-1",
+    )
+    return collection, debit
 
 
 # --- The tests ---------------------------------------------------------------------------
