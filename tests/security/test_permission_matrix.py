@@ -41,6 +41,8 @@ from accounts.models import ORGANISERS_GROUP, User
 from meets.models import Meet
 from membership import services as membership_services
 from membership.card import card_token
+from membership.models import Collection, CollectionItem, Mandate
+from membership.services import invoice_issue
 from register.models import CarChangeRequest
 from tests.accounts.images import jpeg_bytes
 from tests.factories import MemberFactory, PendingMemberFactory
@@ -268,6 +270,14 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "owner's card": answers(302, 403, 403, 403, 403, 200, 200, 200, 200),
         "tampered card": answers(302, 403, 403, 403, 403, 404, 404, 404, 404),
     },
+    # --- The club office: direct debit ------------------------------------------------
+    # Everyone logged in sees the mandate page: who may not give one is told why there.
+    "membership:mandate": {NO_ARGS: LOGGED_IN},
+    "membership:mandate_revoke": {NO_ARGS: POST_ONLY},
+    "office:collections": {NO_ARGS: STAFF_ONLY},
+    "office:collection": {"collection": STAFF_ONLY},
+    "office:collection_file": {"collection": STAFF_ONLY},
+    "office:debit_return": {"debit": POST_ONLY},
 }
 
 # Whole namespaces decided by one rule, and the pages of it that are visited.
@@ -331,6 +341,10 @@ EXPECTED_POST: dict[str, dict[str, dict[str, int]]] = {
     },
     # No membership to renew before approval (403); members not yet due are told so (302).
     "membership:renew": {NO_ARGS: answers(302, 403, 403, 302, 302, 302, 302, 302, 302)},
+    # Without a mandate named, every account is sent back to its mandate page.
+    "membership:mandate_revoke": {NO_ARGS: after_post(LOGGED_IN)},
+    # With no reason given, staff are sent back to the collection with a message.
+    "office:debit_return": {"debit": after_post(STAFF_ONLY)},
 }
 
 
@@ -457,6 +471,7 @@ def build_world() -> SimpleNamespace:
     payment = membership_services.payment_record(
         invoice=invoice, amount_cents=6000, method="transfer", notify=False
     )
+    collection, debit = direct_debit_of(owner, exported_by=people["staff"])
 
     card = card_token(owner, owner.seat)
     kwargs = {
@@ -481,6 +496,8 @@ def build_world() -> SimpleNamespace:
         "rsvp": {"pk": rsvp.pk},
         "rsvp's code": {"code": rsvp.checkin_code},
         "rsvp at its meet": {"slug": meet.slug, "pk": rsvp.pk},
+        "collection": {"pk": collection.pk},
+        "debit": {"pk": debit.pk},
         "car photo file": {"path": photo.image.name},
         "claim evidence file": {"path": claim.evidence_photo.name},
         "claim evidence file via ./": {"path": f"./{claim.evidence_photo.name}"},
@@ -497,6 +514,35 @@ def build_world() -> SimpleNamespace:
         "tampered card": {"token": f"{card[:-3]}xyz"},
     }
     return SimpleNamespace(people=people, kwargs=kwargs)
+
+
+def direct_debit_of(member, *, exported_by):
+    """An exported collection with one debit of `member`'s invoice (no file behind it)."""
+    today = datetime.date.today()
+    invoice = invoice_issue(member=member, description="Dues", total_cents=6000)
+    mandate = Mandate.objects.create(
+        member=member,
+        reference="PDK-MATRIX-1",
+        account_holder="Olga Owner",
+        iban="DE89370400440532013000",
+        signed_on=today,
+    )
+    collection = Collection.objects.create(
+        collection_date=today,
+        message_id="MATRIX-1",
+        xml="<Document/>",
+        total_cents=6000,
+        created_by=exported_by,
+    )
+    debit = CollectionItem.objects.create(
+        collection=collection,
+        invoice=invoice,
+        mandate=mandate,
+        amount_cents=6000,
+        sequence_type="FRST",
+        end_to_end_id="PDK-MATRIX-1-1",
+    )
+    return collection, debit
 
 
 # --- The tests ---------------------------------------------------------------------------
