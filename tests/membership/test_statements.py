@@ -20,6 +20,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
@@ -35,12 +36,16 @@ from membership.statements import (
     parse_mt940,
     parse_statement,
     statement_import,
+    statement_line_ignore,
     statement_line_match,
 )
 from tests.factories import MemberFactory
 from tests.membership.statement_factories import (
+    levels,
+    member_owing,
     owing_members,
     read,
+    statement_with_lines,
 )
 
 CAMT = "camt053_v02.xml"
@@ -384,6 +389,327 @@ def test_a_credit_note_is_never_matched_by_its_reference(people):
     assert not Payment.objects.exists()
 
 
+# --- The upload page ----------------------------------------------------------------------------
+
+
+def test_staff_upload_a_statement_and_see_what_became_of_each_line(staff_client, people):
+    response = upload(staff_client, read(CAMT), "march.xml")
+
+    statement = Statement.objects.get()
+    assert response.redirect_chain == [(reverse("office:statement", args=[statement.pk]), 302)]
+    page = response.content.decode()
+    assert (
+        "6 new lines: 3 matched and paid, 2 waiting to be matched, 1 set aside as not dues." in page
+    )
+    assert "march.xml" in page
+    assert "Bernd Brückner" in page  # the payer's name, for staff
+    assert "Names invoice 2026-0002, which is open for 60.00 EUR." in page
+    assert "2026-0001" in page
+    assert statement.uploaded_by.display_name == "Stella Staff"
+
+
+def test_uploading_the_same_statement_again_says_so_and_changes_nothing(staff_client, people):
+    upload(staff_client, read(MT940), "march.sta")
+
+    response = upload(staff_client, read(MT940), "march-again.sta")
+
+    assert "This statement was imported already" in response.content.decode()
+    assert Statement.objects.count() == 1
+    assert Payment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (BILLION_LAUGHS, "declares XML entities"),
+        (EXTERNAL_ENTITY, "external XML entities"),
+        (b"Just some notes, saved as .xml\n", "not a bank statement"),
+        (
+            b"<?xml version='1.0'?>"
+            b"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:camt.053.001.02'>",
+            "not valid XML",
+        ),
+    ],
+    ids=["billion laughs", "external entity", "text named .xml", "cut short"],
+)
+def test_a_hostile_or_wrong_file_is_refused_with_a_clear_message(
+    staff_client, people, data, message
+):
+    response = upload(staff_client, data, "statement.xml")
+
+    assert response.status_code == 200
+    [error] = response.context["form"].errors["file"]
+    assert message in error
+    assert not Statement.objects.exists()
+    assert "root:" not in response.content.decode()  # nothing of /etc/passwd
+
+
+def test_a_file_over_five_megabytes_is_refused_before_it_is_read(staff_client):
+    big = b"<?xml version='1.0'?>" + b" " * (6 * 1024 * 1024)
+
+    response = upload(staff_client, big, "huge.xml")
+
+    assert response.status_code == 200
+    [error] = response.context["form"].errors["file"]
+    assert error == "The file is 6.0 MB; the limit is 5 MB."
+    assert not Statement.objects.exists()
+
+
+def test_an_empty_upload_asks_for_a_file(staff_client):
+    response = staff_client.post(reverse("office:statements"), {})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == ["This field is required."]
+
+
+# --- Matching by hand ----------------------------------------------------------------------------
+
+
+def test_staff_match_a_partial_payment_and_the_invoice_stays_open(staff_client, staff, people):
+    import_file(CAMT)
+    half = line_for("2026-0002")
+
+    response = staff_client.post(
+        reverse("office:line_match", args=[half.pk]), {"invoice": "2026-0002"}, follow=True
+    )
+
+    assert "Recorded against invoice 2026-0002: 30.00 EUR is still open." in (
+        response.content.decode()
+    )
+    half.refresh_from_db()
+    assert (half.status, half.matched_by) == (StatementLine.Status.MATCHED, staff)
+    _bernd, invoice = people["bernd"]
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.OPEN
+    [payment] = invoice.payments.all()
+    assert (payment.amount_cents, payment.recorded_by, payment.statement_line) == (
+        3000,
+        staff,
+        half,
+    )
+
+
+def test_staff_match_the_rest_and_the_invoice_is_paid_and_the_membership_renewed(staff, people):
+    bernd, invoice = people["bernd"]
+    import_file(CAMT)
+    statement_line_match(line=line_for("2026-0002"), invoice=invoice, matched_by=staff)
+    data = camt(entry("30.00", "Rest", reference="R1"))
+    statement_import(data=data, filename="rest.xml", uploaded_by=staff)
+
+    statement_line_match(line=line_for("Rest"), invoice=invoice, matched_by=staff)
+
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PAID
+    bernd.refresh_from_db()
+    assert bernd.seat.membership.valid_until == datetime.date(2027, 4, 1)
+
+
+def test_an_overpayment_is_recorded_and_shown(staff_client, people):
+    import_file(CAMT)  # pays Anna's invoice
+
+    response = staff_client.post(
+        reverse("office:line_match", args=[line_for("Spende").pk]),
+        {"invoice": "2026-0001"},
+        follow=True,
+    )
+
+    assert "which is now overpaid by 25.00 EUR" in response.content.decode()
+    _anna, invoice = people["anna"]
+    assert invoice.payments.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("2026-9999", "There is no invoice 2026-9999."),
+        ("", "This field is required."),
+        ("credit note", "is a credit note."),
+        ("cancelled", "was cancelled."),
+    ],
+)
+def test_a_match_to_a_wrong_invoice_is_refused_with_a_message(
+    staff_client, people, number, message
+):
+    _bernd, invoice = people["bernd"]
+    if number in ("credit note", "cancelled"):
+        note = credit_note_issue(invoice=invoice, reason="Left the club")
+        number = note.number if number == "credit note" else invoice.number
+    import_file(CAMT)
+    donation = line_for("Spende")
+
+    response = staff_client.post(
+        reverse("office:line_match", args=[donation.pk]), {"invoice": number}, follow=True
+    )
+
+    assert message in response.content.decode()
+    donation.refresh_from_db()
+    assert donation.status == StatementLine.Status.UNMATCHED
+    assert not Payment.objects.filter(statement_line=donation).exists()
+
+
+def test_a_line_matched_twice_records_one_payment(staff_client, staff, people):
+    import_file(CAMT)
+    half = line_for("2026-0002")
+    url = reverse("office:line_match", args=[half.pk])
+
+    staff_client.post(url, {"invoice": "2026-0002"})
+    response = staff_client.post(url, {"invoice": "2026-0002"}, follow=True)
+
+    assert "This line was matched already; nothing was recorded twice." in (
+        response.content.decode()
+    )
+    assert Payment.objects.filter(statement_line=half).count() == 1
+    with pytest.raises(StatementError):
+        statement_line_ignore(line=half, ignored_by=staff)
+
+
+def test_staff_set_a_line_aside_as_not_dues(staff_client, staff, people):
+    import_file(CAMT)
+    donation = line_for("Spende")
+
+    response = staff_client.post(reverse("office:line_ignore", args=[donation.pk]), follow=True)
+
+    assert "Set aside as not dues: 25.00 EUR" in response.content.decode()
+    donation.refresh_from_db()
+    assert (donation.status, donation.matched_by) == (StatementLine.Status.IGNORED, staff)
+    assert "Spende Sommerfest" not in staff_client.get(reverse("office:unmatched")).content.decode()
+    with pytest.raises(StatementError, match="set aside already"):
+        statement_line_match(line=donation, invoice=people["bernd"][1], matched_by=staff)
+
+
+def test_the_waiting_list_suggests_the_named_invoice_and_invoices_owing_the_amount(
+    staff_client, people
+):
+    import_file(MT940)
+
+    response = staff_client.get(reverse("office:unmatched"))
+
+    page = response.content.decode()
+    frieda = line_for("2026-0006")
+    stammtisch = line_for("Stammtisch Kasse")
+    # Newest first: both were booked on one day, Frieda's first.
+    assert [line.pk for line in response.context["lines"]] == [stammtisch.pk, frieda.pk]
+    # Frieda's 45.00 names her invoice: it is suggested although it owes 60.00.
+    [suggested] = response.context["lines"][1].suggestions
+    assert suggested.number == "2026-0006"
+    assert "named in the transfer" in page
+    assert "Frieda Fröhlich" in page
+    assert "Names invoice 2026-0006, which is open for 60.00 EUR." in page
+    assert response.context["lines"][0].suggestions == []  # nothing owes 10.00
+
+
+def test_open_invoices_owing_the_amount_are_suggested_the_payers_first(staff_client, people):
+    data = camt(
+        '<Ntry><Amt Ccy="EUR">60.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>'
+        "<BookgDt><Dt>2026-03-20</Dt></BookgDt><NtryDtls><TxDtls><RltdPties>"
+        "<Dbtr><Nm>DIETER DAHLMANN</Nm></Dbtr></RltdPties><RmtInf><Ustrd>Beitrag</Ustrd>"
+        "</RmtInf></TxDtls></NtryDtls></Ntry>"
+    )
+    statement_import(data=data, filename="x.xml", uploaded_by=None)
+
+    response = staff_client.get(reverse("office:unmatched"))
+
+    [line] = response.context["lines"]
+    numbers = [invoice.number for invoice in line.suggestions]
+    assert numbers[0] == "2026-0004"  # Dieter's own
+    assert len(numbers) == 5  # six invoices owe 60.00; five are offered
+
+
+# --- Who may see the pages ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def a_line(db):
+    return statement_with_lines(1).lines.get()
+
+
+@pytest.mark.parametrize("name", ["statements", "statement", "unmatched"])
+def test_every_page_climbs_the_permission_ladder(client, member, staff, a_line, name):
+    args = [a_line.statement_id] if name == "statement" else []
+    url = reverse(f"office:{name}", args=args)
+
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+    client.force_login(member)
+    assert client.get(url).status_code == 403
+
+    client.force_login(staff)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Payer 0" in response.content.decode() or name == "statements"
+
+
+@pytest.mark.parametrize("name", ["line_match", "line_ignore"])
+def test_the_line_actions_climb_the_permission_ladder(client, member, staff, a_line, name):
+    url = reverse(f"office:{name}", args=[a_line.pk])
+
+    assert client.post(url, {"invoice": "2026-0001"}).status_code == 302
+    client.force_login(member)
+    assert client.post(url, {"invoice": "2026-0001"}).status_code == 403
+    assert client.get(url).status_code == 405
+    client.force_login(staff)
+    assert client.post(reverse(f"office:{name}", args=[a_line.pk + 999])).status_code == 404
+    a_line.refresh_from_db()
+    assert a_line.status == StatementLine.Status.UNMATCHED  # nobody changed it
+
+
+def test_a_statement_that_does_not_exist_is_not_found(staff_client):
+    assert staff_client.get(reverse("office:statement", args=[999])).status_code == 404
+
+
+# --- Query counts -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [
+        ("unmatched", lambda n: statement_with_lines(n, remittance="Beitrag 2026-0001")),
+        ("statement", lambda n: statement_with_lines(n, status=StatementLine.Status.IGNORED)),
+    ],
+)
+def test_a_list_of_lines_costs_the_same_queries_for_two_lines_and_fifty(
+    staff_client, staff, name, make
+):
+    levels()
+    member_owing("Anna Achterberg", renews_on=datetime.date(2026, 4, 1))  # owes 60.00
+
+    def count(n: int) -> int:
+        StatementLine.objects.all().delete()
+        statement = make(n)
+        args = [statement.pk] if name == "statement" else []
+        if name == "statement":
+            statement.lines.update(matched_by=staff)
+        url = reverse(f"office:{name}", args=args)
+        with CaptureQueriesContext(connection) as captured:
+            assert staff_client.get(url).status_code == 200
+        return len(captured)
+
+    # unmatched: the session, the user, the paginator's count, the page of lines with
+    # their statement, the invoices the lines name, the open invoices owing their amounts.
+    # statement: the session, the user, the statement with its uploader, the lines counted
+    # by status, the paginator's count, the page of lines with invoice and staff member.
+    expected = {"unmatched": 6, "statement": 6}[name]
+    assert count(2) == expected
+    assert count(50) == expected
+
+
+def test_the_statements_page_costs_the_same_queries_for_two_statements_and_fifty(staff_client):
+    def count(n: int) -> int:
+        for _ in range(n - Statement.objects.count()):
+            statement_with_lines(3)
+        with CaptureQueriesContext(connection) as captured:
+            response = staff_client.get(reverse("office:statements"))
+        assert response.status_code == 200
+        return len(captured)
+
+    # The session, the user, the paginator's count, the page of statements with their
+    # lines counted by status and the uploader, the number of lines waiting.
+    assert count(2) == 5
+    assert count(50) == 5
+
+
 # --- At the same moment (threads, on committed data) ----------------------------------------------
 
 
@@ -463,3 +789,18 @@ def test_two_staff_matching_one_line_at_once_record_one_payment():
     assert [type(e) for e in errors] == [StatementError]
     assert Payment.objects.filter(statement_line=half).count() == 1
     assert Invoice.objects.get(pk=invoice.pk).payments.count() == 1
+
+
+@pytest.mark.parametrize("name", ["statements", "statement", "unmatched"])
+def test_the_pages_label_every_control_and_name_every_button(staff_client, people, name):
+    from tests.test_accessibility_markup import audit
+
+    statement = import_file(CAMT).statement
+    args = [statement.pk] if name == "statement" else []
+
+    response = staff_client.get(reverse(f"office:{name}", args=args))
+
+    found = audit(response.content.decode())
+    assert found.unlabelled_controls() == []
+    assert found.unnamed == []
+    assert found.images_without_alt == []

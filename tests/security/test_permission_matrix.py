@@ -39,6 +39,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import ORGANISERS_GROUP, User
 from meets.models import Meet
+from membership.models import Statement, StatementLine
 from register.models import CarChangeRequest
 from tests.accounts.images import jpeg_bytes
 from tests.factories import MemberFactory, PendingMemberFactory
@@ -246,6 +247,12 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "draft meet": ORGANISER_OF_DRAFT,
     },
     "meets:checkin_rsvp": {"rsvp at its meet": POST_ONLY},
+    # --- The club office: bank statements (staff only) --------------------------------
+    "office:statements": {NO_ARGS: STAFF_ONLY},
+    "office:statement": {"bank statement": STAFF_ONLY},
+    "office:unmatched": {NO_ARGS: STAFF_ONLY},
+    "office:line_match": {"statement line": POST_ONLY},
+    "office:line_ignore": {"statement line": POST_ONLY},
 }
 
 # Whole namespaces decided by one rule, and the pages of it that are visited.
@@ -307,6 +314,9 @@ EXPECTED_POST: dict[str, dict[str, dict[str, int]]] = {
     "meets:checkin_rsvp": {
         "rsvp at its meet": answers(302, 404, 404, 404, 404, 404, 302, 302, 302)
     },
+    # Staff with no invoice number are told to give one; setting aside needs nothing more.
+    "office:line_match": {"statement line": after_post(STAFF_ONLY)},
+    "office:line_ignore": {"statement line": after_post(STAFF_ONLY)},
 }
 
 
@@ -424,6 +434,16 @@ def build_world() -> SimpleNamespace:
         starts_at=meet.starts_at + datetime.timedelta(days=30),
     )
     other_meet = MeetFactory(slug="other-meet", organisers=[other_organiser])
+    statement = Statement.objects.create(
+        format=Statement.Format.CAMT053, filename="march.xml", sha256="0" * 64
+    )
+    statement_line = StatementLine.objects.create(
+        statement=statement,
+        booked_on=datetime.date(2026, 3, 16),
+        amount_cents=6000,
+        remittance="Beitrag",
+        fingerprint="1" * 64,
+    )
 
     kwargs = {
         NO_ARGS: {},
@@ -457,6 +477,8 @@ def build_world() -> SimpleNamespace:
         "pending car (admin)": {"object_id": pending_car.pk},
         "claim (admin)": {"object_id": claim.pk},
         "draft meet (admin)": {"object_id": draft.pk},
+        "bank statement": {"pk": statement.pk},
+        "statement line": {"pk": statement_line.pk},
     }
     return SimpleNamespace(people=people, kwargs=kwargs)
 
