@@ -480,6 +480,8 @@ class StatementLine(models.Model):
         related_name="+",
         verbose_name=_("matched by"),
     )
+    # Why an import left the line waiting (the invoice it names, and what did not fit).
+    note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["-booked_on", "-pk"]

@@ -41,7 +41,7 @@ from accounts.models import ORGANISERS_GROUP, User
 from meets.models import Meet
 from membership import services as membership_services
 from membership.card import card_token
-from membership.models import Collection, CollectionItem, Mandate
+from membership.models import Collection, CollectionItem, Mandate, Statement, StatementLine
 from membership.services import invoice_issue
 from register.models import CarChangeRequest
 from tests.accounts.images import jpeg_bytes
@@ -278,6 +278,12 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "office:collection": {"collection": STAFF_ONLY},
     "office:collection_file": {"collection": STAFF_ONLY},
     "office:debit_return": {"debit": POST_ONLY},
+    # --- The club office: bank statements (staff only) --------------------------------
+    "office:statements": {NO_ARGS: STAFF_ONLY},
+    "office:statement": {"bank statement": STAFF_ONLY},
+    "office:unmatched": {NO_ARGS: STAFF_ONLY},
+    "office:line_match": {"statement line": POST_ONLY},
+    "office:line_ignore": {"statement line": POST_ONLY},
 }
 
 # Whole namespaces decided by one rule, and the pages of it that are visited.
@@ -345,6 +351,9 @@ EXPECTED_POST: dict[str, dict[str, dict[str, int]]] = {
     "membership:mandate_revoke": {NO_ARGS: after_post(LOGGED_IN)},
     # With no reason given, staff are sent back to the collection with a message.
     "office:debit_return": {"debit": after_post(STAFF_ONLY)},
+    # Staff with no invoice number are told to give one; setting aside needs nothing more.
+    "office:line_match": {"statement line": after_post(STAFF_ONLY)},
+    "office:line_ignore": {"statement line": after_post(STAFF_ONLY)},
 }
 
 
@@ -472,6 +481,16 @@ def build_world() -> SimpleNamespace:
         invoice=invoice, amount_cents=6000, method="transfer", notify=False
     )
     collection, debit = direct_debit_of(owner, exported_by=people["staff"])
+    statement = Statement.objects.create(
+        format=Statement.Format.CAMT053, filename="march.xml", sha256="0" * 64
+    )
+    statement_line = StatementLine.objects.create(
+        statement=statement,
+        booked_on=datetime.date(2026, 3, 16),
+        amount_cents=6000,
+        remittance="Beitrag",
+        fingerprint="1" * 64,
+    )
 
     card = card_token(owner, owner.seat)
     kwargs = {
@@ -512,6 +531,8 @@ def build_world() -> SimpleNamespace:
         "owner's payment": {"pk": payment.pk},
         "owner's card": {"token": card},
         "tampered card": {"token": f"{card[:-3]}xyz"},
+        "bank statement": {"pk": statement.pk},
+        "statement line": {"pk": statement_line.pk},
     }
     return SimpleNamespace(people=people, kwargs=kwargs)
 
