@@ -51,7 +51,15 @@ from accounts.models import User
 from config.lib.email import send_templated
 from config.lib.site import site_url
 from membership import methods, services
-from membership.models import Collection, CollectionItem, Invoice, Mandate, Payment, Seat
+from membership.models import (
+    Collection,
+    CollectionItem,
+    Invoice,
+    Mandate,
+    Membership,
+    Payment,
+    Seat,
+)
 from membership.money import format_cents
 
 FRST = "FRST"
@@ -473,6 +481,14 @@ def collection_export(
     if problem:
         raise SepaError(problem)
     with transaction.atomic():
+        # Memberships before invoices, the order every writer of dues locks them in (the
+        # renewal cycle, a payment), so an export during a cycle run waits, never deadlocks.
+        list(
+            Membership.objects.select_for_update()
+            .filter(pk__in=due_debits(collection_date).values("membership_id"))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         locked = list(
             due_debits(collection_date)
             .select_for_update(of=("self",))

@@ -285,6 +285,10 @@ def payment_record(
     get_method(method)  # an unknown method is a programming error
     received_on = received_on or timezone.localdate()
     with transaction.atomic():
+        # The membership first, then the invoice: the order the renewal cycle and a renewal
+        # take their locks in, so a payment arriving during a cycle run waits, never deadlocks.
+        if invoice.membership_id:
+            Membership.objects.select_for_update().filter(pk=invoice.membership_id).first()
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if invoice.kind != Invoice.Kind.INVOICE:
             raise ValueError("Payments are made against invoices, not credit notes.")

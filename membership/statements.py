@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.services import sequence_next
 from membership import methods
-from membership.models import Invoice, Payment, Statement, StatementLine
+from membership.models import Invoice, Membership, Payment, Statement, StatementLine
 from membership.money import find_creditor_references, format_cents
 from membership.services import invoice_balance_cents, payment_record
 
@@ -439,6 +439,9 @@ def _match_automatically(line: StatementLine) -> None:
             "numbers": ", ".join(sorted(invoice.number for invoice in candidates))
         }
         return
+    if candidates[0].membership_id:
+        # Membership before invoice, the order every writer of dues locks them in.
+        Membership.objects.select_for_update().filter(pk=candidates[0].membership_id).first()
     invoice = Invoice.objects.select_for_update().get(pk=candidates[0].pk)
     values = {"number": invoice.number}
     if invoice.status == Invoice.Status.CANCELLED:

@@ -24,7 +24,7 @@ from tests.meets.factories import MeetFactory, RSVPFactory
 from tests.register.factories import CarFactory
 from tests.register.test_workflows import car_data
 
-APPS = ("accounts", "register", "meets", "config")
+APPS = ("accounts", "membership", "register", "meets", "config")
 NOT_FREE_TEXT = {
     # Not typed by anyone: the admin's list of ticked rows, a list of ids read with getlist().
     ("register.admin", "ReasonForm", "_selected_action"),
