@@ -39,6 +39,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import ORGANISERS_GROUP, User
 from meets.models import Meet
+from membership.services import invoice_issue
 from register.models import CarChangeRequest
 from tests.accounts.images import jpeg_bytes
 from tests.factories import MemberFactory, PendingMemberFactory
@@ -246,6 +247,19 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "draft meet": ORGANISER_OF_DRAFT,
     },
     "meets:checkin_rsvp": {"rsvp at its meet": POST_ONLY},
+    # --- The club office: inbox, members due, invoices, dues report (staff only) ------
+    # 403 for every member, even on their own invoice: members see theirs under /membership/.
+    "office:inbox": {NO_ARGS: STAFF_ONLY},
+    "office:digest": {NO_ARGS: POST_ONLY},
+    "office:members": {NO_ARGS: STAFF_ONLY},
+    "office:members_csv": {NO_ARGS: STAFF_ONLY},
+    "office:invoices": {NO_ARGS: STAFF_ONLY},
+    "office:invoice_manage": {"owner's invoice": STAFF_ONLY},
+    "office:payment_add": {"owner's invoice": POST_ONLY},
+    "office:credit_note_add": {"owner's invoice": POST_ONLY},
+    "office:refund_add": {"owner's invoice": POST_ONLY},
+    "office:dues": {NO_ARGS: STAFF_ONLY},
+    "office:dues_csv": {"a year of invoices": STAFF_ONLY},
 }
 
 # Whole namespaces decided by one rule, and the pages of it that are visited.
@@ -307,6 +321,11 @@ EXPECTED_POST: dict[str, dict[str, dict[str, int]]] = {
     "meets:checkin_rsvp": {
         "rsvp at its meet": answers(302, 404, 404, 404, 404, 404, 302, 302, 302)
     },
+    "office:digest": {NO_ARGS: after_post(STAFF_ONLY)},
+    # An empty form: staff see the invoice's page again with the form's errors (200).
+    "office:payment_add": {"owner's invoice": STAFF_ONLY},
+    "office:credit_note_add": {"owner's invoice": STAFF_ONLY},
+    "office:refund_add": {"owner's invoice": STAFF_ONLY},
 }
 
 
@@ -413,6 +432,7 @@ def build_world() -> SimpleNamespace:
     transfer = TransferFactory(
         car=public_car, from_member=owner, to_member=MemberFactory(display_name="Bruno Buyer")
     )
+    invoice = invoice_issue(member=owner, description="Membership dues", total_cents=6000)
     meet = MeetFactory(
         slug="summer-meet", organisers=[organiser], checkin_helpers=[people["helper"]]
     )
@@ -457,6 +477,8 @@ def build_world() -> SimpleNamespace:
         "pending car (admin)": {"object_id": pending_car.pk},
         "claim (admin)": {"object_id": claim.pk},
         "draft meet (admin)": {"object_id": draft.pk},
+        "owner's invoice": {"number": invoice.number},
+        "a year of invoices": {"year": invoice.year},
     }
     return SimpleNamespace(people=people, kwargs=kwargs)
 
