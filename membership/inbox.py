@@ -15,15 +15,21 @@ The navigation bar's total is cached for a minute in the default cache (the same
 every staff member); a cache that is down costs a query, never the page.
 """
 
+import datetime
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
 from django.core.cache import cache
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
+
+from config.lib.email import send_templated
+from config.lib.site import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -166,3 +172,61 @@ def forget_total() -> None:
         cache.delete(TOTAL_CACHE_KEY)
     except Exception:  # noqa: BLE001 - the cache is only a shortcut
         log.warning("The cache is down: the office's total was not forgotten")
+
+
+# --- The daily digest ----------------------------------------------------------------------
+
+# The day of the last digest, as a date's ordinal in a Sequence row: sent once a day.
+DIGEST_SEQUENCE = "staff-digest-day"
+
+
+def staff_digest_send(*, today: datetime.date | None = None) -> int:
+    """E-mail the inbox to every active staff member who asked for it: once a day, and only
+    when something waits. Each in their own language, with links to the site. Returns how
+    many e-mails were queued (0: nothing waits, nobody asked, or sent already today)."""
+    from accounts.models import Sequence, User
+
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        Sequence.objects.get_or_create(name=DIGEST_SEQUENCE)
+        # Locked: two runs at once (two servers' cron) send one digest.
+        done = Sequence.objects.select_for_update().get(name=DIGEST_SEQUENCE)
+        if done.last_value >= today.toordinal():
+            return 0
+        recipients = list(
+            User.objects.filter(is_staff=True, is_active=True, staff_digest=True).order_by("pk")
+        )
+        if not recipients:
+            return 0
+        items = inbox_items()
+        total = inbox_total(items)
+        if not total:
+            return 0
+        waiting = [
+            {"item": item, "link": absolute_url(item.url) if item.url else ""}
+            for item in waiting_items(items)
+        ]
+        inbox_url = url_or_none("office:inbox")
+        for recipient in recipients:
+            with translation.override(recipient.language):
+                subject = ngettext(
+                    "%(count)s item waits in the staff inbox",
+                    "%(count)s items wait in the staff inbox",
+                    total,
+                ) % {"count": total}
+            send_templated(
+                to=[recipient.email],
+                subject=subject,
+                template="membership/email/staff_digest.txt",
+                context={
+                    "recipient": recipient,
+                    "items": waiting,
+                    "total": total,
+                    "today": today,
+                    "inbox_link": absolute_url(inbox_url) if inbox_url else "",
+                },
+                language=recipient.language,
+            )
+        done.last_value = today.toordinal()
+        done.save(update_fields=["last_value"])
+    return len(recipients)

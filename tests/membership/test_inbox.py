@@ -2,10 +2,13 @@
 count, the admin index, and the daily digest e-mail."""
 
 import datetime
+import io
 import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core import mail
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -371,3 +374,88 @@ def test_the_admin_index_shows_the_same_items_and_counts(staff_client):
     )
     assert re.search(r'data-inbox-item="members_due">.*?<td>1</td>', html, re.S)
     assert 'id="content-main"' in html and "Club office" in html  # the apps are still there
+
+
+# --- The daily digest --------------------------------------------------------------------------
+
+
+def send_digest(captured, today=None) -> int:
+    with captured(execute=True):
+        return inbox.staff_digest_send(today=today)
+
+
+@pytest.fixture
+def digest_staff(db):
+    return MemberFactory(
+        display_name="Dieter Digest", is_staff=True, staff_digest=True, language="en-gb"
+    )
+
+
+def test_the_digest_goes_only_to_active_staff_who_asked(
+    digest_staff, staff, django_capture_on_commit_callbacks
+):
+    MemberFactory(staff_digest=True)  # not staff
+    MemberFactory(is_staff=True, staff_digest=True, is_active=False)  # left the club
+    everything_waiting()
+    mail.outbox.clear()
+
+    sent = send_digest(django_capture_on_commit_callbacks)
+
+    assert sent == 1
+    assert [m.to for m in mail.outbox] == [[digest_staff.email]]
+    message = mail.outbox[0]
+    assert message.subject == "9 items wait in the staff inbox"
+    assert "Cars to verify: 1\n  https://testserver/register/review/#cars" in message.body
+    assert "Members due: 1\n  https://testserver/office/members/?state=due" in message.body
+    assert "Import a spreadsheet" not in message.body
+    assert "https://testserver/office/" in message.body
+
+
+def test_no_digest_when_nothing_waits(digest_staff, django_capture_on_commit_callbacks):
+    member_due()  # normal business, not work
+    mail.outbox.clear()
+
+    assert send_digest(django_capture_on_commit_callbacks) == 0
+    assert mail.outbox == []
+
+
+def test_the_digest_goes_once_a_day(digest_staff, django_capture_on_commit_callbacks):
+    everything_waiting()
+    today = timezone.localdate()
+    mail.outbox.clear()
+
+    first = send_digest(django_capture_on_commit_callbacks, today)
+    again = send_digest(django_capture_on_commit_callbacks, today)
+    tomorrow = send_digest(django_capture_on_commit_callbacks, today + datetime.timedelta(days=1))
+
+    assert (first, again, tomorrow) == (1, 0, 1)
+    assert len(mail.outbox) == 2
+
+
+def test_the_digest_is_in_each_staff_members_language(
+    digest_staff, django_capture_on_commit_callbacks
+):
+    german = MemberFactory(is_staff=True, staff_digest=True, language="de")
+    everything_waiting()
+    mail.outbox.clear()
+
+    send_digest(django_capture_on_commit_callbacks)
+
+    bodies = {m.to[0]: m.body for m in mail.outbox}
+    assert bodies[german.email].startswith("Hallo,")
+    assert "Ansprüche: 1" in bodies[german.email]
+    assert bodies[digest_staff.email].startswith("Hello,")
+    assert "Claims: 1" in bodies[digest_staff.email]
+
+
+def test_the_digest_command_runs_for_cron(digest_staff, django_capture_on_commit_callbacks):
+    everything_waiting()
+    mail.outbox.clear()
+    out = io.StringIO()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_staff_digest", stdout=out)
+        call_command("send_staff_digest", stdout=out)
+
+    assert out.getvalue() == "1 staff digest(s) queued.\n0 staff digest(s) queued.\n"
+    assert len(mail.outbox) == 1
