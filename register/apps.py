@@ -1,6 +1,9 @@
 from django.apps import AppConfig
 from django.utils.translation import pgettext_lazy
 
+# A transfer the buyer has not answered for this long shows in the staff inbox.
+TRANSFER_STUCK_DAYS = 14
+
 
 class RegisterConfig(AppConfig):
     name = "register"
@@ -48,6 +51,61 @@ class RegisterConfig(AppConfig):
         from register.services import member_register_anonymise
 
         member_register_anonymise(member=member)
+
+    def inbox_items(self) -> list[dict]:
+        """The staff inbox (in the club office): what waits for the registrar."""
+        import datetime
+
+        from django.urls import reverse
+        from django.utils import timezone
+        from django.utils.translation import gettext_lazy as _
+
+        from register.models import Car, CarChangeRequest, Claim, Transfer
+
+        review = reverse("register:review")
+        stuck_since = timezone.now() - datetime.timedelta(days=TRANSFER_STUCK_DAYS)
+        return [
+            {
+                "key": "cars_to_verify",
+                "label": _("Cars to verify"),
+                "count": Car.objects.filter(review_status=Car.Review.PENDING),
+                "url": f"{review}#cars",
+                "help": _("New cars members registered, waiting for the registrar."),
+            },
+            {
+                "key": "claims",
+                "label": _("Claims"),
+                "count": Claim.objects.filter(state=Claim.State.PENDING),
+                "url": f"{review}#claims",
+                "help": _("Members who say a car in the register is theirs, with evidence."),
+            },
+            {
+                "key": "proposed_changes",
+                "label": _("Proposed changes"),
+                "count": CarChangeRequest.objects.filter(state=CarChangeRequest.State.PENDING),
+                "url": f"{review}#changes",
+                "help": _("Owners' corrections to the factory facts of verified cars."),
+            },
+            {
+                "key": "transfers_stuck",
+                "label": _("Transfers stuck"),
+                "count": Transfer.objects.filter(
+                    state=Transfer.State.PENDING, created_at__lt=stuck_since
+                ),
+                "url": reverse("admin:register_transfer_changelist") + "?state__exact=pending",
+                "help": _(
+                    "Cars handed to another member who has not answered for two weeks: "
+                    "remind the buyer, or cancel the transfer."
+                ),
+            },
+            {
+                "key": "import",
+                "label": _("Import a spreadsheet"),
+                "count": None,
+                "url": reverse("register:import"),
+                "help": _("Bring the club's old register in from a CSV file."),
+            },
+        ]
 
 
 def _member_saved(sender, update_fields=None, using=None, **kwargs) -> None:

@@ -4,12 +4,13 @@ A cell that starts with = + - @ (or a tab or carriage return) is a formula to Ex
 LibreOffice and Google Sheets: a car's story reading `=HYPERLINK("http://evil", "Click")`
 would run in the registrar's spreadsheet. Every text cell goes through `safe_cell`,
 which puts an apostrophe in front of such a value so the spreadsheet shows it as text
-(OWASP "CSV injection"). Numbers are written as numbers.
+(OWASP "CSV injection"). Numbers (Decimal amounts too) are written as numbers.
 """
 
 import csv
 import datetime
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import Any
 
 from django.http import StreamingHttpResponse
@@ -25,8 +26,8 @@ def safe_cell(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, int | float):
-        return value
+    if isinstance(value, int | float | Decimal):
+        return value  # a number, even a negative one (an amount of -60.00 is no formula)
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
     text = str(value)

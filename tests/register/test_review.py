@@ -132,8 +132,9 @@ def test_the_queue_takes_the_same_queries_for_2_items_and_50(
     # 1. the session, 2. the logged-in user,
     # 3. pending cars with model line and colour, 4. their current owners with members,
     # 5. pending claims with car, model line, colour and claimant, 6. the cars' current owners,
-    # 7. pending changes with car, model line, colour and proposer, 8. the proposed colours
-    with django_assert_num_queries(8):
+    # 7. pending changes with car, model line, colour and proposer, 8. the proposed colours,
+    # 9. the staff inbox's count in the navigation bar (one query, then cached for a minute)
+    with django_assert_num_queries(9):
         response = staff_client.get(REVIEW_URL)
 
     assert response.content.decode().count("<article") == 3 * waiting

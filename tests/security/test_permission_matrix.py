@@ -284,6 +284,19 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "office:unmatched": {NO_ARGS: STAFF_ONLY},
     "office:line_match": {"statement line": POST_ONLY},
     "office:line_ignore": {"statement line": POST_ONLY},
+    # --- The club office: inbox, members due, invoices, dues report (staff only) ------
+    # 403 for every member, even on their own invoice: members see theirs under /membership/.
+    "office:inbox": {NO_ARGS: STAFF_ONLY},
+    "office:digest": {NO_ARGS: POST_ONLY},
+    "office:members": {NO_ARGS: STAFF_ONLY},
+    "office:members_csv": {NO_ARGS: STAFF_ONLY},
+    "office:invoices": {NO_ARGS: STAFF_ONLY},
+    "office:invoice_manage": {"owner's invoice": STAFF_ONLY},
+    "office:payment_add": {"owner's invoice": POST_ONLY},
+    "office:credit_note_add": {"owner's invoice": POST_ONLY},
+    "office:refund_add": {"owner's invoice": POST_ONLY},
+    "office:dues": {NO_ARGS: STAFF_ONLY},
+    "office:dues_csv": {"a year of invoices": STAFF_ONLY},
 }
 
 # Whole namespaces decided by one rule, and the pages of it that are visited.
@@ -354,6 +367,11 @@ EXPECTED_POST: dict[str, dict[str, dict[str, int]]] = {
     # Staff with no invoice number are told to give one; setting aside needs nothing more.
     "office:line_match": {"statement line": after_post(STAFF_ONLY)},
     "office:line_ignore": {"statement line": after_post(STAFF_ONLY)},
+    "office:digest": {NO_ARGS: after_post(STAFF_ONLY)},
+    # An empty form: staff see the invoice's page again with the form's errors (200).
+    "office:payment_add": {"owner's invoice": STAFF_ONLY},
+    "office:credit_note_add": {"owner's invoice": STAFF_ONLY},
+    "office:refund_add": {"owner's invoice": STAFF_ONLY},
 }
 
 
@@ -460,6 +478,7 @@ def build_world() -> SimpleNamespace:
     transfer = TransferFactory(
         car=public_car, from_member=owner, to_member=MemberFactory(display_name="Bruno Buyer")
     )
+    invoice = invoice_issue(member=owner, description="Membership dues", total_cents=6000)
     meet = MeetFactory(
         slug="summer-meet", organisers=[organiser], checkin_helpers=[people["helper"]]
     )
@@ -533,6 +552,7 @@ def build_world() -> SimpleNamespace:
         "tampered card": {"token": f"{card[:-3]}xyz"},
         "bank statement": {"pk": statement.pk},
         "statement line": {"pk": statement_line.pk},
+        "a year of invoices": {"year": invoice.year},
     }
     return SimpleNamespace(people=people, kwargs=kwargs)
 
