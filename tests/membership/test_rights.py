@@ -14,7 +14,9 @@ from accounts.models import User
 from accounts.services import member_set_status
 from membership import rights
 from membership.models import Level, Membership, Seat
+from register.models import Car, Claim
 from tests.factories import MemberFactory, PendingMemberFactory
+from tests.register.factories import CarFactory, ColourFactory, ModelLineFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -237,3 +239,148 @@ def test_require_answers_403_with_the_reason(lapsed, member):
         rights.require(lapsed, rights.CARS)
 
     rights.require(member, rights.CARS)  # no exception: an active member may
+
+
+# --- The register: no button that would answer 403 ----------------------------------------
+
+
+@pytest.fixture
+def public_car(db, other_member):
+    return CarFactory(owner=other_member)
+
+
+@pytest.mark.parametrize(("who", "sentence", "action"), CARS_REFUSED)
+def test_the_car_page_shows_why_instead_of_the_claim_link(cast, public_car, who, sentence, action):
+    response = client_for(cast[who]).get(public_car.get_absolute_url())
+
+    assert_refusal_shown(response, sentence, action)
+    assert "Is this your car?" in text_of(response)
+    assert reverse("register:claim", args=[public_car.pk]) not in response.content.decode()
+
+
+def test_the_car_page_offers_an_active_member_the_claim_link(member, public_car):
+    response = client_for(member).get(public_car.get_absolute_url())
+
+    claim_url = reverse("register:claim", args=[public_car.pk])
+    assert f'<a href="{claim_url}">Claim it</a>' in response.content.decode()
+
+
+@pytest.mark.parametrize(("who", "sentence", "action"), CARS_REFUSED)
+def test_the_register_list_shows_why_instead_of_register_your_car(cast, who, sentence, action):
+    response = client_for(cast[who]).get(reverse("register:list"))
+
+    assert_refusal_shown(response, sentence, action)
+    assert "Register your car" not in text_of(response)
+    assert reverse("register:add") not in response.content.decode()
+
+
+def test_the_register_list_offers_an_active_member_to_register_a_car(member):
+    response = client_for(member).get(reverse("register:list"))
+
+    assert f'href="{reverse("register:add")}">Register your car</a>' in response.content.decode()
+
+
+def test_an_anonymous_visitor_sees_the_register_list_as_before(client):
+    text = text_of(client.get(reverse("register:list")))
+
+    assert "Register your car" not in text
+    assert "Log in as a club member first." not in text
+
+
+@pytest.mark.parametrize(("who", "sentence", "action"), CARS_REFUSED)
+def test_the_garage_shows_why_instead_of_register_and_claim(cast, who, sentence, action):
+    response = client_for(cast[who]).get(reverse("register:garage"))
+
+    assert_refusal_shown(response, sentence, action)
+    html, text = response.content.decode(), text_of(response)
+    assert "No cars yet." in text
+    assert reverse("register:add") not in html
+    assert reverse("register:claim_find") not in html
+    assert "Claim a car" not in text
+
+
+def test_the_garage_offers_an_active_member_to_register_and_claim(member):
+    html = client_for(member).get(reverse("register:garage")).content.decode()
+
+    assert f'href="{reverse("register:add")}">Register a car</a>' in html
+    assert f'href="{reverse("register:claim_find")}">Claim a car</a>' in html
+
+
+@pytest.mark.parametrize(("who", "sentence", "action"), CARS_REFUSED)
+def test_the_home_page_shows_why_instead_of_register_your_car(cast, who, sentence, action):
+    response = client_for(cast[who]).get(reverse("home"))
+
+    assert_refusal_shown(response, sentence, action)
+    assert reverse("register:add") not in response.content.decode()
+
+
+def test_the_home_page_offers_an_active_member_to_register_a_car(member):
+    html = client_for(member).get(reverse("home")).content.decode()
+
+    assert f'href="{reverse("register:add")}">Register your car</a>' in html
+
+
+def test_the_home_page_asks_an_anonymous_visitor_to_join_or_log_in(client):
+    text = text_of(client.get(reverse("home")))
+
+    assert "Join the club" in text
+    assert "Log in" in text
+    assert "Log in as a club member first." not in text
+
+
+@pytest.mark.parametrize("name", ["register:add", "register:claim_find", "register:claim"])
+@pytest.mark.parametrize(("who", "sentence", "action"), CARS_REFUSED)
+def test_a_typed_url_to_register_or_claim_answers_403_with_the_reason(
+    cast, public_car, name, who, sentence, action
+):
+    args = [public_car.pk] if name == "register:claim" else []
+
+    response = client_for(cast[who]).get(reverse(name, args=args))
+
+    assert response.status_code == 403
+    text = text_of(response)
+    assert sentence in text
+    assert text.count("waiting for approval") <= 1  # said once, not twice
+    if who == "lapsed":
+        assert f'href="{rights.membership_url()}">Renew your membership</a>' in (
+            response.content.decode()
+        )
+
+
+@pytest.mark.parametrize(("who", "sentence", "action"), CARS_REFUSED)
+def test_posting_a_car_or_a_claim_anyway_saves_nothing(cast, public_car, who, sentence, action):
+    line = ModelLineFactory()
+    client = client_for(cast[who])
+    car = {
+        "vin": "WBSUR9C50B9999999",
+        "model_line": line.pk,
+        "colour": ColourFactory(model_line=line).pk,
+        "build_date": "2011-06-01",
+        "market": "DE",
+        "country": "DE",
+        "transmission": "manual",
+        "steering": "left",
+    }
+
+    added = client.post(reverse("register:add"), car)
+    claimed = client.post(
+        reverse("register:claim", args=[public_car.pk]), {"evidence": "It is mine."}
+    )
+
+    assert (added.status_code, claimed.status_code) == (403, 403)
+    assert list(Car.objects.all()) == [public_car]
+    assert not Claim.objects.exists()
+
+
+def test_a_lapsed_member_keeps_their_cars(lapsed):
+    car = CarFactory(owner=lapsed)
+    client = client_for(lapsed)
+
+    garage = client.get(reverse("register:garage"))
+    page = client.get(car.get_absolute_url())
+
+    assert [c.pk for c in garage.context["cars"]] == [car.pk]
+    assert f"No. {car.plaque_number}" in text_of(garage)
+    assert page.context["body"] and "Lena Lapsed" in text_of(page)
+    assert f'href="{reverse("register:edit", args=[car.pk])}"' in page.content.decode()
+    assert car.current_owner.member == lapsed
