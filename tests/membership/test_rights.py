@@ -12,10 +12,12 @@ from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
 from accounts.services import member_set_status
+from meets.models import RSVP
 from membership import rights
 from membership.models import Level, Membership, Seat
 from register.models import Car, Claim
 from tests.factories import MemberFactory, PendingMemberFactory
+from tests.meets.factories import MeetFactory
 from tests.register.factories import CarFactory, ColourFactory, ModelLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -384,3 +386,71 @@ def test_a_lapsed_member_keeps_their_cars(lapsed):
     assert page.context["body"] and "Lena Lapsed" in text_of(page)
     assert f'href="{reverse("register:edit", args=[car.pk])}"' in page.content.decode()
     assert car.current_owner.member == lapsed
+
+
+# --- Meets: no RSVP button a member cannot use ----------------------------------------
+
+
+RSVP_REFUSED = [
+    ("pending", PENDING, None),
+    ("lapsed", LAPSED_RSVP, "Renew your membership"),
+    ("supporter", NO_RSVP_LEVEL, "Your membership"),
+]
+
+
+@pytest.fixture
+def rsvp_cast(pending_member, lapsed):
+    supporter = on_level(
+        MemberFactory(display_name="Sven Supporter"), "Supporter", allows_rsvp=False
+    )
+    people = {"pending": pending_member, "lapsed": lapsed, "supporter": supporter}
+    for person in people.values():
+        CarFactory(owner=person)  # a car to come with: the membership is what stops them
+    return people
+
+
+@pytest.mark.parametrize("members_only", [False, True], ids=["open meet", "members only"])
+@pytest.mark.parametrize(("who", "sentence", "action"), RSVP_REFUSED)
+def test_the_meet_page_shows_why_instead_of_the_rsvp_button(
+    rsvp_cast, who, sentence, action, members_only
+):
+    meet = MeetFactory(members_only=members_only)
+
+    response = client_for(rsvp_cast[who]).get(meet.get_absolute_url())
+
+    assert_refusal_shown(response, sentence, action)
+    assert "RSVP with your car" not in text_of(response)
+    assert reverse("meets:rsvp", args=[meet.slug]) not in response.content.decode()
+
+
+def test_the_meet_page_offers_an_associate_the_rsvp_button(associate):
+    meet = MeetFactory()
+
+    text = text_of(client_for(associate).get(meet.get_absolute_url()))
+
+    assert "RSVP with your car" in text
+
+
+@pytest.mark.parametrize(("who", "sentence", "action"), RSVP_REFUSED)
+def test_posting_an_rsvp_anyway_says_why_and_saves_nothing(rsvp_cast, who, sentence, action):
+    person = rsvp_cast[who]
+    meet = MeetFactory()
+    car = Car.objects.owned_by(person).get()
+
+    response = client_for(person).post(
+        reverse("meets:rsvp", args=[meet.slug]), {"car": car.pk, "guests": 0}
+    )
+
+    assert_refusal_shown(response, sentence, action)
+    assert "Send my RSVP" not in text_of(response)
+    assert not RSVP.objects.exists()
+
+
+def test_an_associate_without_a_car_is_not_sent_to_register_one(associate):
+    meet = MeetFactory()
+
+    response = client_for(associate).get(reverse("meets:rsvp", args=[meet.slug]))
+
+    assert_refusal_shown(response, ASSOCIATE_CARS, "Your membership")
+    assert "your garage is empty" in text_of(response)
+    assert reverse("register:add") not in response.content.decode()
