@@ -454,3 +454,63 @@ def test_an_associate_without_a_car_is_not_sent_to_register_one(associate):
     assert_refusal_shown(response, ASSOCIATE_CARS, "Your membership")
     assert "your garage is empty" in text_of(response)
     assert reverse("register:add") not in response.content.decode()
+
+
+# --- The directory ----------------------------------------------------------------------
+
+
+def test_the_directory_leaves_out_members_whose_level_does_not_include_it(member):
+    on_level(MemberFactory(display_name="Quentin Quiet"), "Quiet", allows_directory=False)
+    legacy = MemberFactory(display_name="Lara Legacy")
+    Seat.objects.filter(member=legacy).delete()
+
+    response = client_for(member).get(reverse("members:directory"))
+
+    names = [m.display_name for m in response.context["page"].object_list]
+    assert names == ["Lara Legacy", "Olga Owner"]
+    assert "Quentin" not in text_of(response)
+    assert list(User.objects.in_directory().order_by("display_name")) == [fresh(legacy), member]
+
+
+def test_a_member_left_out_of_the_directory_has_no_page_there(member):
+    quiet = on_level(MemberFactory(display_name="Quentin Quiet"), "Quiet", allows_directory=False)
+
+    response = client_for(member).get(reverse("members:detail", args=[quiet.membership_number]))
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("who", "sentence", "action"),
+    [
+        ("pending", PENDING, None),
+        (
+            "lapsed",
+            "Your membership has lapsed: renew it to see the members' directory again.",
+            "Renew your membership",
+        ),
+        ("quiet", NO_DIRECTORY_LEVEL, "Your membership"),
+    ],
+)
+def test_the_directory_needs_its_right_and_the_home_page_says_why(
+    pending_member, lapsed, who, sentence, action
+):
+    quiet = on_level(MemberFactory(display_name="Quentin Quiet"), "Quiet", allows_directory=False)
+    person = {"pending": pending_member, "lapsed": lapsed, "quiet": quiet}[who]
+    client = client_for(person)
+
+    directory = client.get(reverse("members:directory"))
+    home = client.get(reverse("home"))
+
+    assert directory.status_code == 403
+    assert sentence in text_of(directory)
+    assert_refusal_shown(home, sentence, action)
+    assert f'href="{reverse("members:directory")}">Members\' directory</a>' not in (
+        home.content.decode()
+    )
+
+
+def test_the_home_page_links_an_active_member_to_the_directory(member):
+    html = client_for(member).get(reverse("home")).content.decode()
+
+    assert f'href="{reverse("members:directory")}">Members\' directory</a>' in html
