@@ -16,12 +16,18 @@ class MemberQuerySet(models.QuerySet):
         return self.filter(membership_status=User.Status.ACTIVE, is_active=True)
 
     def in_directory(self):
-        """Active members who chose to be listed, in the directory's order."""
-        return (
+        """Active members who chose to be listed, less those another app leaves out (a
+        membership level without the directory: accounts.access.directory_exclusions)."""
+        from accounts.access import directory_exclusions
+
+        listed = (
             self.active()
             .filter(directory_listed=True)
             .exclude(name_visibility=User.Visibility.NOBODY)
         )
+        for left_out in directory_exclusions():
+            listed = listed.exclude(left_out)
+        return listed
 
 
 class UserManager(BaseUserManager.from_queryset(MemberQuerySet)):

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import require_active_member
+from accounts.access import DIRECTORY, require_member_right
 from accounts.forms import DeleteAccountForm, LanguageForm, ProfileForm
 from accounts.models import User
 from accounts.services import member_delete, member_export_data
@@ -102,7 +102,7 @@ def account_delete(request):
 
 @login_required
 def directory(request):
-    require_active_member(request, what=_("The members' directory"))
+    require_member_right(request, DIRECTORY, what=_("The members' directory"))
     members = User.objects.in_directory().order_by("display_name", "membership_number")
     # No NUL: PostgreSQL refuses it in a query.
     query = " ".join(request.GET.get("q", "").replace("\x00", "").split())[:80]
@@ -116,7 +116,7 @@ def directory(request):
 
 @login_required
 def member_detail(request, number: int):
-    require_active_member(request, what=_("The members' directory"))
+    require_member_right(request, DIRECTORY, what=_("The members' directory"))
     member = get_object_or_404(User.objects.in_directory(), membership_number=number)
     return render(request, "accounts/member_detail.html", {"member": member})
 

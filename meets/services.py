@@ -19,6 +19,7 @@ from meets.cache import meets_cache
 from meets.ics import calendar_for
 from meets.models import RSVP, Meet, Message
 from meets.qr import checkin_url, qr_png
+from membership import rights
 from register.models import Car, Ownership
 
 
@@ -117,6 +118,12 @@ def can_rsvp(*, meet: Meet, member: User) -> str | None:
         return _("RSVPs for this meet have not opened yet.")
     if state == "closed":
         return _("RSVPs for this meet have closed.")
+    # An RSVP is a member's right, for every meet: an applicant waits for approval, a
+    # lapsed member renews first, and a level may leave it out (membership.rights).
+    refusal = rights.refusal(member, rights.RSVP)
+    if refusal:
+        return refusal
+    # Staff may RSVP to an open meet without a membership of their own, not to this one.
     if meet.members_only and not member.is_active_member:
         return _("This meet is for active club members only.")
     return None

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -79,3 +80,13 @@ class MembershipConfig(AppConfig):
                 "action": False,
             },
         ]
+
+    def member_refusal(self, user, right: str) -> str | None:
+        """accounts' question (accounts/access.py): why `user` may not use `right`."""
+        from membership import rights
+
+        return rights.refusal(user, right)
+
+    def directory_exclude_q(self) -> Q:
+        """accounts' directory leaves out members whose level does not include it."""
+        return Q(seat__membership__level__allows_directory=False)

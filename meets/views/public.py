@@ -19,6 +19,7 @@ from meets.forms import RSVPForm
 from meets.ics import calendar_for
 from meets.models import RSVP, Meet
 from meets.qr import qr_svg
+from membership import rights
 from register.models import Car
 from register.stats import Bar, Chart, safe_swatch
 
@@ -113,11 +114,21 @@ def meet_detail(request, slug: str):
         "mine_qr": qr_svg(mine) if mine and mine.status == RSVP.Status.GOING else "",
         "organiser_view": organiser,
         "helper_view": roles.helper,
+        # Only asked of a member without an RSVP: the page offers them the button, or why not.
         "rsvp_blocker": services.can_rsvp(meet=meet, member=user)
-        if user.is_authenticated
+        if user.is_authenticated and mine is None
         else None,
     }
+    context["rsvp_refusal"] = _membership_refusal(user, context["rsvp_blocker"])
     return render(request, "meets/meet_detail.html", context)
+
+
+def _membership_refusal(user, blocker: str | None) -> rights.Refusal | None:
+    """The membership's reason (with its link: renew, …) when it is what stops the RSVP."""
+    if not blocker:
+        return None
+    refusal = rights.explain(user, rights.RSVP)
+    return refusal if refusal is not None and refusal.reason == blocker else None
 
 
 def _meet_cars_html(request, meet: Meet, *, may_see: bool, waiting: int) -> str:
@@ -202,7 +213,13 @@ def rsvp(request, slug: str):
     return render(
         request,
         "meets/rsvp_form.html",
-        {"meet": meet, "form": form, "blocker": blocker, "has_cars": has_cars},
+        {
+            "meet": meet,
+            "form": form,
+            "blocker": blocker,
+            "refusal": _membership_refusal(request.user, blocker),
+            "has_cars": has_cars,
+        },
     )
 
 

@@ -9,7 +9,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import require_active_member
+from membership import rights
 from register import services
 from register.access import (
     get_car_for_owner,
@@ -64,7 +64,7 @@ def garage(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def car_add(request):
-    require_active_member(request, what=_("Registering and claiming cars"))
+    rights.require(request.user, rights.CARS)
     form = NewCarForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -92,7 +92,7 @@ def car_add(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def claim_find(request):
-    require_active_member(request, what=_("Registering and claiming cars"))
+    rights.require(request.user, rights.CARS)
     form = FindCarForm(request.GET or None)
     car = None
     if form.is_bound and form.is_valid():
@@ -105,7 +105,7 @@ def claim_find(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def car_claim(request, pk: int):
-    require_active_member(request, what=_("Registering and claiming cars"))
+    rights.require(request.user, rights.CARS)
     car = get_car_for_viewer(request, pk)
     if is_owner(request.user, car):
         messages.info(request, _("You are already the owner of this car."))

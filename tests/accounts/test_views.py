@@ -124,15 +124,22 @@ def test_an_active_member_sees_their_number_on_their_profile(member_client, memb
 
 
 @pytest.mark.parametrize("name", MEMBER_PAGES)
-@pytest.mark.parametrize("who", ["pending_member", "lapsed_member"])
-def test_it_refuses_members_who_are_not_active(client, listed, name, who, request):
+@pytest.mark.parametrize(
+    ("who", "reason"),
+    [
+        # The membership says why, and what to do instead (membership.rights).
+        ("pending_member", "the members&#x27; directory is open to you; we will e-mail you."),
+        ("lapsed_member", "renew it to see the members&#x27; directory again."),
+    ],
+)
+def test_it_refuses_members_who_are_not_active(client, listed, name, who, reason, request):
     client.force_login(request.getfixturevalue(who))
 
     response = client.get(url_of(name, listed))
 
     assert response.status_code == 403
     html = response.content.decode()
-    assert "The members&#x27; directory is for active members." in html
+    assert reason in html
     assert "Dora Directory" not in html
 
 

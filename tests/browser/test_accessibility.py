@@ -23,6 +23,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
+from accounts.services import member_set_status
 from meets.models import RSVP, Meet
 from register.models import Colour
 from tests.factories import MemberFactory
@@ -229,9 +230,12 @@ def club(member, organiser):
 
 
 def test_no_serious_accessibility_violation_on_the_main_pages(
-    live_server, page: Page, club, member, organiser
+    live_server, page: Page, club, member, organiser, pending_member
 ):
     car, meet, open_meet, past = club["car"], club["meet"], club["open_meet"], club["past"]
+    # A lapsed member with a car: the pages say why instead of offering the buttons.
+    lapsed = member_set_status(member=MemberFactory(display_name="Lena Lapsed"), status="lapsed")
+    CarFactory(owner=lapsed)
     visits = [
         ("home", None, "/"),
         ("register list", None, "/register/"),
@@ -254,6 +258,11 @@ def test_no_serious_accessibility_violation_on_the_main_pages(
         ("members' directory", member, "/members/"),
         ("member's page", member, member.get_absolute_url()),
         ("register your car", member, "/register/add/"),
+        ("home, applicant", pending_member, "/"),
+        ("garage, applicant", pending_member, "/register/garage/"),
+        ("garage, lapsed member", lapsed, "/register/garage/"),
+        ("register list, lapsed member", lapsed, "/register/"),
+        ("open meet, lapsed member", lapsed, open_meet.get_absolute_url()),
         ("full meet, organiser", organiser, meet.get_absolute_url()),
         ("attendee list", organiser, f"/meets/{meet.slug}/manage/"),
         ("check-in list", organiser, f"/meets/{meet.slug}/checkin/"),

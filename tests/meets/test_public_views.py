@@ -199,14 +199,15 @@ def test_anonymous_visitors_are_asked_to_log_in_to_rsvp(client, page_text):
     assert login_url(meet.get_absolute_url()) in response.content.decode()
 
 
-def test_a_pending_member_is_told_why_they_cannot_rsvp_to_a_members_only_meet(
-    client_for, pending_member, page_text
+@pytest.mark.parametrize("members_only", [True, False], ids=["members only", "open meet"])
+def test_a_pending_member_is_told_why_they_cannot_rsvp(
+    client_for, pending_member, page_text, members_only
 ):
-    meet = MeetFactory(members_only=True)
+    meet = MeetFactory(members_only=members_only)
 
     text = page_text(client_for(pending_member).get(meet.get_absolute_url()))
 
-    assert "This meet is for active club members only." in text
+    assert "Your membership is still waiting for approval by the club's staff." in text
     assert "RSVP with your car" not in text
 
 

@@ -16,6 +16,7 @@ from meets import services
 from meets.forms import RSVPForm
 from meets.models import RSVP, Meet
 from register.models import Ownership
+from tests.factories import PendingMemberFactory
 from tests.meets.factories import MeetFactory, RSVPFactory, WaitlistedRSVPFactory
 from tests.register.factories import CarFactory, OwnershipFactory
 
@@ -109,16 +110,36 @@ def test_rsvps_without_a_closing_time_close_when_the_meet_starts(member, member_
     assert not RSVP.objects.exists()
 
 
-@pytest.mark.parametrize("who", ["pending_member", "lapsed_member"])
-def test_a_members_only_meet_refuses_anyone_not_an_active_member(request, who):
+# An RSVP is a member's right (membership.rights), for an open meet as for a members-only
+# one: a lapsed member keeps their car but renews before they RSVP again.
+@pytest.mark.parametrize("members_only", [True, False], ids=["members only", "open meet"])
+@pytest.mark.parametrize(
+    ("who", "reason"),
+    [
+        ("pending_member", "still waiting for approval"),
+        ("lapsed_member", "has lapsed: renew it to RSVP"),
+    ],
+)
+def test_any_meet_refuses_anyone_not_an_active_member(request, who, reason, members_only):
     person = request.getfixturevalue(who)
     car = CarFactory(owner=person)
-    meet = MeetFactory(members_only=True)
+    meet = MeetFactory(members_only=members_only)
 
-    with pytest.raises(services.RSVPError, match="active club members only"):
+    with pytest.raises(services.RSVPError, match=reason):
         services.rsvp_create(meet=meet, member=person, car=car)
 
     assert not RSVP.objects.exists()
+
+
+def test_staff_without_a_membership_may_rsvp_to_an_open_meet_but_not_a_members_only_one(db):
+    officer = PendingMemberFactory(display_name="Otto Officer", is_staff=True)
+    car = CarFactory(owner=officer)
+
+    going = services.rsvp_create(meet=MeetFactory(), member=officer, car=car)
+    with pytest.raises(services.RSVPError, match="active club members only"):
+        services.rsvp_create(meet=MeetFactory(members_only=True), member=officer, car=car)
+
+    assert list(RSVP.objects.all()) == [going]
 
 
 def test_a_members_only_meet_welcomes_an_active_member(member, member_car):

@@ -148,8 +148,8 @@ def test_one_cold_visit_caches_the_car_page_for_visitors_and_members_alike(
     client.force_login(member)
 
     # All that is left for a member: the session, the user, the car, whether they own
-    # it, and whether they have a claim on it.
-    with django_assert_num_queries(5):
+    # it, whether they have a claim on it, and their level (may they claim cars?).
+    with django_assert_num_queries(6):
         response = client.get(car.get_absolute_url())
 
     assert response.status_code == 200

@@ -701,7 +701,8 @@ def test_the_register_list_takes_a_fixed_number_of_queries_for_members(
     # 7. the build years of public cars for the "Build year" filter (then cached)
     # 8. the page of cars, with their model line and colour joined
     # 9. the cover photos of those cars (prefetch)
-    with django_assert_num_queries(9):
+    # 10. the member's level: may they register a car? (membership.rights)
+    with django_assert_num_queries(10):
         response = client.get(reverse("register:list"))
 
     assert len(response.context["page"].object_list) == min(count, 24)
@@ -752,7 +753,8 @@ def test_the_car_page_takes_a_fixed_number_of_queries_for_members(
     # 10. its last ten mileage readings
     # 11. the meets it attended (the meets app's section)
     # 12. the owner: a transfer waiting for the buyer; anyone else: their pending claim
-    with django_assert_num_queries(12):
+    # 13. anyone else: their membership level, may they claim it? (membership.rights)
+    with django_assert_num_queries(12 if viewer == "owner" else 13):
         response = client.get(car.get_absolute_url())
 
     assert response.context["owner_view"] is (viewer == "owner")

@@ -542,11 +542,15 @@ def test_the_garage_shows_my_cars_my_claims_and_the_cars_coming_to_me(
     assert f"From {other_member.display_name}" in incoming
 
 
-def test_an_empty_garage_invites_the_member_to_register_a_car(client_for, pending_member):
-    response = client_for(pending_member).get(reverse("register:garage"))
+def test_an_empty_garage_invites_the_member_to_register_a_car(client_for):
+    # A new member, with an empty garage (an applicant sees why they cannot yet instead:
+    # tests/membership/test_rights.py).
+    response = client_for(MemberFactory()).get(reverse("register:garage"))
 
     assert response.status_code == 200
-    assert "No cars yet." in response.content.decode()
+    html = response.content.decode()
+    assert "No cars yet." in html
+    assert f'<a href="{reverse("register:add")}">Register your car</a>' in html
 
 
 # --- Leaving the club -----------------------------------------------------------------
