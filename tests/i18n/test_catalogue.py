@@ -14,7 +14,16 @@ import polib
 from django.conf import settings
 
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "de" / "LC_MESSAGES" / "django.po"
-SOURCES = ["manage.py", "config", "accounts", "membership", "register", "meets", "templates", "locale"]
+SOURCES = [
+    "manage.py",
+    "config",
+    "accounts",
+    "membership",
+    "register",
+    "meets",
+    "templates",
+    "locale",
+]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdf]|%[sdf]|\{\w*\}")
 
 
