@@ -24,6 +24,10 @@ def parse_amount(text: str) -> int:
         raise ValueError(text)
     # The last separator followed by one or two digits is the decimal point.
     match = re.search(r"[.,](\d{1,2})$", text)
+    if not match and re.fullmatch(r"-?\d{1,3}[.,]\d{3}", text):
+        # "60.001": sixty thousand and one in German, sixty and a tenth of a cent in
+        # English. Money is not guessed: the person is asked to write it plainly.
+        raise ValueError(text)
     if match:
         whole, fraction = text[: match.start()], match.group(1)
     else:

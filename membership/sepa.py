@@ -31,7 +31,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, override
@@ -705,10 +705,7 @@ def _send_prenotification(
 
 
 def _invoice_url(invoice: Invoice) -> str:
-    try:
-        return site_url() + invoice.get_absolute_url()
-    except NoReverseMatch:  # the invoice pages (membership/views/documents.py) are not routed
-        return ""
+    return site_url() + invoice.get_absolute_url()
 
 
 def _send_returned(*, item: CollectionItem, revoked: bool) -> None:

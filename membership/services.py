@@ -261,9 +261,17 @@ def invoice_paid_cents(invoice: Invoice) -> int:
     return invoice.payments.aggregate(total=Sum("amount_cents"))["total"] or 0
 
 
+def invoice_credited_cents(invoice: Invoice) -> int:
+    """What credit notes took off the invoice (positive)."""
+    return -(invoice.credit_notes.aggregate(total=Sum("total_cents"))["total"] or 0)
+
+
 def invoice_balance_cents(invoice: Invoice) -> int:
-    """What is still owed (negative: overpaid)."""
-    return invoice.total_cents - invoice_paid_cents(invoice)
+    """What is still owed: the total, less credit notes, less money kept (negative: overpaid).
+
+    The same sum as selectors.invoices_with_balance, for one invoice.
+    """
+    return invoice.total_cents - invoice_credited_cents(invoice) - invoice_paid_cents(invoice)
 
 
 def payment_record(
@@ -305,13 +313,14 @@ def payment_record(
             statement_line=statement_line,
             collection_item=collection_item,
         )
-        paid = invoice_paid_cents(invoice)
-        if invoice.status == Invoice.Status.OPEN and paid >= invoice.total_cents:
+        # Owed after credit notes: paying the rest of a partly credited invoice settles it.
+        owed = invoice_balance_cents(invoice)
+        if invoice.status == Invoice.Status.OPEN and owed <= 0:
             invoice.status = Invoice.Status.PAID
             invoice.save(update_fields=["status"])
             if invoice.membership_id:
                 membership_paid(invoice=invoice, today=received_on)
-        elif invoice.status == Invoice.Status.PAID and paid < invoice.total_cents:
+        elif invoice.status == Invoice.Status.PAID and owed > 0:
             # A returned debit or a refund: the invoice is owed again.
             invoice.status = Invoice.Status.OPEN
             invoice.save(update_fields=["status"])
@@ -346,6 +355,8 @@ def credit_note_issue(*, invoice: Invoice, reason: str, amount_cents: int | None
     refund (`payment_record(kind=REFUND)`), not by the credit note itself.
     """
     with transaction.atomic():
+        if invoice.membership_id:
+            Membership.objects.select_for_update().filter(pk=invoice.membership_id).first()
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if invoice.kind != Invoice.Kind.INVOICE:
             raise ValueError("A credit note cannot be credited.")
@@ -367,6 +378,12 @@ def credit_note_issue(*, invoice: Invoice, reason: str, amount_cents: int | None
         if amount + already == invoice.total_cents and invoice.status == Invoice.Status.OPEN:
             invoice.status = Invoice.Status.CANCELLED
             invoice.save(update_fields=["status"])
+        elif invoice.status == Invoice.Status.OPEN and invoice_balance_cents(invoice) <= 0:
+            # What was paid already covers what the credit note leaves: settled.
+            invoice.status = Invoice.Status.PAID
+            invoice.save(update_fields=["status"])
+            if invoice.membership_id:
+                membership_paid(invoice=invoice, today=timezone.localdate())
     return note
 
 

@@ -157,6 +157,28 @@ def test_a_partial_credit_note_leaves_the_rest_to_pay(member):
     assert invoice.status == Invoice.Status.CANCELLED
 
 
+def test_paying_what_a_partial_credit_note_leaves_settles_the_invoice(member):
+    invoice = invoice_for(member, total_cents=6000, on=D(2026, 3, 1))
+    credit_note_issue(invoice=invoice, reason="Joined late", amount_cents=2000)
+    assert invoice_balance_cents(invoice) == 4000
+
+    payment_record(invoice=invoice, amount_cents=4000, method=methods.CASH, notify=False)
+
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PAID
+    assert invoice_balance_cents(invoice) == 0
+
+
+def test_a_credit_note_for_what_is_still_owed_after_a_part_payment_settles_it(member):
+    invoice = invoice_for(member, total_cents=6000, on=D(2026, 3, 1))
+    payment_record(invoice=invoice, amount_cents=4500, method=methods.CASH, notify=False)
+
+    credit_note_issue(invoice=invoice, reason="Hardship", amount_cents=1500)
+
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PAID
+
+
 @pytest.mark.parametrize("amount", [5001, 0, -100])
 def test_a_credit_note_for_more_than_is_left_is_refused_and_nothing_is_saved(member, amount):
     invoice = invoice_for(member, total_cents=6000, on=D(2026, 3, 1))
