@@ -8,9 +8,12 @@ the due date (two at most), lapse 30 days after it. The states a dues invoice go
 import datetime
 import io
 import threading
+from pathlib import Path
 from unittest import mock
 
 import pytest
+import sepaxml
+import xmlschema
 from django.core import mail as django_mail
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -20,7 +23,9 @@ from membership import mail, methods, rights
 from membership.cycle import DUE, GRACE, LAPSED, dues_state, open_dues_in, renewal_cycle_run
 from membership.models import Invoice, Level, Membership, Seat
 from membership.pdf import grouped
+from membership.sepa import collection_export, earliest_collection_date, mandate_create
 from membership.services import payment_record
+from membership.statements import statement_import
 from tests.membership.factories import LevelFactory, member_joined, membership_of, outbox
 from tests.register.factories import CarFactory
 
@@ -404,10 +409,50 @@ def test_queued_mail_is_delivered_once_the_run_commits(paid_up, django_capture_o
 # --- A year of it ---------------------------------------------------------------------------
 
 
-def test_a_demo_year(level):
-    """Members join through the year, pay by transfer, direct debit and cash (one late, in
-    the grace period); one never pays and lapses. The cycle runs twice every day, from
+def camt053(day: datetime.date, invoice: Invoice, payer: str) -> bytes:
+    """A bank's CAMT.053 statement with one transfer quoting the invoice's RF reference."""
+    cents = invoice.total_cents
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>STMT-{day:%Y%m%d}</MsgId><CreDtTm>{day}T18:00:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>STMT-{day:%Y%m%d}</Id>
+      <CreDtTm>{day}T18:00:00</CreDtTm>
+      <Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>
+      <Ntry>
+        <Amt Ccy="EUR">{cents // 100}.{cents % 100:02d}</Amt>
+        <CdtDbtInd>CRDT</CdtDbtInd>
+        <Sts>BOOK</Sts>
+        <BookgDt><Dt>{day}</Dt></BookgDt>
+        <ValDt><Dt>{day}</Dt></ValDt>
+        <AcctSvcrRef>BANK-{invoice.number}</AcctSvcrRef>
+        <NtryDtls><TxDtls>
+          <RltdPties>
+            <Dbtr><Nm>{payer}</Nm></Dbtr>
+            <DbtrAcct><Id><IBAN>DE02120300000000202051</IBAN></Id></DbtrAcct>
+          </RltdPties>
+          <RmtInf><Ustrd>Mitgliedsbeitrag {invoice.reference}</Ustrd></RmtInf>
+        </TxDtls></NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>""".encode()
+
+
+def test_a_demo_year(level, settings):
+    """Members join through the year and pay as a club's members do: by bank transfer (found
+    on the statement the treasurer imports), by SEPA direct debit (a mandate given online, a
+    pain.008 file exported and checked against the schema) and in cash at the gate, one late
+    in the grace period; one never pays and lapses. The cycle runs twice every day, from
     1 January 2026 to 31 March 2027, and every mail goes out exactly once."""
+    settings.PADDOCK_BANK_IBAN = "DE89370400440532013000"
+    settings.PADDOCK_BANK_BIC = "COBADEFFXXX"
+    settings.PADDOCK_SEPA_CREDITOR_ID = "DE98ZZZ09999999999"
+    pain008 = xmlschema.XMLSchema(
+        str(Path(sepaxml.__file__).parent / "schemas" / "pain.008.001.02.xsd")
+    )
+    treasurer = User.objects.create_superuser(email="treasurer@example.org", password="x")
     rolling = LevelFactory(fee_cents=4000, period=Level.Period.ROLLING)
     joins = {
         D(2026, 1, 10): ("anna", level),
@@ -420,8 +465,9 @@ def test_a_demo_year(level):
         D(2026, 1, 15): ("anna", D(2026, 1, 10), methods.TRANSFER),
         D(2026, 4, 22): ("ben", D(2026, 4, 20), methods.CASH),
         D(2026, 7, 3): ("clara", D(2026, 7, 1), methods.DIRECT_DEBIT),
-        D(2027, 1, 2): ("anna", D(2027, 1, 1), methods.DIRECT_DEBIT),
-        D(2027, 1, 20): ("clara", D(2027, 1, 1), methods.TRANSFER),  # late: after a reminder
+        D(2027, 1, 2): ("anna", D(2027, 1, 1), methods.TRANSFER),
+        # Late, after a reminder: the treasurer's next export takes it, on her mandate.
+        D(2027, 1, 20): ("clara", D(2027, 1, 1), methods.DIRECT_DEBIT),
     }
     people: dict[str, User] = {}
 
@@ -434,9 +480,43 @@ def test_a_demo_year(level):
         if day in payments:
             name, term, method = payments[day]
             invoice = Invoice.objects.get(member=people[name], period_start=term)
-            payment_record(
-                invoice=invoice, amount_cents=invoice.total_cents, method=method, received_on=day
-            )
+            if method == methods.TRANSFER:
+                statement = camt053(day, invoice, payer=name.title())
+                imported = statement_import(
+                    data=statement, filename=f"{day}.xml", uploaded_by=treasurer
+                )
+                assert (imported.matched, imported.unmatched) == (1, 0)
+                # The same statement again changes nothing.
+                again = statement_import(
+                    data=statement, filename=f"{day}.xml", uploaded_by=treasurer
+                )
+                assert again.already_imported
+            elif method == methods.DIRECT_DEBIT:
+                if not people[name].mandates.filter(status="active").exists():
+                    mandate_create(
+                        member=people[name],
+                        account_holder=name.title(),
+                        iban="DE02 1203 0000 0000 2020 51",
+                        today=day,
+                    )
+                collection = collection_export(
+                    collection_date=earliest_collection_date(day),
+                    created_by=treasurer,
+                    today=day,
+                )
+                pain008.validate(collection.xml)
+                item = collection.items.get()
+                assert item.invoice == invoice
+                # A new mandate's first debit is FRST; the next one on it is RCUR.
+                assert item.sequence_type == ("RCUR" if term.year == 2027 else "FRST")
+            else:
+                payment_record(
+                    invoice=invoice,
+                    amount_cents=invoice.total_cents,
+                    method=method,
+                    received_on=day,
+                    recorded_by=treasurer,
+                )
         renewal_cycle_run(today=day)
         queued = OutgoingMail.objects.count()
         # Cron runs it again (by mistake, or a retry): nothing is sent twice.
