@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Level(models.Model):
@@ -149,7 +150,7 @@ class Invoice(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         PAID = "paid", _("Paid")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("invoice status", "Cancelled")
 
     number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
     year = models.PositiveSmallIntegerField(_("year"), editable=False)

@@ -238,8 +238,8 @@ def test_a_pending_member_is_told_in_german_why_the_directory_is_closed(db):
 
     assert response.status_code == 403
     html = response.content.decode()
-    assert "Das Mitgliederverzeichnis steht nur aktiven Mitgliedern offen." in html
-    assert "wartet noch auf die Bestätigung durch das Team des Clubs" in html
+    assert "Ihre Mitgliedschaft wartet noch auf die Bestätigung durch das Team des Clubs." in html
+    assert "Sobald sie bestätigt ist, steht Ihnen das Mitgliederverzeichnis offen" in html
 
 
 def test_the_not_found_page_in_german(client):

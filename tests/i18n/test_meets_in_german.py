@@ -189,7 +189,11 @@ def test_a_rule_broken_at_rsvp_time_is_explained_in_german(german, meet):
 
     page = logged_in(german).get(meet.get_absolute_url()).content.decode()
 
-    assert "Dieses Treffen ist nur für aktive Clubmitglieder." in page
+    # The meet page says why there is no RSVP button, and what to do (membership.rights).
+    assert (
+        "Ihre Mitgliedschaft ist abgelaufen: Verlängern Sie sie, um sich wieder zu Treffen "
+        "anmelden zu können." in page
+    )
 
 
 def test_choices_and_names_of_the_models_are_translated():

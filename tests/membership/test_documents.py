@@ -279,15 +279,15 @@ def test_the_invoice_page_takes_the_same_queries_for_one_payment_and_many(
     owner, django_assert_num_queries
 ):
     """Session, user (2); the invoice with its member and level (1); its payments (1); its
-    credit notes (1); what was paid, for the balance (1)."""
+    credit notes (1); what was credited and what was paid, for the balance (2)."""
     level = LevelFactory()
     member = member_joined(level=level, on=D(2026, 10, 5))
     client = client_for(member)
     invoice = Invoice.objects.get(member=member)
     payment_record(invoice=invoice, amount_cents=100, method="cash", notify=False)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert client.get(invoice.get_absolute_url()).status_code == 200
     for _ in range(9):
         payment_record(invoice=invoice, amount_cents=100, method="cash", notify=False)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert client.get(invoice.get_absolute_url()).status_code == 200

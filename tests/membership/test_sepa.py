@@ -729,8 +729,8 @@ def test_the_collections_list_takes_the_same_queries_for_2_and_50(
 
     # 1. the session, 2. the logged-in user, 3. the preview's count and total,
     # 4. the number of collections (pages), 5. the page of collections with their debits
-    # counted and who exported them
-    with django_assert_num_queries(5):
+    # counted and who exported them, 6. the staff inbox's total for the Office link
+    with django_assert_num_queries(6):
         response = staff_client.get(COLLECTIONS_URL)
 
     assert response.status_code == 200
@@ -748,8 +748,9 @@ def test_a_collection_page_takes_the_same_queries_for_2_debits_and_50(
     url = reverse("office:collection", args=[collection.pk])
 
     # 1. the session, 2. the logged-in user, 3. the collection and who exported it,
-    # 4. its debits with invoice, member and mandate
-    with django_assert_num_queries(4):
+    # 4. its debits with invoice, member and mandate, 5. the staff inbox's total for the
+    # Office link
+    with django_assert_num_queries(5):
         response = staff_client.get(url)
 
     assert response.content.decode().count('name="returned_on"') == count
