@@ -7,7 +7,10 @@ membership/services.py.
 """
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from config.lib.admin import BoundedSearchMixin, SafeAutocompleteMixin
 from membership.models import (
@@ -70,8 +73,38 @@ class LevelAdmin(admin.ModelAdmin):
         return obj is None or not obj.memberships.exists()
 
 
+class SeatFormSet(BaseInlineFormSet):
+    """No more accounts than the level allows, and exactly one who pays."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [
+            form.cleaned_data
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        level = getattr(self.instance, "level", None)
+        if level is not None and len(kept) > level.seats:
+            raise ValidationError(
+                ngettext(
+                    "The level %(level)s has room for %(count)d account.",
+                    "The level %(level)s has room for %(count)d accounts.",
+                    level.seats,
+                )
+                % {"level": level.name, "count": level.seats}
+            )
+        if kept and sum(1 for data in kept if data.get("is_payer")) != 1:
+            raise ValidationError(_("Tick “pays” for exactly one account."))
+
+
 class SeatInline(SafeAutocompleteMixin, admin.TabularInline):
+    """Accounts in the membership. To make a household, add the applicant here before
+    approving them: approval then gives them no membership or invoice of their own."""
+
     model = Seat
+    formset = SeatFormSet
     extra = 0
     autocomplete_fields = ("member",)
 

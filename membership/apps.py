@@ -12,7 +12,9 @@ class MembershipConfig(AppConfig):
         a lapsed member whom staff approve again is reinstated for a new term."""
         from membership.services import membership_reinstate, membership_start
 
-        if not membership_reinstate(member=member):
+        # Only a member approved before may be reinstated: a newcomer whom staff put in a
+        # household must not cancel the household's open dues.
+        if first_time or not membership_reinstate(member=member):
             membership_start(member=member)
 
     def personal_data(self, member) -> dict:

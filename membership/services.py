@@ -167,6 +167,10 @@ def membership_start(
     with transaction.atomic():
         existing = Membership.objects.filter(seats__member=member).first()
         if existing is not None:
+            # Staff put the applicant in a household before approving them: they share its
+            # term and its invoices, and get none of their own.
+            _sync_members(existing)
+            member.renewal_date = existing.valid_until
             return existing
         level = level or level_default()
         end, _fee = term_for(level=level, start=today)
