@@ -101,7 +101,7 @@ def count_all(querysets: list[QuerySet]) -> list[int]:
             query = querysets[index].order_by().values("pk").query
             sql, sql_params = query.get_compiler(using=alias).as_sql()
             # Django's own compiled SQL, its values in params: nothing typed by anyone.
-            parts.append(f"(SELECT COUNT(*) FROM ({sql}) inbox_{n})")  # noqa: S608
+            parts.append(f"(SELECT COUNT(*) FROM ({sql}) inbox_{n})")  # noqa: S608  # nosec B608
             params.extend(sql_params)
         with connections[alias].cursor() as cursor:
             cursor.execute("SELECT " + ", ".join(parts), params)
