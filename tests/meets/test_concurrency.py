@@ -21,6 +21,7 @@ from meets.models import RSVP, Meet
 from tests.factories import MemberFactory
 from tests.meets.factories import MeetFactory, RSVPFactory, WaitlistedRSVPFactory
 from tests.register.factories import CarFactory
+from tests.threads import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,38 +29,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def members_with_cars(n: int):
     people = [MemberFactory() for _ in range(n)]
     return [(person, CarFactory(owner=person)) for person in people]
-
-
-def run_together(calls) -> tuple[list, list[BaseException]]:
-    """Run each call in its own thread, all released at the same moment.
-
-    Returns what the calls returned and what they raised. Each thread closes its own
-    database connection at the end, as a request would.
-    """
-    barrier = threading.Barrier(len(calls))
-    results, errors = [], []
-    lock = threading.Lock()
-
-    def worker(call):
-        try:
-            barrier.wait(timeout=30)
-            result = call()
-        except BaseException as exc:  # noqa: BLE001 - every failure is counted, none lost
-            with lock:
-                errors.append(exc)
-        else:
-            with lock:
-                results.append(result)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
-    return results, errors
 
 
 def test_forty_members_at_once_fill_ten_places_and_the_rest_wait_in_line():

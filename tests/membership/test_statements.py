@@ -13,7 +13,6 @@ The concurrency tests run on both databases:
 """
 
 import datetime
-import threading
 
 import pytest
 from django.core import mail
@@ -48,6 +47,7 @@ from tests.membership.statement_factories import (
     read,
     statement_with_lines,
 )
+from tests.threads import run_together
 
 CAMT = "camt053_v02.xml"
 CAMT_OVERLAP = "camt053_v08_overlap.xml"
@@ -716,34 +716,6 @@ def test_the_statements_page_costs_the_same_queries_for_two_statements_and_fifty
 
 
 # --- At the same moment (threads, on committed data) ----------------------------------------------
-
-
-def run_together(calls) -> tuple[list, list[BaseException]]:
-    """Run each call in its own thread, all released at once; what they returned and raised."""
-    barrier = threading.Barrier(len(calls))
-    results, errors = [], []
-    lock = threading.Lock()
-
-    def worker(call):
-        try:
-            barrier.wait(timeout=30)
-            result = call()
-        except BaseException as exc:  # noqa: BLE001 - every failure is counted, none lost
-            with lock:
-                errors.append(exc)
-        else:
-            with lock:
-                results.append(result)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
-    return results, errors
 
 
 @pytest.mark.django_db(transaction=True)
