@@ -37,7 +37,8 @@ def membership_page_url() -> str:
 
 def _invoice_context(invoice, language: str) -> dict:
     from membership.models import Mandate
-    from membership.pdf import bank_details, grouped
+    from membership.money import grouped
+    from membership.pdf import bank_details
 
     last_day = invoice.period_end - datetime.timedelta(days=1) if invoice.period_end else None
     membership = invoice.membership

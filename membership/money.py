@@ -40,6 +40,13 @@ def parse_amount(text: str) -> int:
     return int((value * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
 
 
+def grouped(code: str) -> str:
+    """An IBAN or payment reference in blocks of four, as banks print them:
+    "DE89370400440532013000" → "DE89 3704 0044 0532 0130 00"."""
+    code = "".join(code.split())
+    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
 def _iso7064_mod97(text: str) -> int:
     digits = "".join(str(int(ch, 36)) for ch in text.upper())
     return int(digits) % 97

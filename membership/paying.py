@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from membership.models import Invoice, Mandate
-from membership.money import format_cents
+from membership.money import format_cents, grouped
 
 # EPC069-12, "Quick Response Code: guidelines to enable data capture for the initiation
 # of a SEPA credit transfer", version 002: at most 70 characters of name, amounts from
@@ -22,12 +22,6 @@ from membership.money import format_cents
 EPC_NAME_MAX = 70
 EPC_MAX_CENTS = 99_999_999_999
 EPC_MAX_BYTES = 331
-
-
-def group4(text: str) -> str:
-    """ "DE89370400440532013000" → "DE89 3704 0044 0532 0130 00" (as printed on paper)."""
-    compact = re.sub(r"\s", "", text)
-    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
 def epc_amount(cents: int) -> str:
@@ -69,7 +63,7 @@ def epc_svg(payload: str) -> str:
 
 def club_account() -> dict[str, str]:
     return {
-        "iban": group4(settings.PADDOCK_BANK_IBAN),
+        "iban": grouped(settings.PADDOCK_BANK_IBAN),
         "iban_compact": re.sub(r"\s", "", settings.PADDOCK_BANK_IBAN).upper(),
         "bic": settings.PADDOCK_BANK_BIC,
         "holder": settings.PADDOCK_BANK_ACCOUNT_HOLDER,
@@ -102,7 +96,7 @@ def payment_context(
         "invoice": invoice,
         "balance_cents": balance_cents,
         "amount": format_cents(balance_cents, invoice.currency),
-        "reference": group4(invoice.reference),
+        "reference": grouped(invoice.reference),
         "account": account,
         "girocode": girocode,
         "mandate": mandate,

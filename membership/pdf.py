@@ -19,7 +19,7 @@ from fpdf import FPDF
 from config.lib.site import site_url
 from membership.methods import label_of
 from membership.models import Invoice, Payment
-from membership.money import format_cents
+from membership.money import format_cents, grouped
 
 ENCODING = "windows-1252"
 
@@ -101,12 +101,6 @@ def pdf_text(text: str) -> str:
                 else:
                     out.append(_SPELLINGS.get(part, "?"))
     return "".join(out)
-
-
-def grouped(code: str) -> str:
-    """An IBAN or payment reference in blocks of four, as banks print them."""
-    code = "".join(code.split())
-    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
 class _Document(FPDF):

@@ -60,7 +60,7 @@ from membership.models import (
     Payment,
     Seat,
 )
-from membership.money import format_cents
+from membership.money import format_cents, grouped
 
 FRST = "FRST"
 RCUR = "RCUR"
@@ -144,11 +144,6 @@ def bic_parse(text: str) -> str:
 def iban_tail(iban: str) -> str:
     """The last four characters of an account number: all a mail or a list shows of it."""
     return iban[-4:]
-
-
-def iban_formatted(iban: str) -> str:
-    """DE89370400440532013000 → DE89 3704 0044 0532 0130 00."""
-    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
 
 
 # --- Mandates --------------------------------------------------------------------------
@@ -733,7 +728,7 @@ def _send_returned(*, item: CollectionItem, revoked: bool) -> None:
             "invoice_url": _invoice_url(invoice),
             "mandate_url": site_url() + reverse("membership:mandate"),
             "bank_holder": settings.PADDOCK_BANK_ACCOUNT_HOLDER,
-            "bank_iban": iban_formatted(settings.PADDOCK_BANK_IBAN),
+            "bank_iban": grouped(settings.PADDOCK_BANK_IBAN),
             "bank_bic": creditor_config()["BIC"] if not creditor_problem() else "",
         },
         language=member.language,

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET
 from membership import methods
 from membership.access import get_invoice_for_member
 from membership.models import Invoice, Payment
-from membership.money import format_cents
-from membership.pdf import bank_details, grouped, invoice_pdf, receipt_pdf
+from membership.money import format_cents, grouped
+from membership.pdf import bank_details, invoice_pdf, receipt_pdf
 from membership.services import invoice_balance_cents
 
 

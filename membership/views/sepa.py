@@ -28,7 +28,7 @@ from membership.forms_sepa import (
     MandateRevokeForm,
 )
 from membership.models import Collection, CollectionItem, Mandate
-from membership.money import format_cents
+from membership.money import format_cents, grouped
 
 COLLECTIONS_PER_PAGE = 25
 
@@ -81,7 +81,7 @@ def mandate(request):
         form = MandateForm(initial={"account_holder": member.display_name})
     context = {
         "mandate": active,
-        "iban": sepa.iban_formatted(active.iban) if active else "",
+        "iban": grouped(active.iban) if active else "",
         "refusal": refusal,
         "form": form,
         "creditor_name": settings.PADDOCK_BANK_ACCOUNT_HOLDER,
@@ -198,7 +198,7 @@ def collection(request, pk: int):
     form = DebitReturnForm(initial={"returned_on": timezone.localdate()})
     for item in items:
         item.amount = format_cents(item.amount_cents)
-        item.iban = sepa.iban_formatted(item.mandate.iban)
+        item.iban = grouped(item.mandate.iban)
         item.reason = sepa.return_reason_label(item.return_reason) if item.return_reason else ""
     return render(
         request,

@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from accounts.models import User
 from membership.models import Invoice, Mandate, Statement, StatementLine
+from membership.money import grouped
 from tests.browser.test_member_journey import confirmation_path, shoot
 from tests.factories import TEST_PASSWORD, MemberFactory
 from tests.membership.factories import LevelFactory
@@ -132,8 +133,7 @@ def test_a_new_member_is_approved_from_the_inbox_gives_a_mandate_and_pays_their_
     page.goto(f"{live_server.url}/membership/")
     page.get_by_role("link", name="View the invoice").first.click()
     expect(page.locator("main")).to_contain_text(invoice.number)
-    grouped = " ".join(invoice.reference[i : i + 4] for i in range(0, len(invoice.reference), 4))
-    expect(page.locator("main")).to_contain_text(grouped)  # written in groups of four
+    expect(page.locator("main")).to_contain_text(grouped(invoice.reference))  # fours
     screenshot("office-07-invoice")
 
     # The card.

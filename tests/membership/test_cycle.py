@@ -22,7 +22,7 @@ from accounts.models import OutgoingMail, User
 from membership import mail, methods, rights
 from membership.cycle import DUE, GRACE, LAPSED, dues_state, open_dues_in, renewal_cycle_run
 from membership.models import Invoice, Level, Membership, Seat
-from membership.pdf import grouped
+from membership.money import grouped
 from membership.sepa import collection_export, earliest_collection_date, mandate_create
 from membership.services import payment_record
 from membership.statements import statement_import

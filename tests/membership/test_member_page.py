@@ -17,7 +17,8 @@ from django.utils import timezone
 from accounts.models import User
 from membership.methods import TRANSFER
 from membership.models import Invoice, Mandate, Payment, Seat
-from membership.paying import epc_payload, group4, payment_context
+from membership.money import grouped
+from membership.paying import epc_payload, payment_context
 from membership.services import (
     add_months,
     credit_note_issue,
@@ -130,7 +131,7 @@ def test_a_member_with_a_renewal_invoice_sees_it_due_and_how_to_pay_it(client, l
     assert "DE89 3704 0044 0532 0130 00" in text
     assert "COBADEFFXXX" in text
     assert "1M Register e.V." in text
-    assert group4(invoice.reference) in text
+    assert grouped(invoice.reference) in text
     assert "Scan with your banking app" in text  # the GiroCode
     assert response.content.decode().count("<svg") == 1
     assert "Renew now" not in text  # the invoice is the renewal
@@ -534,7 +535,7 @@ def test_the_girocode_of_an_issued_invoice_carries_what_is_left_to_pay(levels, m
         f"EUR50.00\n\n{invoice.reference}"
     ]
     assert (pay["amount"], pay["girocode"]) == ("50.00 EUR", "<svg/>")
-    assert pay["reference"] == group4(invoice.reference)
+    assert pay["reference"] == grouped(invoice.reference)
 
 
 def test_a_girocode_keeps_to_the_limits_of_the_standard():
@@ -550,8 +551,8 @@ def test_a_girocode_keeps_to_the_limits_of_the_standard():
 
 
 def test_ibans_and_references_are_printed_in_groups_of_four():
-    assert group4("DE89370400440532013000") == "DE89 3704 0044 0532 0130 00"
-    assert group4("RF18 539007547034") == "RF18 5390 0754 7034"
+    assert grouped("DE89370400440532013000") == "DE89 3704 0044 0532 0130 00"
+    assert grouped("RF18 539007547034") == "RF18 5390 0754 7034"
 
 
 # --- At the same moment ------------------------------------------------------------------
