@@ -106,8 +106,13 @@ class PhotoInline(admin.TabularInline):
 class TimelineInline(admin.TabularInline):
     model = TimelineEntry
     extra = 0
-    fields = ("happened_on", "kind", "title", "author")
+    fields = ("happened_on", "kind", "title", "shown_as", "author")
+    readonly_fields = ("shown_as",)
     raw_id_fields = ("author",)
+
+    @admin.display(description=_("shown as"))
+    def shown_as(self, obj):
+        return obj.display_title
 
 
 class MileageInline(admin.TabularInline):
@@ -276,7 +281,13 @@ class OwnershipAdmin(BoundedSearchMixin, SimpleHistoryAdmin):
 class TimelineEntryAdmin(BoundedSearchMixin, SimpleHistoryAdmin):
     """Owners correct and delete their entries; the history here keeps what they said."""
 
-    list_display = ("car", "happened_on", "kind", "title", "author")
+    list_display = ("car", "happened_on", "kind", "shown_as", "author")
+    readonly_fields = ("system_text", "params")
+
+    @admin.display(description=_("title"))
+    def shown_as(self, obj):
+        return obj.display_title
+
     list_filter = ("kind",)
     search_fields = ("car__vin", "title")
     list_select_related = ("car", "car__model_line", "author")

@@ -29,6 +29,7 @@ from register.models import (
     Transfer,
 )
 from register.services import PLAQUE_SEQUENCE
+from register.timeline import system_entry
 
 CAR_COUNT = 462  # the register's size in April 2025
 PHOTO_COUNT = 36
@@ -275,12 +276,7 @@ def _seed_cars(line: ModelLine, rng: random.Random) -> None:
                 )
             )
         timeline.append(
-            TimelineEntry(
-                car=car,
-                kind="delivered",
-                happened_on=delivered,
-                title=f"Delivered new in {car.market.name}",
-            )
+            system_entry(car, "delivered_in", delivered, kind="delivered", country=car.market.code)
         )
         if rng.random() < 0.3:
             timeline.append(

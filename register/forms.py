@@ -237,6 +237,19 @@ class TimelineEntryForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.fields["title"].required = True
+        if self.instance.system_text:
+            # Staff correcting an entry the site wrote: it becomes their words.
+            self.initial["title"] = self.instance.display_title
+
+    def save(self, commit=True):
+        entry = self.instance
+        if entry.system_text:
+            if self.cleaned_data["title"] == self.initial.get("title"):
+                entry.title = ""  # The site's words stay the site's, in every language.
+            else:
+                entry.system_text, entry.params = "", {}
+        return super().save(commit)
 
     def clean_happened_on(self):
         value = self.cleaned_data["happened_on"]

@@ -547,7 +547,7 @@ class TimelineEntry(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.OTHER)
     happened_on = models.DateField(_("date"))
-    title = models.CharField(_("title"), max_length=120)
+    title = models.CharField(_("title"), max_length=120, blank=True)
     body = models.TextField(_("details"), blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -558,6 +558,10 @@ class TimelineEntry(models.Model):
         verbose_name=_("author"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    # An entry the site writes itself: a key of register.timeline.SYSTEM_TEXTS and its
+    # values, worded in the reader's language when shown (title stays empty).
+    system_text = models.CharField(_("written by the site"), max_length=30, blank=True)
+    params = models.JSONField(_("values"), default=dict, blank=True)
 
     # The owner may correct or delete an entry: the history keeps what it said.
     history = HistoricalRecords()
@@ -568,7 +572,16 @@ class TimelineEntry(models.Model):
         verbose_name_plural = _("timeline entries")
 
     def __str__(self):
-        return f"{self.happened_on}: {self.title}"
+        return f"{self.happened_on}: {self.display_title}"
+
+    @property
+    def display_title(self) -> str:
+        """The member's own title, or the site's wording in the reader's language."""
+        if self.system_text:
+            from register.timeline import system_title
+
+            return system_title(self.system_text, self.params)
+        return self.title
 
 
 class MileageReading(models.Model):

@@ -31,6 +31,7 @@ from register.models import (
     fact_json,
     overlap_message,
 )
+from register.timeline import system_entry
 
 PHOTO_SIDE = 1600
 THUMB_SIDE = 480
@@ -400,12 +401,9 @@ def transfer_accept(*, transfer: Transfer, member: User) -> Transfer:
             raise RegisterError(_("The seller no longer owns this car."))
         _hand_over(car=car, to_member=member, on=transfer.transfer_date, note="Transfer")
         released = _release_car(car=car, previous_owner=transfer.from_member)
-        TimelineEntry.objects.create(
-            car=car,
-            kind=TimelineEntry.Kind.SOLD,
-            happened_on=transfer.transfer_date,
-            title="Changed hands within the club",
-        )
+        system_entry(
+            car, "transfer_club", transfer.transfer_date, kind=TimelineEntry.Kind.SOLD
+        ).save()
         transfer.state = Transfer.State.ACCEPTED
         transfer.decided_at = timezone.now()
         transfer.save(update_fields=["state", "decided_at"])

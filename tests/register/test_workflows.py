@@ -430,7 +430,8 @@ def test_the_buyer_sees_the_transfer_in_their_garage_and_accepts_it(
     assert seller_ownership.ended_on == sold_on
     assert (buyer_ownership.member, buyer_ownership.started_on) == (other_member, sold_on)
     entry = car.timeline.get()
-    assert (entry.title, entry.happened_on) == ("Changed hands within the club", sold_on)
+    assert (entry.display_title, entry.happened_on) == ("Changed hands within the club", sold_on)
+    assert (entry.system_text, entry.title) == ("transfer_club", "")
     transfer.refresh_from_db()
     assert transfer.state == Transfer.State.ACCEPTED
     assert [m.to for m in mail.outbox] == [[member.email]]

@@ -32,7 +32,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
-from django_countries import countries
 from tqdm import tqdm
 
 from accounts.demo import FIRST, LAST, PLACES
@@ -683,7 +682,6 @@ class Command(BaseCommand):
 
     def _timelines(self, cars) -> None:
         rng = self.rng
-        names = dict(countries)
         entries, readings = [], []
         this_year = timezone.localdate().year
         for car in cars:
@@ -693,7 +691,8 @@ class Command(BaseCommand):
                     car=car,
                     kind=TimelineEntry.Kind.DELIVERED,
                     happened_on=starts[0],
-                    title=f"Delivered new in {names.get(car.market, 'its first market')}",
+                    system_text="delivered_in" if car.market else "delivered",
+                    params={"country": car.market} if car.market else {},
                 )
             )
             for sold in starts[1:]:
@@ -703,7 +702,7 @@ class Command(BaseCommand):
                             car=car,
                             kind=TimelineEntry.Kind.SOLD,
                             happened_on=sold,
-                            title="Sold to its next owner",
+                            system_text="sold_on",
                         )
                     )
             if rng.random() < 0.25:
