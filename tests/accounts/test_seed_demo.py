@@ -9,8 +9,9 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Count, F, Q
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,18 +29,32 @@ from register.models import Car, Ownership
 from tests.register.factories import CarFactory
 
 
+def seed() -> str:
+    """Run seed_demo (with its on-commit callbacks run, as in real life)."""
+    out = io.StringIO()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo club, seeded once for the module (each test's changes are rolled back)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        output = seed()
+        yield output
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def seeded(db, django_capture_on_commit_callbacks):
-    """Run seed_demo once (with on-commit callbacks run, as in real life)."""
+def seeded(demo, db):
+    """seed_demo again when called; `.output` is what the first run printed."""
 
-    def seed() -> str:
-        out = io.StringIO()
-        with django_capture_on_commit_callbacks(execute=True):
-            call_command("seed_demo", stdout=out)
-        return out.getvalue()
+    def again() -> str:
+        return seed()
 
-    seed.output = seed()
-    return seed
+    again.output = demo
+    return again
 
 
 def snapshot() -> dict:
