@@ -150,7 +150,7 @@ test: lint test-deps
 	   > $(SUITES)/sqlite.log 2>&1; \
 	   echo $$? > $(SUITES)/sqlite.rc ) & \
 	( tests/with_postgres.sh $(BIN)/pytest -q --tb=short --durations=15 -m "not browser and not multiserver" \
-	   > $(SUITES)/postgresql.log 2>&1; echo $$? > $(SUITES)/postgresql.rc ) & \
+	   --database-tests-only > $(SUITES)/postgresql.log 2>&1; echo $$? > $(SUITES)/postgresql.rc ) & \
 	wait; \
 	for db in sqlite postgresql; do \
 	  echo "== pytest on $$db (exit $$(cat $(SUITES)/$$db.rc)) =="; cat $(SUITES)/$$db.log; \
