@@ -102,7 +102,11 @@ def facts_refresh(car: Car) -> list[str]:
 
 
 def _lock(car: Car) -> Car:
-    return Car.objects.select_for_update().select_related("colour", "model_line").get(pk=car.pk)
+    return (
+        Car.objects.select_for_update(of=("self",))
+        .select_related("colour", "model_line")
+        .get(pk=car.pk)
+    )
 
 
 def car_fact_add(

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from register.cache import cached
 from register.facts import COLOUR_FACTS, disputed_list, in_dispute
-from register.models import Car, Colour, colour_counts
+from register.models import Car, Colour
 
 
 @dataclass(frozen=True)
@@ -42,17 +42,17 @@ def line_counts() -> dict[int, int]:
     return {row["model_line"]: row["n"] for row in rows}
 
 
-def disputed_colour_counts() -> dict[int, int]:
-    """Public cars per colour id whose colour is in dispute, in one query."""
+def colour_tallies() -> dict[int, tuple[int, int]]:
+    """Public cars per colour id: (settled, in dispute), in one query."""
+    disputed = in_dispute(*COLOUR_FACTS)
     rows = (
         Car.objects.public()
         .exclude(colour=None)
-        .filter(in_dispute(*COLOUR_FACTS))
         .values("colour")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("id", filter=~disputed), d=Count("id", filter=disputed))
         .order_by()
     )
-    return {row["colour"]: row["n"] for row in rows}
+    return {row["colour"]: (row["n"], row["d"]) for row in rows}
 
 
 def rarity_of(car: Car) -> Rarity | None:
@@ -64,9 +64,10 @@ def rarity_of(car: Car) -> Rarity | None:
         return None
     # A car waiting for staff is not counted yet: count it in, as it will be.
     itself = 0 if car.is_public else 1
+    settled, disputed = cached("colour-tallies", colour_tallies).get(car.colour_id, (0, 0))
     return Rarity(
         colour=car.colour,
-        registered=cached("colour-counts", colour_counts).get(car.colour_id, 0) + itself,
+        registered=settled + itself,
         registered_in_line=cached("line-counts", line_counts).get(car.model_line_id, 0) + itself,
-        disputed=cached("colour-disputes", disputed_colour_counts).get(car.colour_id, 0),
+        disputed=disputed,
     )
