@@ -18,6 +18,7 @@ class RegisterConfig(AppConfig):
         from register.cache import on_change
         from register.models import (
             Car,
+            CarFact,
             CarPhoto,
             Colour,
             MileageReading,
@@ -38,6 +39,7 @@ class RegisterConfig(AppConfig):
             Ownership,
             TimelineEntry,
             MileageReading,
+            CarFact,
         ):
             post_save.connect(on_change, sender=model, dispatch_uid=f"register-cache-{model}")
             post_delete.connect(on_change, sender=model, dispatch_uid=f"register-cache-d{model}")
@@ -85,6 +87,13 @@ class RegisterConfig(AppConfig):
                 "count": CarChangeRequest.objects.filter(state=CarChangeRequest.State.PENDING),
                 "url": f"{review}#changes",
                 "help": _("Owners' corrections to the factory facts of verified cars."),
+            },
+            {
+                "key": "facts_disputed",
+                "label": _("Facts in dispute"),
+                "count": Car.objects.filter(disputed_fields__gt=""),
+                "url": reverse("register:facts_disputed"),
+                "help": _("Cars whose sources disagree on a factory fact: settle which one wins."),
             },
             {
                 "key": "transfers_stuck",

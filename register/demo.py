@@ -17,6 +17,7 @@ from accounts.demo import DEMO_MEMBER_EMAIL, DEMO_ORGANISER_EMAIL
 from accounts.models import Sequence, User
 from register import cache as register_cache
 from register import services
+from register.facts_demo import seed_facts
 from register.models import (
     Car,
     Claim,
@@ -204,6 +205,7 @@ def seed(stdout, rng: random.Random) -> None:
         return
     with transaction.atomic():
         _seed_cars(line, rng)
+        seed_facts()
     register_cache.bump()  # bulk inserts send no signals
     stdout.write(
         f"  register: {Car.objects.count()} cars, {Ownership.objects.count()} ownerships\n"

@@ -30,6 +30,7 @@ from django_countries import countries
 from accounts.models import Sequence, User
 from config.lib.csvutil import unguard_cell
 from register import cache as register_cache
+from register.fact_services import facts_record_import
 from register.models import Car, Colour, ModelLine, Ownership
 from register.services import PLAQUE_SEQUENCE
 from register.validators import normalise_vin, validate_vin
@@ -621,6 +622,7 @@ def import_rows(*, rows: list[Row], staff: User | None) -> list[Car]:
             ],
             batch_size=500,
         )
+        facts_record_import(cars=cars, user=staff)
         # bulk_create sends no signals: tell the cached statistics ourselves.
         register_cache.bump_on_commit()
     return cars

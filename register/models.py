@@ -280,6 +280,11 @@ class Car(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The factory facts whose evidence disagrees and the registrar has not settled,
+    # comma-separated (register/facts.py): a disputed car is found from an index.
+    disputed_fields = models.CharField(
+        _("facts in dispute"), max_length=120, blank=True, default="", editable=False
+    )
 
     objects = CarQuerySet.as_manager()
     history = HistoricalRecords()
@@ -313,6 +318,11 @@ class Car(models.Model):
             models.Index(fields=["vin_tail"], name="register_car_vin_tail"),
             models.Index(fields=["colour", "review_status"]),
             models.Index(fields=["build_date"]),
+            models.Index(
+                fields=["id"],
+                condition=Q(disputed_fields__gt=""),
+                name="register_car_disputed",
+            ),
         ]
 
     def __str__(self):
@@ -375,10 +385,16 @@ class Car(models.Model):
 
 
 def colour_counts() -> dict[int, int]:
-    """Public cars per colour id, in one query: the basis of every rarity figure."""
+    """Public cars per settled colour id, in one query: the basis of every rarity figure.
+
+    A car whose colour is in dispute (register/facts.py) is not counted in any colour.
+    """
+    from register.facts import COLOUR_FACTS, in_dispute
+
     rows = (
         Car.objects.public()
         .exclude(colour=None)
+        .exclude(in_dispute(*COLOUR_FACTS))
         .values("colour")
         .annotate(n=Count("id"))
         .order_by()
@@ -934,3 +950,7 @@ def attach_diffs(requests: list[CarChangeRequest]) -> None:
             )
             for name, value in request.changes.items()
         ]
+
+
+# Every factory fact with its source (the evidence behind the car's own fields).
+from register.facts import CarFact, FactSettlement  # noqa: E402, F401

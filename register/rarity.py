@@ -7,7 +7,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from register.cache import cached
-from register.models import Car, Colour, colour_counts
+from register.facts import COLOUR_FACTS, disputed_list, in_dispute
+from register.models import Car, Colour
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,7 @@ class Rarity:
     colour: Colour
     registered: int
     registered_in_line: int
+    disputed: int = 0  # cars that may be of this colour: their colour is in dispute
 
     @property
     def share(self) -> float:
@@ -40,14 +42,32 @@ def line_counts() -> dict[int, int]:
     return {row["model_line"]: row["n"] for row in rows}
 
 
+def colour_tallies() -> dict[int, tuple[int, int]]:
+    """Public cars per colour id: (settled, in dispute), in one query."""
+    disputed = in_dispute(*COLOUR_FACTS)
+    rows = (
+        Car.objects.public()
+        .exclude(colour=None)
+        .values("colour")
+        .annotate(n=Count("id", filter=~disputed), d=Count("id", filter=disputed))
+        .order_by()
+    )
+    return {row["colour"]: (row["n"], row["d"]) for row in rows}
+
+
 def rarity_of(car: Car) -> Rarity | None:
-    """From two cached aggregates: cars per colour and cars per model line."""
-    if not car.colour_id:
+    """From cached aggregates: cars per settled colour, per model line, and in dispute.
+
+    A car whose own colour is in dispute has no rarity until the registrar settles it.
+    """
+    if not car.colour_id or set(disputed_list(car)) & set(COLOUR_FACTS):
         return None
     # A car waiting for staff is not counted yet: count it in, as it will be.
     itself = 0 if car.is_public else 1
+    settled, disputed = cached("colour-tallies", colour_tallies).get(car.colour_id, (0, 0))
     return Rarity(
         colour=car.colour,
-        registered=cached("colour-counts", colour_counts).get(car.colour_id, 0) + itself,
+        registered=settled + itself,
         registered_in_line=cached("line-counts", line_counts).get(car.model_line_id, 0) + itself,
+        disputed=disputed,
     )

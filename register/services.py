@@ -16,10 +16,12 @@ from accounts.models import User
 from accounts.services import sequence_next
 from config.lib.email import send_templated
 from config.lib.images import clean_image
+from register import fact_services
 from register.models import (
     FACT_FIELDS,
     Car,
     CarChangeRequest,
+    CarFact,
     CarPhoto,
     Claim,
     MileageReading,
@@ -61,6 +63,9 @@ def car_register(*, member: User, car: Car, started_on: datetime.date | None = N
         Ownership.objects.create(
             car=car, member=member, started_on=started_on, country=member.country
         )
+        fact_services.facts_record_car(
+            car=car, source=CarFact.Source.OWNER, confidence=CarFact.Confidence.LIKELY, user=member
+        )
     return car
 
 
@@ -84,6 +89,12 @@ def car_approve(*, car: Car, staff: User | None) -> Car:
                 "verified_at",
                 "reviewed_by",
             ]
+        )
+        fact_services.facts_record_car(
+            car=car,
+            source=CarFact.Source.INSPECTION,
+            confidence=CarFact.Confidence.CONFIRMED,
+            user=staff,
         )
         owner = car.current_owner
         if owner and owner.member_id:
@@ -148,6 +159,7 @@ def car_update(*, car: Car, editor: User, values: dict[str, Any]) -> CarChangeRe
                 direct.append(name)
         if direct:
             car.save(update_fields=[*direct, "updated_at"])
+            fact_services.facts_follow_edit(car=car, names=direct, editor=editor)
         if not review:
             return None
         pending = (
@@ -217,6 +229,9 @@ def car_change_accept(*, change: CarChangeRequest, staff: User | None) -> CarCha
         except ValidationError as exc:
             raise RegisterError(" ".join(exc.messages)) from exc
         car.save(update_fields=[*change.changes, "updated_at"])
+        fact_services.facts_follow_change(
+            car=car, names=change.changes, proposer=change.proposed_by, staff=staff
+        )
         change.state = CarChangeRequest.State.ACCEPTED
         change.decided_by = staff
         change.decided_at = timezone.now()

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django_countries import countries
 
+from register.facts import COLOUR_FACTS, in_dispute
 from register.models import Car, Colour, ModelLine, ProductionFigure
 from register.rarity import Rarity
 
@@ -127,6 +128,16 @@ def rarity_text(rarity: Rarity) -> str:
     return text
 
 
+def disputed_text(count: int) -> str:
+    """E.g. "plus 3 cars whose colour is in dispute"."""
+    text = ngettext(
+        "plus %(count)s car whose colour is in dispute",
+        "plus %(count)s cars whose colour is in dispute",
+        count,
+    )
+    return text % {"count": number_format(count, force_grouping=True)}
+
+
 def _colour_chart(line_stats: LineStats, colours: list[Colour], uncoloured: int) -> Chart:
     total = line_stats.registered
     bars = []
@@ -137,6 +148,8 @@ def _colour_chart(line_stats: LineStats, colours: list[Colour], uncoloured: int)
             kind = _("Paint code %(code)s · %(kind)s") % {"code": colour.paint_code, "kind": kind}
         details = [kind]
         details.append(rarity_text(rarity))
+        if colour.disputed:
+            details.append(disputed_text(colour.disputed))
         if colour.reported_production is not None:
             built = number_format(colour.reported_production, force_grouping=True)
             if colour.source:
@@ -153,6 +166,16 @@ def _colour_chart(line_stats: LineStats, colours: list[Colour], uncoloured: int)
                 swatch=safe_swatch(colour.swatch),
                 details=tuple(details),
                 rare=rarity.is_rare,
+            )
+        )
+    in_doubt = sum(colour.disputed for colour in colours)
+    if in_doubt:
+        bars.append(
+            Bar(
+                label=_("Colour in dispute"),
+                value=in_doubt,
+                swatch="#ced4da",
+                details=(_("Not counted in any colour until the registrar settles it."),),
             )
         )
     if uncoloured:
@@ -202,10 +225,13 @@ def register_stats(*, line: ModelLine | None = None) -> RegisterStats:
         LineStats(line=ml, registered=ml.registered, figures=figures[ml.pk]) for ml in lines
     ]
 
-    # 3. Colours with their count of public cars.
+    # 3. Colours with their count of public cars whose colour is settled, and of those
+    # whose colour is in dispute (counted apart, never as the colour they may not be).
+    disputed = in_dispute(*COLOUR_FACTS, prefix="cars__")
     colours = list(
         Colour.objects.filter(model_line__in=line_ids).annotate(
-            registered=Count("cars", filter=PUBLIC)
+            registered=Count("cars", filter=PUBLIC & ~disputed),
+            disputed=Count("cars", filter=PUBLIC & disputed),
         )
     )
 
@@ -224,7 +250,9 @@ def register_stats(*, line: ModelLine | None = None) -> RegisterStats:
     # Cars without a colour, per line (from query 1's count less the coloured ones).
     coloured: dict[int, int] = {}
     for colour in colours:
-        coloured[colour.model_line_id] = coloured.get(colour.model_line_id, 0) + colour.registered
+        coloured[colour.model_line_id] = (
+            coloured.get(colour.model_line_id, 0) + colour.registered + colour.disputed
+        )
     for stats in line_stats:
         stats.colour_chart = _colour_chart(
             stats,

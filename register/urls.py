@@ -1,6 +1,6 @@
 from django.urls import path
 
-from register.views import exports, owner, public, staff, stats
+from register.views import exports, facts, owner, public, staff, stats
 
 app_name = "register"
 
@@ -36,4 +36,8 @@ urlpatterns = [
     path("review/claims/<int:pk>/evidence.jpg", staff.claim_evidence, name="claim_evidence"),
     path("staff/export.csv", exports.staff_csv, name="export_staff_csv"),
     path("staff/import/", staff.import_cars, name="import"),
+    # Every fact with its source (register/views/facts.py)
+    path("cars/<int:pk>/facts/<str:field>/add/", facts.fact_add, name="fact_add"),
+    path("cars/<int:pk>/facts/<str:field>/settle/", facts.fact_settle, name="fact_settle"),
+    path("review/facts/", facts.facts_disputed, name="facts_disputed"),
 ]

@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString
 
 from register.access import get_car_for_viewer, is_owner
 from register.cache import cached
+from register.facts import fact_rows, facts_of
 from register.filters import SORTS, CarFilter
 from register.models import Car, Claim, Transfer
 from register.rarity import rarity_of
@@ -125,6 +126,7 @@ def _car_data(request, car: Car, *, owner_view: bool) -> dict:
         "mileage": list(car.mileage_readings.all()[:10]),
         "ownerships": list(car.ownerships.select_related("member").order_by("started_on", "id")),
         "extra_sections": _extra_sections(request, car),
+        "fact_rows": fact_rows(car, facts_of(car)),
     }
     if owner_view:
         data["pending_transfer"] = (

@@ -24,7 +24,7 @@ from membership.models import (
     Statement,
     StatementLine,
 )
-from register.models import CarChangeRequest, Transfer
+from register.models import Car, CarChangeRequest, Transfer
 from tests.factories import MemberFactory, PendingMemberFactory
 from tests.membership.test_office import (
     full_level,
@@ -103,6 +103,7 @@ def everything_waiting(times: int = 1) -> dict[str, int]:
         car = CarFactory(owner=owner)
         ClaimFactory(car=car)
         CarChangeRequest.objects.create(car=car, proposed_by=owner, changes={"market": "GB"})
+        Car.objects.filter(pk=CarFactory().pk).update(disputed_fields="colour")  # sources differ
         stuck = TransferFactory(car=car, from_member=owner)
         Transfer.objects.filter(pk=stuck.pk).update(
             created_at=timezone.now() - datetime.timedelta(days=15)
@@ -122,6 +123,7 @@ def everything_waiting(times: int = 1) -> dict[str, int]:
         "cars_to_verify": times,
         "claims": times,
         "proposed_changes": times,
+        "facts_disputed": times,
         "transfers_stuck": times,
         "unmatched_payments": times,
         "returned_debits": times,
@@ -150,8 +152,8 @@ def test_the_total_leaves_out_links_and_members_merely_due():
 
     items = inbox.inbox_items()
 
-    # Nine kinds of work, two of each; the two members due and the import link not.
-    assert inbox.inbox_total(items) == 18
+    # Ten kinds of work, two of each; the two members due and the import link not.
+    assert inbox.inbox_total(items) == 20
 
 
 def test_each_item_links_to_its_queue():
@@ -192,7 +194,7 @@ def test_the_whole_inbox_is_one_query_however_much_waits(times, django_assert_nu
     with django_assert_num_queries(1):
         items = inbox.inbox_items()
 
-    assert inbox.inbox_total(items) == 9 * times
+    assert inbox.inbox_total(items) == 10 * times
 
 
 # --- The inbox page ----------------------------------------------------------------------
@@ -220,7 +222,7 @@ def test_staff_see_every_item_with_its_count_link_and_help(staff_client):
     text = text_of(response)
 
     assert response.status_code == 200
-    assert "9 things wait for staff." in text
+    assert "10 things wait for staff." in text
     for label in (
         "Members to approve",
         "Failed e-mails",
@@ -250,7 +252,7 @@ def test_the_inbox_page_takes_the_same_queries_however_much_waits(
     with django_assert_num_queries(3):
         response = staff_client.get(INBOX)
 
-    assert "data-office-total>27<" in response.content.decode()
+    assert "data-office-total>30<" in response.content.decode()
 
 
 def test_nothing_waiting_says_so(staff_client):
@@ -299,8 +301,8 @@ def test_staff_see_the_total_in_the_navigation_bar(staff_client):
 
     assert f'href="{INBOX}"' in response.content.decode()
     # The number shows; "items waiting" is read out to screen readers.
-    assert "data-office-total>9<" in response.content.decode()
-    assert "Office 9 items waiting" in text_of(response)
+    assert "data-office-total>10<" in response.content.decode()
+    assert "Office 10 items waiting" in text_of(response)
 
 
 @pytest.mark.parametrize("who", ["member", "organiser", "pending_member", None])
@@ -338,8 +340,8 @@ def test_the_total_is_counted_once_a_minute_for_all_staff(staff_client):
     fresh = staff_client.get(reverse("home")).content.decode()
 
     assert len(pages[1]) == 1 and pages[3] == []  # counted on the first page only
-    assert "data-office-total>9<" in cached
-    assert "data-office-total>10<" in fresh
+    assert "data-office-total>10<" in cached
+    assert "data-office-total>11<" in fresh
 
 
 def test_a_cache_that_is_down_costs_a_query_not_the_page(staff_client, monkeypatch):
@@ -356,7 +358,7 @@ def test_a_cache_that_is_down_costs_a_query_not_the_page(staff_client, monkeypat
     response = staff_client.get(reverse("home"))
 
     assert response.status_code == 200
-    assert "data-office-total>9<" in response.content.decode()
+    assert "data-office-total>10<" in response.content.decode()
 
 
 def test_the_admin_index_shows_the_same_items_and_counts(staff_client):
@@ -404,7 +406,7 @@ def test_the_digest_goes_only_to_active_staff_who_asked(
     assert sent == 1
     assert [m.to for m in mail.outbox] == [[digest_staff.email]]
     message = mail.outbox[0]
-    assert message.subject == "9 items wait in the staff inbox"
+    assert message.subject == "10 items wait in the staff inbox"
     assert "Cars to verify: 1\n  https://testserver/register/review/#cars" in message.body
     assert "Members due: 1\n  https://testserver/office/members/?state=due" in message.body
     assert "Import a spreadsheet" not in message.body

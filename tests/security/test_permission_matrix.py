@@ -206,6 +206,13 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "register:claim_evidence": {"claim": STAFF_ONLY},
     "register:export_staff_csv": {NO_ARGS: STAFF_ONLY},
     "register:import": {NO_ARGS: STAFF_ONLY},
+    # Every fact with its source: the owner (and staff) add evidence; staff settle.
+    "register:fact_add": {
+        "public car's colour": OWNER_OF_PUBLIC_CAR,
+        "pending car's colour": OWNER_OF_PENDING_CAR,
+    },
+    "register:fact_settle": {"public car's colour": STAFF_ONLY},
+    "register:facts_disputed": {NO_ARGS: STAFF_ONLY},
     # --- Meets: public and members ----------------------------------------------------
     "meets:list": {NO_ARGS: EVERYONE},
     "meets:mine": {NO_ARGS: LOGGED_IN},
@@ -516,6 +523,8 @@ def build_world() -> SimpleNamespace:
         NO_ARGS: {},
         "public car": {"pk": public_car.pk},
         "pending car": {"pk": pending_car.pk},
+        "public car's colour": {"pk": public_car.pk, "field": "colour"},
+        "pending car's colour": {"pk": pending_car.pk, "field": "colour"},
         "photo": {"pk": photo.pk},
         "photo of pending car": {"pk": pending_photo.pk},
         "claim": {"pk": claim.pk},
