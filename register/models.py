@@ -280,6 +280,15 @@ class Car(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Upper case without spaces or hyphens ("M-AB 123" is "MAB123"), so a sighting reported
+    # by plate finds the car. Shown only to the owner and staff (register/sightings.py).
+    registration_plate = models.CharField(
+        _("registration plate"),
+        max_length=15,
+        blank=True,
+        db_index=True,
+        help_text=_("Only you and the club's staff see it; it lets us match sightings."),
+    )
 
     objects = CarQuerySet.as_manager()
     history = HistoricalRecords()
@@ -541,6 +550,7 @@ class TimelineEntry(models.Model):
         TRACK_DAY = "track_day", _("Track day")
         MEET = "meet", _("Meet")
         OTHER = "other", _("Other")
+        SIGHTING = "sighting", _("Sighting")
 
     car = models.ForeignKey(
         Car, on_delete=models.CASCADE, related_name="timeline", verbose_name=_("car")
@@ -934,3 +944,7 @@ def attach_diffs(requests: list[CarChangeRequest]) -> None:
             )
             for name, value in request.changes.items()
         ]
+
+
+# Sightings: "I saw this car" from anyone, for the registrar (register/sightings.py).
+from register.sighting_models import Sighting  # noqa: E402, F401

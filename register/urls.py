@@ -1,6 +1,6 @@
 from django.urls import path
 
-from register.views import exports, owner, public, staff, stats
+from register.views import exports, owner, public, sightings, staff, stats
 
 app_name = "register"
 
@@ -36,4 +36,9 @@ urlpatterns = [
     path("review/claims/<int:pk>/evidence.jpg", staff.claim_evidence, name="claim_evidence"),
     path("staff/export.csv", exports.staff_csv, name="export_staff_csv"),
     path("staff/import/", staff.import_cars, name="import"),
+    # Sightings: anyone reports a car they saw, staff review
+    path("sightings/new/", sightings.sighting_new, name="sighting_new"),
+    path("review/sightings/", sightings.sighting_review, name="sighting_review"),
+    path("review/sightings/<int:pk>/", sightings.sighting_decide, name="sighting_decide"),
+    path("review/sightings/<int:pk>/photo.jpg", sightings.sighting_photo, name="sighting_photo"),
 ]
