@@ -477,6 +477,15 @@ def test_a_tampered_decision_is_refused_without_an_error_page(staff_client, car,
     assert staff_client.post(reverse("register:sighting_decide", args=[99999])).status_code == 404
 
 
+def test_staff_find_every_sighting_in_the_admin(staff_client, car):
+    make_sighting(car, town="Spa", country="BE")
+
+    response = staff_client.get(reverse("admin:register_sighting_changelist") + "?q=Spa")
+
+    assert response.status_code == 200
+    assert "Spa" in response.content.decode()
+
+
 # --- The registration plate -------------------------------------------------------------
 
 
