@@ -207,6 +207,12 @@ ACCOUNT_RATE_LIMITS = {
 # its own (nginx, docs/deploy.md section 7), whose number this is: X-Forwarded-For is read
 # from the right, so a client cannot claim another address.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("PADDOCK_TRUSTED_PROXY_COUNT", 0)
+# Sightings anyone may report (register/sightings.py), in allauth's syntax: from one client
+# address, and from one account or e-mail address.
+PADDOCK_SIGHTING_RATE_LIMITS = {
+    "sighting_ip": os.environ.get("PADDOCK_SIGHTING_RATE_IP", "5/h/ip"),
+    "sighting_reporter": os.environ.get("PADDOCK_SIGHTING_RATE_REPORTER", "20/d/key"),
+}
 LOGIN_REDIRECT_URL = "accounts:profile"
 LOGIN_URL = "account_login"
 

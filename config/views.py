@@ -16,7 +16,7 @@ def baseline(request):
 
 
 # Folders under MEDIA_ROOT that hold private documents, served only by their own views.
-PRIVATE_MEDIA = ("claims/",)
+PRIVATE_MEDIA = ("claims/", "sightings/")
 
 
 def media(request, path: str):

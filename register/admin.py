@@ -17,6 +17,7 @@ from register.models import (
     ModelLine,
     Ownership,
     ProductionFigure,
+    Sighting,
     TimelineEntry,
     Transfer,
     overlap_message,
@@ -303,3 +304,15 @@ class MileageReadingAdmin(BoundedSearchMixin, SimpleHistoryAdmin):
     search_fields = ("car__vin",)
     list_select_related = ("car", "car__model_line", "recorded_by")
     raw_id_fields = ("car", "recorded_by")
+
+
+@admin.register(Sighting)
+class SightingAdmin(BoundedSearchMixin, admin.ModelAdmin):
+    """Every sighting, decided or not; open ones are decided on the review page."""
+
+    list_display = ("identifier", "car", "town", "country", "seen_on", "state", "created_at")
+    list_filter = ("state", "identifier_kind")
+    search_fields = ("identifier", "town", "car__vin")
+    list_select_related = ("car", "car__model_line")
+    raw_id_fields = ("car", "reporter", "decided_by")
+    readonly_fields = ("ip_hash", "created_at")

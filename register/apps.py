@@ -107,6 +107,7 @@ class RegisterConfig(AppConfig):
                     "remind the buyer, or cancel the transfer."
                 ),
             },
+            *_sighting_items(),
             {
                 "key": "import",
                 "label": _("Import a spreadsheet"),
@@ -115,6 +116,32 @@ class RegisterConfig(AppConfig):
                 "help": _("Bring the club's old register in from a CSV file."),
             },
         ]
+
+
+def _sighting_items() -> list[dict]:
+    """Sightings waiting for the registrar: of known cars, and leads (no car matched)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy as _
+
+    from register.models import Sighting
+
+    queue = reverse("register:sighting_review")
+    return [
+        {
+            "key": "sightings",
+            "label": _("Sightings to review"),
+            "count": Sighting.objects.filter(state=Sighting.State.PENDING),
+            "url": f"{queue}#pending",
+            "help": _("People who saw a car of the register: accept to add it to its timeline."),
+        },
+        {
+            "key": "sighting_leads",
+            "label": _("Leads"),
+            "count": Sighting.objects.filter(state=Sighting.State.LEAD),
+            "url": f"{queue}#leads",
+            "help": _("Sightings of cars not on the register, or not found by what was typed."),
+        },
+    ]
 
 
 def _member_saved(sender, update_fields=None, using=None, **kwargs) -> None:

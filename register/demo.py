@@ -30,6 +30,7 @@ from register.models import (
     Transfer,
 )
 from register.services import PLAQUE_SEQUENCE
+from register.sightings import seed_sightings
 from register.timeline import system_entry
 
 CAR_COUNT = 462  # the register's size in April 2025
@@ -311,6 +312,7 @@ def _seed_cars(line: ModelLine, rng: random.Random) -> None:
         )
 
     _seed_demo_accounts_cars(line, cars, rng)
+    seed_sightings()
 
 
 def _seed_demo_accounts_cars(line: ModelLine, cars: list[Car], rng: random.Random) -> None:

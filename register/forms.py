@@ -80,6 +80,7 @@ class CarForm(forms.ModelForm):
             "status",
             "story",
             "vin_visibility",
+            "registration_plate",
         ]
         widgets = {"vin_visibility": forms.RadioSelect}
         # The first mention of the VIN in a form: in German "FIN (VIN)", then "FIN".
@@ -129,7 +130,7 @@ class CarForm(forms.ModelForm):
                 "options",
                 "story",
             ),
-            Fieldset(_("Privacy"), "vin_visibility"),
+            Fieldset(_("Privacy"), "vin_visibility", "registration_plate"),
         )
 
     def clean_vin(self):
@@ -164,6 +165,16 @@ class CarForm(forms.ModelForm):
         value = self.cleaned_data.get("build_date")
         _no_future(value, gettext("The build month cannot be in the future."))
         return value
+
+    def clean_registration_plate(self):
+        from register.sightings import PLATE_MAX_LENGTH, normalise_plate
+
+        plate = normalise_plate(self.cleaned_data.get("registration_plate", ""))
+        if plate and (len(plate) > PLATE_MAX_LENGTH or not plate.isalnum()):
+            raise forms.ValidationError(
+                gettext("A registration plate has letters and digits only, e.g. M-AB 1234.")
+            )
+        return plate
 
     def clean(self):
         data = super().clean()

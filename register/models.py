@@ -285,6 +285,15 @@ class Car(models.Model):
     disputed_fields = models.CharField(
         _("facts in dispute"), max_length=120, blank=True, default="", editable=False
     )
+    # Upper case without spaces or hyphens ("M-AB 123" is "MAB123"), so a sighting reported
+    # by plate finds the car. Shown only to the owner and staff (register/sightings.py).
+    registration_plate = models.CharField(
+        _("registration plate"),
+        max_length=15,
+        blank=True,
+        db_index=True,
+        help_text=_("Only you and the club's staff see it; it lets us match sightings."),
+    )
 
     objects = CarQuerySet.as_manager()
     history = HistoricalRecords()
@@ -557,6 +566,7 @@ class TimelineEntry(models.Model):
         TRACK_DAY = "track_day", _("Track day")
         MEET = "meet", _("Meet")
         OTHER = "other", _("Other")
+        SIGHTING = "sighting", _("Sighting")
 
     car = models.ForeignKey(
         Car, on_delete=models.CASCADE, related_name="timeline", verbose_name=_("car")
@@ -954,3 +964,6 @@ def attach_diffs(requests: list[CarChangeRequest]) -> None:
 
 # Every factory fact with its source (the evidence behind the car's own fields).
 from register.facts import CarFact, FactSettlement  # noqa: E402, F401
+
+# Sightings: "I saw this car" from anyone, for the registrar (register/sightings.py).
+from register.sighting_models import Sighting  # noqa: E402, F401

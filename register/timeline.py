@@ -19,6 +19,8 @@ SYSTEM_TEXTS = {
     "delivered_in": _("Delivered new in %(country)s"),
     "delivered": _("Delivered new"),
     "sold_on": _("Sold to its next owner"),
+    # A sighting the registrar accepted (register/sightings.py): the town, never the reporter.
+    "sighting": _("Seen in %(town)s, %(country)s"),
 }
 
 

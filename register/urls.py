@@ -1,6 +1,6 @@
 from django.urls import path
 
-from register.views import exports, facts, owner, public, staff, stats
+from register.views import exports, facts, owner, public, sightings, staff, stats
 
 app_name = "register"
 
@@ -40,4 +40,9 @@ urlpatterns = [
     path("cars/<int:pk>/facts/<str:field>/add/", facts.fact_add, name="fact_add"),
     path("cars/<int:pk>/facts/<str:field>/settle/", facts.fact_settle, name="fact_settle"),
     path("review/facts/", facts.facts_disputed, name="facts_disputed"),
+    # Sightings: anyone reports a car they saw, staff review
+    path("sightings/new/", sightings.sighting_new, name="sighting_new"),
+    path("review/sightings/", sightings.sighting_review, name="sighting_review"),
+    path("review/sightings/<int:pk>/", sightings.sighting_decide, name="sighting_decide"),
+    path("review/sightings/<int:pk>/photo.jpg", sightings.sighting_photo, name="sighting_photo"),
 ]

@@ -33,6 +33,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -44,6 +45,7 @@ from membership.card import card_token
 from membership.models import Collection, CollectionItem, Mandate, Statement, StatementLine
 from membership.services import invoice_issue
 from register.models import CarChangeRequest
+from register.sightings import sighting_report
 from tests.accounts.images import jpeg_bytes
 from tests.factories import MemberFactory, PendingMemberFactory
 from tests.meets.factories import MeetFactory, RSVPFactory
@@ -114,6 +116,8 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "claim evidence file via ./": NOBODY,
         "claim evidence file via ../": NOBODY,
         "claim evidence file via //": NOBODY,
+        # A sighting's photo too (staff see it through register:sighting_photo).
+        "sighting photo file": NOBODY,
     },
     # --- Accounts (ours) --------------------------------------------------------------
     "accounts:profile": {NO_ARGS: LOGGED_IN},
@@ -205,6 +209,11 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     # 403 for every member whatever the number: the claim's existence is not revealed.
     "register:claim_evidence": {"claim": STAFF_ONLY},
     "register:export_staff_csv": {NO_ARGS: STAFF_ONLY},
+    # Sightings: anyone may report one; only staff see what came in, photos included.
+    "register:sighting_new": {NO_ARGS: EVERYONE},
+    "register:sighting_review": {NO_ARGS: STAFF_ONLY},
+    "register:sighting_decide": {"sighting": POST_ONLY},
+    "register:sighting_photo": {"sighting": STAFF_ONLY},
     "register:import": {NO_ARGS: STAFF_ONLY},
     # Every fact with its source: the owner (and staff) add evidence; staff settle.
     "register:fact_add": {
@@ -353,6 +362,8 @@ EXPECTED_POST: dict[str, dict[str, dict[str, int]]] = {
     "register:review_car": {"pending car": after_post(STAFF_ONLY)},
     "register:review_claim": {"claim": after_post(STAFF_ONLY)},
     "register:review_change": {"change request": after_post(STAFF_ONLY)},
+    # With no decision chosen, staff are sent back to the queue with a message.
+    "register:sighting_decide": {"sighting": after_post(STAFF_ONLY)},
     "meets:rsvp_cancel": {"rsvp": answers(302, 404, 404, 404, 302, 404, 404, 404, 404)},
     "meets:publish": {
         "draft meet": after_post(ORGANISER_OF_DRAFT),
@@ -482,6 +493,15 @@ def build_world() -> SimpleNamespace:
         claimant=MemberFactory(display_name="Clara Claimant"),
         evidence_photo=ContentFile(jpeg_bytes(), name="evidence.jpg"),
     )
+    sighting = sighting_report(
+        identifier_kind="plaque",
+        identifier=str(public_car.plaque_number),
+        town="Adenau",
+        country="DE",
+        seen_on=datetime.date(2025, 6, 1),
+        photo=SimpleUploadedFile("s.jpg", jpeg_bytes(), "image/jpeg"),
+        reporter_email="rita@example.org",
+    )
     transfer = TransferFactory(
         car=public_car, from_member=owner, to_member=MemberFactory(display_name="Bruno Buyer")
     )
@@ -536,6 +556,7 @@ def build_world() -> SimpleNamespace:
         "mileage reading of pending car": {"pk": pending_reading.pk},
         "earlier owner's mileage reading": {"pk": earlier_reading.pk},
         "transfer": {"pk": transfer.pk},
+        "sighting": {"pk": sighting.pk},
         "listed member": {"number": owner.membership_number},
         "published meet": {"slug": meet.slug},
         "draft meet": {"slug": draft.slug},
@@ -547,6 +568,7 @@ def build_world() -> SimpleNamespace:
         "debit": {"pk": debit.pk},
         "car photo file": {"path": photo.image.name},
         "claim evidence file": {"path": claim.evidence_photo.name},
+        "sighting photo file": {"path": sighting.photo.name},
         "claim evidence file via ./": {"path": f"./{claim.evidence_photo.name}"},
         "claim evidence file via ../": {"path": f"avatars/../{claim.evidence_photo.name}"},
         "claim evidence file via //": {"path": f"/{claim.evidence_photo.name}"},
