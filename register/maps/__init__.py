@@ -59,6 +59,8 @@ def classes(top: int) -> list[tuple[int, int]]:
     """
     if top < 1:
         return []
+    if top <= 5:
+        return [(n, n) for n in range(1, top + 1)]
     highs = sorted({math.ceil(top ** (step / 5)) for step in range(1, 6)} | {top})
     ranges, low = [], 1
     for high in highs:
@@ -125,18 +127,16 @@ def _choropleth(items, slug, title, caption, _language) -> SafeString:
             BORDER,
         ),
         format_html(
-            '<g stroke="{}" stroke-width="0.75" stroke-linejoin="round">{}{}</g>',
+            '<g stroke="{}" stroke-width="0.6" stroke-linejoin="round">{}{}</g>',
             OUTLINE,
             format_html_join(
                 "",
-                '<path d="{}" fill="{}" vector-effect="non-scaling-stroke">'
-                "<title>{}</title></path>",
+                '<path d="{}" fill="{}"><title>{}</title></path>',
                 ((data["shapes"][code], colour_of(n), cars_text(code, n)) for code, n in shaded),
             ),
             format_html_join(
                 "",
-                '<circle cx="{}" cy="{}" r="{}" fill="{}" vector-effect="non-scaling-stroke">'
-                "<title>{}</title></circle>",
+                '<circle cx="{}" cy="{}" r="{}" fill="{}"><title>{}</title></circle>',
                 (
                     (*data["points"][code], radius, colour_of(n), cars_text(code, n))
                     for code, n in dotted
@@ -157,7 +157,7 @@ def _choropleth(items, slug, title, caption, _language) -> SafeString:
     )
     rows = format_html_join(
         "",
-        '<tr><th scope="row" class="fw-normal">{}</th><td class="text-end">{}</td></tr>',
+        '<tr><th scope="row">{}</th><td class="text-end">{}</td></tr>',
         (
             (country_name(code), number_format(n, force_grouping=True))
             for code, n in sorted(items, key=lambda item: (-item[1], country_name(item[0])))
@@ -169,7 +169,8 @@ def _choropleth(items, slug, title, caption, _language) -> SafeString:
         '<ul class="list-inline mb-1" aria-label="{legend_label}">{legend}</ul>{caption}'
         "</figcaption>"
         '<details class="small"><summary>{summary}</summary>'
-        '<table class="table table-sm mb-0"><caption class="visually-hidden">{title}</caption>'
+        '<table class="table table-sm mb-0" id="{slug}-table">'
+        '<caption class="visually-hidden">{title}</caption>'
         '<thead><tr><th scope="col">{country}</th><th scope="col" class="text-end">{cars}</th>'
         "</tr></thead><tbody>{rows}</tbody></table></details></figure>",
         slug=f"map-{slug}",
