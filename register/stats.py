@@ -112,6 +112,7 @@ class RegisterStats:
     all_lines: list[ModelLine]
     selected_line: ModelLine | None
     charts: dict[str, Chart] = field(default_factory=dict)
+    countries: dict[str, int] = field(default_factory=dict)  # alpha-2 → cars, for the map
 
     @property
     def unverified(self) -> int:
@@ -287,7 +288,7 @@ def register_stats(*, line: ModelLine | None = None) -> RegisterStats:
     )
 
     # 7. By the country where the car lives now.
-    by_country = cars.values("country").annotate(n=Count("id")).order_by()
+    by_country = list(cars.values("country").annotate(n=Count("id")).order_by())
     country_bars = [
         Bar(label=countries.name(row["country"]) or row["country"], value=row["n"])
         for row in by_country
@@ -342,6 +343,7 @@ def register_stats(*, line: ModelLine | None = None) -> RegisterStats:
             "status": status_chart,
             "verified": verified_chart,
         },
+        countries={row["country"]: row["n"] for row in by_country if row["country"]},
     )
 
 

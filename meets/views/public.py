@@ -145,6 +145,8 @@ def _meet_cars_html(request, meet: Meet, *, may_see: bool, waiting: int) -> str:
             for r in rsvps
         ],
         "colour_mix": colour_mix(rsvps, slug="colour-mix", title=_("Colour mix of the cars going")),
+        # The cars that came once the meet has check-ins, else the cars going.
+        "country_counts": Counter(str(r.car.country) for r in checked_in or rsvps if r.car.country),
         "attendance": {
             "cars": len(checked_in),
             "countries": len({r.car.country for r in checked_in if r.car.country}),
