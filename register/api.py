@@ -232,7 +232,7 @@ def _with_photos(queryset):
 # --- Endpoints ----------------------------------------------------------------------------------
 
 
-@router.get("/", response=Index, summary="What the API offers", by_alias=True)
+@router.get("/", response=Index, summary="What the API offers", by_alias=True, url_name="index")
 def index(request):
     return {
         "model_lines": absolute_url(reverse("api:model_lines")),
