@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    # The public API's docs (/api/docs/) from Swagger UI's files in django-ninja's static
+    # folder: listed here, ninja serves them from the site, not from a CDN.
+    "ninja",
     "accounts",
     "membership",
     "register",
@@ -82,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "config.middleware.RefuseNulQueryMiddleware",
+    # The public API's HTTP rules (read-only, ETag, CORS), before CSRF: a POST there is a 405.
+    "config.lib.api_http.PublicApiMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # After the browser's choice (LocaleMiddleware): a member's own language wins.
@@ -436,6 +441,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+# The public API (/api/): requests per client address and period ("60/m", "1000/h"; empty
+# for none), and how long browsers and proxies may keep an answer.
+PADDOCK_API_RATE_LIMIT = os.environ.get("PADDOCK_API_RATE_LIMIT", "60/m")
+PADDOCK_API_MAX_AGE = env_int("PADDOCK_API_MAX_AGE", 60)
+
 # Nothing on the site needs these browser features.
 PERMISSIONS_POLICY = {
     "accelerometer": [],

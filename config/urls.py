@@ -5,6 +5,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from config import views
+from config.api import api
 
 # Lazy: the admin shows them in each request's language.
 admin.site.site_header = format_lazy(_("{club_name} — staff"), club_name=settings.PADDOCK_CLUB_NAME)
@@ -21,6 +22,8 @@ urlpatterns = [
     path("register/", include("register.urls")),
     path("meets/", include("meets.urls")),
     path("admin/", admin.site.urls),
+    # The public API (config/api.py): read-only JSON, its schema and its docs.
+    path("api/", api.urls),
     # The benchmark's baseline (make bench): the base template with no data. It shows
     # nothing that the home page does not, so it is always mounted.
     path("_baseline/", views.baseline, name="bench_baseline"),

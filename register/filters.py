@@ -55,6 +55,24 @@ def _countries_in_use():
     return [(code, name) for code, name in countries if code in codes]
 
 
+def search_cars(queryset, value: str):
+    """Cars by plaque number ("#12"), last 7 of the VIN, the whole VIN or its end.
+
+    The register's one search rule: the list page and the API ask it alike.
+    """
+    raw = value.strip().lstrip("#")
+    if not raw:
+        return queryset
+    if raw.isdecimal() and len(raw) <= 6:  # not isdigit(): int("²") fails
+        return queryset.filter(plaque_number=int(raw))
+    vin = normalise_vin(raw)
+    if len(vin) == VIN_SHORT_LENGTH:
+        return queryset.filter(vin_tail=vin)
+    if len(vin) == 17:
+        return queryset.filter(vin=vin)
+    return queryset.filter(vin__endswith=vin) if len(vin) > 3 else queryset.none()
+
+
 class CarFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="search", label=gettext_lazy("VIN, last 7 or plaque number")
@@ -118,17 +136,7 @@ class CarFilter(django_filters.FilterSet):
         return form
 
     def search(self, queryset, name, value):
-        raw = value.strip().lstrip("#")
-        if not raw:
-            return queryset
-        if raw.isdecimal() and len(raw) <= 6:  # not isdigit(): int("²") fails
-            return queryset.filter(plaque_number=int(raw))
-        vin = normalise_vin(raw)
-        if len(vin) == VIN_SHORT_LENGTH:
-            return queryset.filter(vin_tail=vin)
-        if len(vin) == 17:
-            return queryset.filter(vin=vin)
-        return queryset.filter(vin__endswith=vin) if len(vin) > 3 else queryset.none()
+        return search_cars(queryset, value)
 
     def filter_year(self, queryset, name, value):
         return queryset.filter(build_date__year=int(value))

@@ -51,6 +51,7 @@ class Bar:
     swatch: str = ""  # a hex colour; bars without one use the site's blue
     details: tuple[str, ...] = ()  # small lines under the label
     rare: bool = False
+    key: str = ""  # what the row counts, as data: a year, "2011-06", a country code, a status
 
 
 @dataclass
@@ -167,6 +168,7 @@ def _colour_chart(line_stats: LineStats, colours: list[Colour], uncoloured: int)
                 swatch=safe_swatch(colour.swatch),
                 details=tuple(details),
                 rare=rarity.is_rare,
+                key=str(colour.pk),
             )
         )
     in_doubt = sum(colour.disputed for colour in colours)
@@ -207,7 +209,12 @@ def _month_bars(counts: dict[datetime.date, int]) -> list[Bar]:
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     # "June 2011", "Juni 2011": the month's name in the page's language.
     return [
-        Bar(label=date_format(key, "YEAR_MONTH_FORMAT"), value=counts.get(key, 0)) for key in keys
+        Bar(
+            label=date_format(key, "YEAR_MONTH_FORMAT"),
+            value=counts.get(key, 0),
+            key=key.strftime("%Y-%m"),
+        )
+        for key in keys
     ]
 
 
@@ -270,7 +277,10 @@ def register_stats(*, line: ModelLine | None = None) -> RegisterStats:
         slug="years",
         title=_("Registered cars by build year"),
         label_heading=_("Build year"),
-        bars=[Bar(label=str(row["year"]), value=row["n"]) for row in years.order_by("year")],
+        bars=[
+            Bar(label=str(row["year"]), value=row["n"], key=str(row["year"]))
+            for row in years.order_by("year")
+        ],
         total=total,
         note=_missing_note(totals["without_build_date"], "build date"),
     )
@@ -290,7 +300,11 @@ def register_stats(*, line: ModelLine | None = None) -> RegisterStats:
     # 7. By the country where the car lives now.
     by_country = list(cars.values("country").annotate(n=Count("id")).order_by())
     country_bars = [
-        Bar(label=countries.name(row["country"]) or row["country"], value=row["n"])
+        Bar(
+            label=countries.name(row["country"]) or row["country"],
+            value=row["n"],
+            key=row["country"],
+        )
         for row in by_country
         if row["country"]
     ]
@@ -311,7 +325,8 @@ def register_stats(*, line: ModelLine | None = None) -> RegisterStats:
         title=_("Registered cars by life status"),
         label_heading=_("Life status"),
         bars=[
-            Bar(label=label, value=by_status.get(value, 0)) for value, label in Car.Status.choices
+            Bar(label=label, value=by_status.get(value, 0), key=value)
+            for value, label in Car.Status.choices
         ],
         total=total,
     )

@@ -74,8 +74,12 @@ def _build_month(car: Car) -> str:
     return car.build_date.strftime("%Y-%m") if car.build_date else ""
 
 
-def _public_cars():
-    """Public cars with their model line and colour in the same query; nothing personal."""
+def public_cars():
+    """Public cars with their model line and colour in the same query; nothing personal.
+
+    Only the columns `public_record` reads: the public export and the API (register/api.py)
+    both start here, so neither can show more of a car than the other.
+    """
     return (
         Car.objects.public()
         .select_related("model_line", "colour")
@@ -96,8 +100,11 @@ def _public_cars():
         )
         # Plaque numbers first, then the cars without one, alike on every database.
         .order_by(F("plaque_number").asc(nulls_last=True), "vin")
-        .iterator(chunk_size=CHUNK_SIZE)
     )
+
+
+def _public_cars():
+    return public_cars().iterator(chunk_size=CHUNK_SIZE)
 
 
 def public_record(car: Car) -> dict:
