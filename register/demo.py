@@ -17,6 +17,7 @@ from accounts.demo import DEMO_MEMBER_EMAIL, DEMO_ORGANISER_EMAIL
 from accounts.models import Sequence, User
 from register import cache as register_cache
 from register import services
+from register.lastseen import seed_lastseen
 from register.models import (
     Car,
     Claim,
@@ -201,13 +202,14 @@ def seed(stdout, rng: random.Random) -> None:
     line = _model_line()
     if line.cars.exists():
         stdout.write(f"  register: {line.cars.count()} cars already there\n")
-        return
-    with transaction.atomic():
-        _seed_cars(line, rng)
-    register_cache.bump()  # bulk inserts send no signals
-    stdout.write(
-        f"  register: {Car.objects.count()} cars, {Ownership.objects.count()} ownerships\n"
-    )
+    else:
+        with transaction.atomic():
+            _seed_cars(line, rng)
+        register_cache.bump()  # bulk inserts send no signals
+        stdout.write(
+            f"  register: {Car.objects.count()} cars, {Ownership.objects.count()} ownerships\n"
+        )
+    seed_lastseen(stdout)
 
 
 def _seed_cars(line: ModelLine, rng: random.Random) -> None:

@@ -375,3 +375,77 @@ def survival_estimates(cars, line_stats, colours, *, today=None) -> list[LineSur
             )
         )
     return result
+
+
+# --- The demo ------------------------------------------------------------------------------
+
+DEMO_NOT_SEEN = 12  # cars not seen for 5 to 12 years
+DEMO_NEVER_SEEN = 3
+DEMO_CONFIRMED = 3
+
+
+def seed_lastseen(stdout) -> None:
+    """The demo club's last-seen dates: most cars seen lately (from the demo's readings,
+    timeline entries and photos), a dozen not for 5–12 years, a few never, and a few
+    confirmed "still mine" by their owners. Running it twice changes nothing."""
+    from django.apps import apps as django_apps
+
+    from register.models import MileageReading, TimelineEntry
+
+    if Car.objects.filter(still_mine_confirmed_on__isnull=False).exists():
+        stdout.write("  last seen: already there\n")
+        return
+    today = timezone.localdate()
+    member_owned = Ownership.objects.filter(
+        car=OuterRef("pk"), ended_on__isnull=True, member__isnull=False
+    )
+    # Cars no member owns and no photo shows: nobody at the club has seen them for years.
+    quiet = (
+        Car.objects.public()
+        .exclude(Exists(member_owned))
+        .filter(photos__isnull=True)
+        .exclude(colour__kind="special")
+        .order_by("id")
+    )
+    with transaction.atomic():
+        backfill_register(django_apps, today=today)
+        never = list(
+            quiet.filter(review_status=Car.Review.UNVERIFIED).values_list("pk", flat=True)[
+                :DEMO_NEVER_SEEN
+            ]
+        )
+        MileageReading.objects.filter(car__in=never).delete()
+        TimelineEntry.objects.filter(car__in=never).delete()
+        Car.objects.filter(pk__in=never).update(last_seen_on=None, last_seen_kind="")
+
+        aged = list(quiet.exclude(pk__in=never)[:DEMO_NOT_SEEN])
+        for index, car in enumerate(aged):
+            # From 5 years and 40 days to about 11 years and 8 months ago.
+            last = years_ago(today, 5 + index * 6 // (DEMO_NOT_SEEN - 1))
+            last -= datetime.timedelta(days=40 + 17 * index)
+            readings = MileageReading.objects.filter(car=car)
+            readings.filter(read_on__gte=last).delete()
+            TimelineEntry.objects.filter(car=car, happened_on__gt=last).delete()
+            km = readings.aggregate(km=Max("kilometres"))["km"] or 20_000
+            MileageReading.objects.create(car=car, read_on=last, kilometres=km + 4_000)
+            Car.objects.filter(pk=car.pk).update(last_seen_on=last, last_seen_kind=Evidence.MILEAGE)
+
+        confirmed = list(
+            Car.objects.public()
+            .filter(Exists(member_owned), photos__isnull=True)
+            .order_by("id")
+            .values_list("pk", flat=True)[:DEMO_CONFIRMED]
+        )
+        asked = today - datetime.timedelta(days=3)
+        Car.objects.filter(pk__in=confirmed).update(
+            still_mine_asked_on=asked, still_mine_confirmed_on=asked
+        )
+        for pk in confirmed:
+            note_evidence(pk, asked, Evidence.OWNER_CONFIRMED)
+    register_cache.bump()  # bulk changes send no signals
+    lately = Car.objects.public().filter(last_seen_on__gte=years_ago(today, SEEN_LATELY_YEARS))
+    stdout.write(
+        f"  last seen: {lately.count()} cars seen in the last {SEEN_LATELY_YEARS} years, "
+        f"{len(aged)} not for 5–12 years, {len(never)} never, {len(confirmed)} confirmed "
+        "by their owners\n"
+    )
