@@ -310,3 +310,28 @@ def test_timeline_entries_the_site_writes_are_evidence_too():
     entry.save()
     # Only the services note evidence: a bare save does not (no business logic in signals).
     assert seen(car) == (None, "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_evidence_noted_at_the_same_moment_keeps_the_latest_date():
+    from django.db import transaction
+
+    from tests.threads import run_together
+
+    car = CarFactory()
+    days = [DAY + datetime.timedelta(days=n) for n in (3, 9, 1, 7)]
+
+    def note(day):
+        def call():
+            with transaction.atomic():
+                return note_evidence(car.pk, day, EVIDENCE.MILEAGE)
+
+        return call
+
+    results, errors = run_together([note(day) for day in days])
+    assert errors == []
+    assert any(results)
+    assert seen(car) == (max(days), "mileage")
+    # And an earlier one afterwards leaves it.
+    assert not note_evidence(car.pk, DAY, EVIDENCE.PHOTO)
+    assert seen(car) == (max(days), "mileage")
