@@ -335,3 +335,23 @@ def test_evidence_noted_at_the_same_moment_keeps_the_latest_date():
     # And an earlier one afterwards leaves it.
     assert not note_evidence(car.pk, DAY, EVIDENCE.PHOTO)
     assert seen(car) == (max(days), "mileage")
+
+
+def test_an_entry_corrected_to_a_later_day_is_later_evidence(client, member):
+    car = CarFactory(owner=member)
+    entry = TimelineEntryFactory(car=car, author=member, happened_on=DAY)
+    note_evidence(car.pk, DAY, EVIDENCE.TIMELINE)
+    client.force_login(member)
+    later = DAY + datetime.timedelta(days=60)
+    response = client.post(
+        reverse("register:timeline_edit", args=[entry.pk]),
+        {"kind": "service", "happened_on": later.isoformat(), "title": "Service"},
+    )
+    assert response.status_code == 302
+    assert seen(car) == (later, "timeline")
+    # Corrected back to an earlier day: the date stays (deleting evidence need not move it).
+    client.post(
+        reverse("register:timeline_edit", args=[entry.pk]),
+        {"kind": "service", "happened_on": DAY.isoformat(), "title": "Service"},
+    )
+    assert seen(car) == (later, "timeline")
