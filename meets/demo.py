@@ -56,6 +56,7 @@ def seed(stdout, rng: random.Random) -> None:
     # existed gets it on the next `make run`, and a second run changes nothing.
     if not Meet.objects.filter(slug=PAST_SLUG).exists():
         made.append(_seed_club_meets(rng, organiser=organiser, demo_member=demo_member))
+        _cars_seen_at_meets()
     if not Meet.objects.filter(slug=SUNDAY_DRIVE_SLUG).exists():
         made.append(_seed_sunday_drive(organiser=organiser, demo_member=demo_member))
     moved = _keep_upcoming()
@@ -66,6 +67,22 @@ def seed(stdout, rng: random.Random) -> None:
         return
     stdout.write(
         f"  meets: {Meet.objects.count()} meets, {RSVP.objects.count()} RSVPs ({'; '.join(made)})\n"
+    )
+
+
+def _cars_seen_at_meets() -> None:
+    """The demo's check-ins are evidence: the cars were seen those days (issue: last seen)."""
+    from django.db.models.functions import TruncDate
+
+    from register.lastseen import advance_from
+    from register.models import Car
+
+    advance_from(
+        Car.objects.all(),
+        RSVP.objects.filter(checked_in_at__isnull=False),
+        date=TruncDate("checked_in_at"),
+        kind=Car.Evidence.CHECK_IN,
+        today=timezone.localdate(),
     )
 
 

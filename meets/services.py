@@ -20,6 +20,7 @@ from meets.ics import calendar_for
 from meets.models import RSVP, Meet, Message
 from meets.qr import checkin_url, qr_png
 from membership import rights
+from register.lastseen import note_evidence
 from register.models import Car, Ownership
 
 
@@ -348,6 +349,10 @@ def rsvp_check_in(*, rsvp: RSVP, by: User) -> tuple[RSVP, bool]:
         rsvp.checked_in_at = timezone.now()
         rsvp.checked_in_by = by
         rsvp.save(update_fields=["checked_in_at", "checked_in_by"])
+        # The car was seen at the gate: on the meet's own calendar day.
+        meet_tz = Meet.objects.only("time_zone").get(pk=rsvp.meet_id).tz
+        seen_on = timezone.localtime(rsvp.checked_in_at, meet_tz).date()
+        note_evidence(rsvp.car_id, seen_on, Car.Evidence.CHECK_IN)
     return rsvp, True
 
 

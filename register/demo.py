@@ -18,6 +18,7 @@ from accounts.models import Sequence, User
 from register import cache as register_cache
 from register import services
 from register.facts_demo import seed_facts
+from register.lastseen import seed_lastseen
 from register.models import (
     Car,
     Claim,
@@ -203,14 +204,15 @@ def seed(stdout, rng: random.Random) -> None:
     line = _model_line()
     if line.cars.exists():
         stdout.write(f"  register: {line.cars.count()} cars already there\n")
-        return
-    with transaction.atomic():
-        _seed_cars(line, rng)
-        seed_facts()
-    register_cache.bump()  # bulk inserts send no signals
-    stdout.write(
-        f"  register: {Car.objects.count()} cars, {Ownership.objects.count()} ownerships\n"
-    )
+    else:
+        with transaction.atomic():
+            _seed_cars(line, rng)
+            seed_facts()
+        register_cache.bump()  # bulk inserts send no signals
+        stdout.write(
+            f"  register: {Car.objects.count()} cars, {Ownership.objects.count()} ownerships\n"
+        )
+    seed_lastseen(stdout)
 
 
 def _seed_cars(line: ModelLine, rng: random.Random) -> None:

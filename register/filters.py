@@ -1,11 +1,13 @@
 import django_filters
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import ExtractYear
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from register.cache import cached
+from register.lastseen import years_ago
 from register.models import PLAQUE_ORDER, Car, Colour, ModelLine
 from register.validators import VIN_SHORT_LENGTH, normalise_vin
 
@@ -23,6 +25,15 @@ SORTS = {
     "colour": (gettext_lazy("Colour"), ["colour__name", PLAQUE]),
     "-added": (gettext_lazy("Recently added"), ["-created_at", "-id"]),
 }
+
+# The register's "not seen for N years" filter; a car never seen counts as not seen.
+NOT_SEEN_CHOICES = [
+    ("1", gettext_lazy("Not seen for a year")),
+    ("3", gettext_lazy("Not seen for 3 years")),
+    ("5", gettext_lazy("Not seen for 5 years")),
+    ("10", gettext_lazy("Not seen for 10 years")),
+    ("never", gettext_lazy("Never seen")),
+]
 
 
 def _years():
@@ -109,6 +120,12 @@ class CarFilter(django_filters.FilterSet):
         empty_label=gettext_lazy("Verified or not"),
         label=gettext_lazy("Verification"),
     )
+    not_seen = django_filters.ChoiceFilter(
+        method="filter_not_seen",
+        choices=NOT_SEEN_CHOICES,
+        empty_label=gettext_lazy("Seen any time"),
+        label=gettext_lazy("Last seen"),
+    )
     sort = django_filters.ChoiceFilter(
         method="sort_by",
         choices=[(key, label) for key, (label, _order) in SORTS.items()],
@@ -145,6 +162,13 @@ class CarFilter(django_filters.FilterSet):
         if value == "yes":
             return queryset.filter(review_status=Car.Review.VERIFIED)
         return queryset.exclude(review_status=Car.Review.VERIFIED)
+
+    def filter_not_seen(self, queryset, name, value):
+        """Not seen for N years: last seen before then, or never (register/lastseen.py)."""
+        if value == "never":
+            return queryset.filter(last_seen_on__isnull=True)
+        cutoff = years_ago(timezone.localdate(), int(value))
+        return queryset.filter(Q(last_seen_on__lt=cutoff) | Q(last_seen_on__isnull=True))
 
     def sort_by(self, queryset, name, value):
         return queryset.order_by(*SORTS.get(value, SORTS["plaque"])[1])

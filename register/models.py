@@ -295,6 +295,29 @@ class Car(models.Model):
         help_text=_("Only you and the club's staff see it; it lets us match sightings."),
     )
 
+    # Last seen (register/lastseen.py keeps these): the date of the newest evidence that
+    # the car exists, what that evidence was, and the yearly "still mine" e-mail.
+    class Evidence(models.TextChoices):
+        CHECK_IN = "check_in", _("meet check-in")
+        MILEAGE = "mileage", _("mileage reading")
+        TIMELINE = "timeline", _("timeline entry")
+        PHOTO = "photo", _("photo")
+        SIGHTING = "sighting", _("sighting")
+        OWNER_CONFIRMED = "owner", _("owner confirmed")
+
+    last_seen_on = models.DateField(
+        _("last seen on"), null=True, blank=True, db_index=True, editable=False
+    )
+    last_seen_kind = models.CharField(
+        _("last seen by"), max_length=10, choices=Evidence.choices, blank=True, editable=False
+    )
+    still_mine_asked_on = models.DateField(
+        _("owner last asked on"), null=True, blank=True, editable=False
+    )
+    still_mine_confirmed_on = models.DateField(
+        _("owner last confirmed on"), null=True, blank=True, editable=False
+    )
+
     objects = CarQuerySet.as_manager()
     history = HistoricalRecords()
 

@@ -17,6 +17,7 @@ from accounts.services import sequence_next
 from config.lib.email import send_templated
 from config.lib.images import clean_image
 from register import fact_services
+from register.lastseen import note_evidence
 from register.models import (
     FACT_FIELDS,
     Car,
@@ -419,6 +420,7 @@ def transfer_accept(*, transfer: Transfer, member: User) -> Transfer:
         system_entry(
             car, "transfer_club", transfer.transfer_date, kind=TimelineEntry.Kind.SOLD
         ).save()
+        note_evidence(car.pk, transfer.transfer_date, Car.Evidence.TIMELINE)
         transfer.state = Transfer.State.ACCEPTED
         transfer.decided_at = timezone.now()
         transfer.save(update_fields=["state", "decided_at"])
@@ -476,6 +478,7 @@ def photo_add(
         photo.image.save(image.name, image, save=False)
         photo.thumbnail.save("thumb-" + thumb.name, thumb, save=False)
         photo.save()
+        note_evidence(car.pk, timezone.localdate(), Car.Evidence.PHOTO)
     return photo
 
 
@@ -520,9 +523,11 @@ def timeline_entry_add(
         _lock_car(car)
         count = TimelineEntry.objects.filter(car=car).count()
         _refuse_when_full(car, count, TIMELINE_ENTRIES_PER_CAR, _timeline_full)
-        return TimelineEntry.objects.create(
+        entry = TimelineEntry.objects.create(
             car=car, author=author, kind=kind, happened_on=happened_on, title=title, body=body
         )
+        note_evidence(car.pk, happened_on, Car.Evidence.TIMELINE)
+        return entry
 
 
 def mileage_reading_add(
@@ -536,9 +541,11 @@ def mileage_reading_add(
         _lock_car(car)
         count = MileageReading.objects.filter(car=car).count()
         _refuse_when_full(car, count, MILEAGE_READINGS_PER_CAR, _mileage_full)
-        return MileageReading.objects.create(
+        reading = MileageReading.objects.create(
             car=car, recorded_by=member, read_on=read_on, kilometres=kilometres, flagged=flagged
         )
+        note_evidence(car.pk, read_on, Car.Evidence.MILEAGE)
+        return reading
 
 
 def photo_make_cover(*, photo: CarPhoto) -> None:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from config.lib.email import send_templated
 from config.lib.images import clean_image
+from register.lastseen import note_evidence
 from register.models import Car, Sighting, TimelineEntry
 from register.services import (
     PHOTO_SIDE,
@@ -164,6 +165,7 @@ def sighting_accept(
             town=sighting.town,
             country=str(sighting.country),
         ).save()
+        note_evidence(car.pk, sighting.seen_on, Car.Evidence.SIGHTING)
         photo_added = False
         if add_photo and sighting.photo:
             with sighting.photo.open("rb") as upload:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django_countries import countries
 
 from register.facts import COLOUR_FACTS, in_dispute
+from register.lastseen import survival_estimates
 from register.models import Car, Colour, ModelLine, ProductionFigure
 from register.rarity import Rarity
 
@@ -114,6 +115,7 @@ class RegisterStats:
     selected_line: ModelLine | None
     charts: dict[str, Chart] = field(default_factory=dict)
     countries: dict[str, int] = field(default_factory=dict)  # alpha-2 → cars, for the map
+    survival: list = field(default_factory=list)  # register.lastseen.LineSurvival per line
 
     @property
     def unverified(self) -> int:
@@ -219,7 +221,7 @@ def _month_bars(counts: dict[datetime.date, int]) -> list[Bar]:
 
 
 def register_stats(*, line: ModelLine | None = None) -> RegisterStats:
-    """Every figure of the statistics page in eight queries (see the comments)."""
+    """Every figure of the statistics page in ten queries (see the comments)."""
     # 1. Model lines, each with its count of public cars.
     all_lines = list(ModelLine.objects.annotate(registered=Count("cars", filter=PUBLIC)))
     lines = [ml for ml in all_lines if line is None or ml.pk == line.pk]
@@ -342,7 +344,11 @@ def register_stats(*, line: ModelLine | None = None) -> RegisterStats:
         total=total,
     )
 
+    # 9, 10. Survivors per colour and build year (register/lastseen.py).
+    survival = survival_estimates(cars, line_stats, colours)
+
     return RegisterStats(
+        survival=survival,
         total=total,
         verified=totals["verified"],
         without_colour=totals["without_colour"],

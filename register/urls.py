@@ -1,6 +1,6 @@
 from django.urls import path
 
-from register.views import exports, facts, owner, public, sightings, staff, stats
+from register.views import exports, facts, lastseen, owner, public, sightings, staff, stats
 
 app_name = "register"
 
@@ -28,6 +28,7 @@ urlpatterns = [
     path("photos/<int:pk>/delete/", owner.photo_delete, name="photo_delete"),
     path("cars/<int:pk>/transfer/", owner.transfer_start, name="transfer"),
     path("transfers/<int:pk>/", owner.transfer_respond, name="transfer_respond"),
+    path("still-mine/<str:token>/", lastseen.still_mine, name="still_mine"),
     # Staff
     path("review/", staff.review_queue, name="review"),
     path("review/cars/<int:pk>/", staff.review_car, name="review_car"),

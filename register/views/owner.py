@@ -29,6 +29,7 @@ from register.forms import (
     TransferForm,
     TransferResponseForm,
 )
+from register.lastseen import note_evidence
 from register.models import (
     Car,
     CarChangeRequest,
@@ -264,7 +265,12 @@ def _edit_entry(request, entry, form, *, what: str, done: str):
     what it said before."""
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            form.save()
+            saved = form.save()
+            # A date corrected to a later day is later evidence (register/lastseen.py).
+            if isinstance(saved, TimelineEntry):
+                note_evidence(saved.car_id, saved.happened_on, Car.Evidence.TIMELINE)
+            else:
+                note_evidence(saved.car_id, saved.read_on, Car.Evidence.MILEAGE)
         messages.success(request, done)
         return redirect(entry.car)
     return render(

@@ -194,7 +194,9 @@ def test_the_page_takes_the_same_number_of_queries_for_2_cars_and_50(
     # 6. by build month
     # 7. by country
     # 8. by life status
-    with django_assert_num_queries(8):
+    # 9. survivors: per line and colour, seen lately and not lost (register/lastseen.py)
+    # 10. survivors: per line and build year
+    with django_assert_num_queries(10):
         response = client.get(STATS_URL)
 
     assert response.status_code == 200

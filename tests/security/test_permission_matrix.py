@@ -44,7 +44,8 @@ from membership import services as membership_services
 from membership.card import card_token
 from membership.models import Collection, CollectionItem, Mandate, Statement, StatementLine
 from membership.services import invoice_issue
-from register.models import CarChangeRequest
+from register.lastseen import still_mine_token
+from register.models import Car, CarChangeRequest
 from register.sightings import sighting_report
 from tests.accounts.images import jpeg_bytes
 from tests.factories import MemberFactory, PendingMemberFactory
@@ -214,6 +215,12 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "register:photo_cover": {"photo": POST_ONLY},
     "register:photo_delete": {"photo": POST_ONLY},
     "register:transfer_respond": {"transfer": POST_ONLY},
+    # The yearly "still mine" link: only the member it was sent to, while they own the car
+    # (staff too get 403); a link the site did not sign says so to everyone logged in (400).
+    "register:still_mine": {
+        "owner's still-mine link": answers(302, 403, 403, 403, 200, 403, 403, 403, 403),
+        "tampered still-mine link": answers(302, 400, 400, 400, 400, 400, 400, 400, 400),
+    },
     # --- The register: staff ----------------------------------------------------------
     "register:review": {NO_ARGS: STAFF_ONLY},
     "register:review_car": {"pending car": POST_ONLY},
@@ -552,6 +559,9 @@ def build_world() -> SimpleNamespace:
     )
 
     card = card_token(owner, owner.seat)
+    today = datetime.date.today()
+    Car.objects.filter(pk=public_car.pk).update(still_mine_asked_on=today)
+    still_mine = still_mine_token(car_id=public_car.pk, member_id=owner.pk, asked_on=today)
     kwargs = {
         NO_ARGS: {},
         "public car": {"pk": public_car.pk},
@@ -598,6 +608,8 @@ def build_world() -> SimpleNamespace:
         "owner's payment": {"pk": payment.pk},
         "owner's card": {"token": card},
         "tampered card": {"token": f"{card[:-3]}xyz"},
+        "owner's still-mine link": {"token": still_mine},
+        "tampered still-mine link": {"token": f"{still_mine[:-3]}xyz"},
         "bank statement": {"pk": statement.pk},
         "statement line": {"pk": statement_line.pk},
         "a year of invoices": {"year": invoice.year},
