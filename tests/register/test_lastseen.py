@@ -147,7 +147,7 @@ def test_the_backfill_takes_the_newest_evidence_of_each_car():
     TimelineEntryFactory(car=checked_in, happened_on=datetime.date(2024, 1, 1))
     Car.objects.update(last_seen_on=None, last_seen_kind="")
 
-    import_module("register.migrations.0011_last_seen").backfill_last_seen(apps, None)
+    import_module("register.migrations.0013_last_seen").backfill_last_seen(apps, None)
     import_module("meets.migrations.0005_last_seen_checkins").backfill_last_seen_from_checkins(
         apps, None
     )
@@ -165,7 +165,7 @@ def test_the_backfill_migration_runs_set_based(django_assert_max_num_queries):
     Car.objects.update(last_seen_on=None, last_seen_kind="")
     # One UPDATE per kind of evidence, however many cars.
     with django_assert_max_num_queries(3):
-        import_module("register.migrations.0011_last_seen").backfill_last_seen(apps, None)
+        import_module("register.migrations.0013_last_seen").backfill_last_seen(apps, None)
     assert set(Car.objects.values_list("last_seen_on", flat=True)) == {DAY}
 
 

@@ -692,7 +692,7 @@ class Command(BaseCommand):
                     kind=TimelineEntry.Kind.DELIVERED,
                     happened_on=starts[0],
                     system_text="delivered_in" if car.market else "delivered",
-                    params={"country": car.market} if car.market else {},
+                    params={"country": car.market.code} if car.market else {},
                 )
             )
             for sold in starts[1:]:
