@@ -12,6 +12,7 @@ from register.access import get_car_for_viewer, is_owner
 from register.cache import cached
 from register.filters import SORTS, CarFilter
 from register.models import Car, Claim, Transfer
+from register.provenance import provenance_for
 from register.rarity import rarity_of
 
 PAGE_SIZE = 24
@@ -144,6 +145,9 @@ def _car_body(
         "owner_view": owner_view,
         "staff_view": staff_view,
         "viewer": viewer,
-        "ownerships": [(o, o.name_for(viewer)) for o in reversed(data["ownerships"])],
+        # Earlier owners as a summary; names only as accounts/privacy.py allows.
+        "provenance": provenance_for(
+            data["ownerships"], viewer, holder=owner_view and car.is_verified
+        ),
     }
     return render_to_string("register/includes/_car_body.html", context, request)
