@@ -934,3 +934,12 @@ def attach_diffs(requests: list[CarChangeRequest]) -> None:
             )
             for name, value in request.changes.items()
         ]
+
+
+# Cars for sale (listings, enquiries, invitations): their own module, the register's models.
+from register.models_sale import (  # noqa: E402, F401
+    Enquiry,
+    EnquiryMessage,
+    Listing,
+    SaleInvitation,
+)

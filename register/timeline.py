@@ -19,6 +19,7 @@ SYSTEM_TEXTS = {
     "delivered_in": _("Delivered new in %(country)s"),
     "delivered": _("Delivered new"),
     "sold_on": _("Sold to its next owner"),
+    "sold_outside": _("Sold outside the club"),
 }
 
 

@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString
 from register.access import get_car_for_viewer, is_owner
 from register.cache import cached
 from register.filters import SORTS, CarFilter
-from register.models import Car, Claim, Transfer
+from register.models import Car, Claim, Listing, Transfer
 from register.provenance import provenance_for
 from register.rarity import rarity_of
 
@@ -126,6 +126,7 @@ def _car_data(request, car: Car, *, owner_view: bool) -> dict:
         "mileage": list(car.mileage_readings.all()[:10]),
         "ownerships": list(car.ownerships.select_related("member").order_by("started_on", "id")),
         "extra_sections": _extra_sections(request, car),
+        "listing": Listing.objects.live().filter(car=car).first(),
     }
     if owner_view:
         data["pending_transfer"] = (

@@ -728,8 +728,9 @@ def test_the_car_page_takes_a_fixed_number_of_queries_for_anonymous_visitors(
     # 6. its timeline, with the entries' authors
     # 7. its last ten mileage readings
     # 8. the meets it attended (the meets app's section)
+    # 9. its live listing for sale, if any
     # (the whole page body is then cached for every anonymous visitor)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(car.get_absolute_url())
 
     assert len(response.context["photos"]) == count + 1
@@ -757,9 +758,10 @@ def test_the_car_page_takes_a_fixed_number_of_queries_for_members(
     # 9. its timeline, with the entries' authors
     # 10. its last ten mileage readings
     # 11. the meets it attended (the meets app's section)
-    # 12. the owner: a transfer waiting for the buyer; anyone else: their pending claim
-    # 13. anyone else: their membership level, may they claim it? (membership.rights)
-    with django_assert_num_queries(12 if viewer == "owner" else 13):
+    # 12. its live listing for sale, if any
+    # 13. the owner: a transfer waiting for the buyer; anyone else: their pending claim
+    # 14. anyone else: their membership level, may they claim it? (membership.rights)
+    with django_assert_num_queries(13 if viewer == "owner" else 14):
         response = client.get(car.get_absolute_url())
 
     assert response.context["owner_view"] is (viewer == "owner")

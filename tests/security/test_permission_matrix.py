@@ -36,6 +36,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from accounts.models import ORGANISERS_GROUP, User
 from meets.models import Meet
@@ -43,7 +44,8 @@ from membership import services as membership_services
 from membership.card import card_token
 from membership.models import Collection, CollectionItem, Mandate, Statement, StatementLine
 from membership.services import invoice_issue
-from register.models import CarChangeRequest
+from register import sale
+from register.models import CarChangeRequest, Listing, SaleInvitation
 from tests.accounts.images import jpeg_bytes
 from tests.factories import MemberFactory, PendingMemberFactory
 from tests.meets.factories import MeetFactory, RSVPFactory
@@ -96,6 +98,8 @@ ORGANISER_OF_DRAFT = answers(302, 404, 404, 404, 404, 404, 200, 404, 200)
 ORGANISER_OF_OTHER_MEET = answers(302, 404, 404, 404, 404, 200, 404, 404, 200)
 # A member's own invoice or receipt: it exists for them and for staff only.
 OWN_DOCUMENT = answers(302, 404, 404, 404, 200, 404, 404, 404, 200)
+# A seller's ended listing, or a conversation about a listing: the seller and staff.
+SELLER_AND_STAFF = answers(302, 404, 404, 404, 200, 404, 404, 404, 200)
 # The admin: anonymous and every non-staff account are sent to the admin's login.
 ADMIN = answers(302, 302, 302, 302, 302, 302, 302, 302, 200)
 
@@ -197,6 +201,32 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "register:photo_cover": {"photo": POST_ONLY},
     "register:photo_delete": {"photo": POST_ONLY},
     "register:transfer_respond": {"transfer": POST_ONLY},
+    # --- The register: cars for sale ---------------------------------------------------
+    # A live listing is public; an ended one exists for its seller and staff only.
+    "register:for_sale": {NO_ARGS: EVERYONE},
+    "register:listing": {
+        "listing": EVERYONE,
+        "ended listing": answers(404, 404, 404, 404, 200, 404, 404, 404, 200),
+    },
+    # Only the seller ends a listing: staff may look (403), not act for them.
+    "register:listing_end": {
+        "listing": answers(302, 403, 403, 403, 200, 403, 403, 403, 403),
+        "ended listing": answers(302, 404, 404, 404, 200, 404, 404, 404, 403),
+    },
+    "register:enquire": {"listing": POST_ONLY},
+    # Only the current owner of a verified car lists it; staff too get 403.
+    "register:sell": {
+        "unlisted car": answers(302, 403, 403, 403, 200, 403, 403, 403, 403),
+        "pending car": answers(302, 404, 404, 404, 403, 404, 404, 404, 403),
+    },
+    "register:enquiries": {NO_ARGS: LOGGED_IN},
+    # A thread: its buyer (no role here), the seller and staff; nobody else knows it exists.
+    "register:enquiry": {"enquiry": SELLER_AND_STAFF},
+    # Any account opens the link (it says what to do); a tampered token finds nothing.
+    "register:sale_invitation": {
+        "sale invitation": LOGGED_IN,
+        "tampered sale invitation": answers(302, 404, 404, 404, 404, 404, 404, 404, 404),
+    },
     # --- The register: staff ----------------------------------------------------------
     "register:review": {NO_ARGS: STAFF_ONLY},
     "register:review_car": {"pending car": POST_ONLY},
@@ -346,6 +376,8 @@ EXPECTED_POST: dict[str, dict[str, dict[str, int]]] = {
     "register:review_car": {"pending car": after_post(STAFF_ONLY)},
     "register:review_claim": {"claim": after_post(STAFF_ONLY)},
     "register:review_change": {"change request": after_post(STAFF_ONLY)},
+    # An empty message: every account is sent back to the listing; the seller may not write.
+    "register:enquire": {"listing": answers(302, 302, 302, 302, 403, 302, 302, 302, 302)},
     "meets:rsvp_cancel": {"rsvp": answers(302, 404, 404, 404, 302, 404, 404, 404, 404)},
     "meets:publish": {
         "draft meet": after_post(ORGANISER_OF_DRAFT),
@@ -479,6 +511,21 @@ def build_world() -> SimpleNamespace:
         car=public_car, from_member=owner, to_member=MemberFactory(display_name="Bruno Buyer")
     )
     invoice = invoice_issue(member=owner, description="Membership dues", total_cents=6000)
+    listing = sale.listing_create(car=public_car, seller=owner, price_cents=100)
+    ended_listing = Listing.objects.create(
+        car=public_car, seller=owner, state=Listing.State.WITHDRAWN, ended_at=timezone.now()
+    )
+    unlisted_car = CarFactory(owner=owner)
+    enquiry = sale.enquiry_send(
+        listing=listing, buyer=MemberFactory(display_name="Bianca Buyer"), body="Still for sale?"
+    ).enquiry
+    invitation = SaleInvitation.objects.create(
+        listing=listing,
+        car=unlisted_car,
+        seller=owner,
+        email="invited@example.org",
+        sold_on=datetime.date(2026, 1, 5),
+    )
     meet = MeetFactory(
         slug="summer-meet", organisers=[organiser], checkin_helpers=[people["helper"]]
     )
@@ -527,6 +574,12 @@ def build_world() -> SimpleNamespace:
         "mileage reading of pending car": {"pk": pending_reading.pk},
         "earlier owner's mileage reading": {"pk": earlier_reading.pk},
         "transfer": {"pk": transfer.pk},
+        "listing": {"pk": listing.pk},
+        "ended listing": {"pk": ended_listing.pk},
+        "unlisted car": {"pk": unlisted_car.pk},
+        "enquiry": {"pk": enquiry.pk},
+        "sale invitation": {"token": sale.invitation_token(invitation)},
+        "tampered sale invitation": {"token": sale.invitation_token(invitation)[:-2] + "xx"},
         "listed member": {"number": owner.membership_number},
         "published meet": {"slug": meet.slug},
         "draft meet": {"slug": draft.slug},
