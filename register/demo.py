@@ -28,6 +28,7 @@ from register.models import (
     TimelineEntry,
     Transfer,
 )
+from register.sale import seed_sale
 from register.services import PLAQUE_SEQUENCE
 from register.timeline import system_entry
 
@@ -204,6 +205,7 @@ def seed(stdout, rng: random.Random) -> None:
         return
     with transaction.atomic():
         _seed_cars(line, rng)
+        seed_sale()  # cars for sale (register/sale.py)
     register_cache.bump()  # bulk inserts send no signals
     stdout.write(
         f"  register: {Car.objects.count()} cars, {Ownership.objects.count()} ownerships\n"

@@ -358,3 +358,85 @@ def _add_message(enquiry: Enquiry, author: User, body: str, *, recipient: User) 
     enquiry.save(update_fields=["updated_at"])
     _notify(message, recipient)
     return message
+
+
+# --- Demo ------------------------------------------------------------------------------------
+
+
+def seed_sale() -> None:
+    """The demo club's market: two live listings (one with a price, one on request), a
+    buyer's conversation on the first, and a car sold outside the club. Idempotent."""
+    from accounts.demo import DEMO_MEMBER_EMAIL, DEMO_ORGANISER_EMAIL
+
+    if Listing.objects.exists():
+        return
+    member = User.objects.get(email=DEMO_MEMBER_EMAIL)
+    organiser = User.objects.get(email=DEMO_ORGANISER_EMAIL)
+    busy = set(Transfer.objects.values_list("car", flat=True))
+    today = timezone.localdate()
+
+    def owned_by_members(exclude: set) -> list[Ownership]:
+        return list(
+            Ownership.objects.current()
+            .filter(member__isnull=False, car__review_status=Car.Review.VERIFIED)
+            .exclude(car__in=exclude)
+            .exclude(member__in=[member, organiser])
+            .select_related("car", "member")
+            .order_by("car__plaque_number")[:200]
+        )
+
+    # 1. The organiser sells their Monte Carlo Blue car, with a price; the demo member asks.
+    blue = (
+        Ownership.objects.current()
+        .filter(member=organiser, car__review_status=Car.Review.VERIFIED)
+        .exclude(car__in=busy)
+        .select_related("car")
+        .first()
+    )
+    if blue is not None:
+        listing = listing_create(
+            car=blue.car,
+            seller=organiser,
+            price_cents=8_950_000,
+            description=(
+                "One of the rare Individual cars. Full service history with the dealer, "
+                "never tracked, winter tyres included."
+            ),
+        )
+        # Written straight to the database: seeding sends no e-mail.
+        enquiry = Enquiry.objects.create(listing=listing, buyer=member)
+        for author, body in (
+            (member, "Is the service book stamped every year? Could I see it at the spring meet?"),
+            (organiser, "Yes, every year since delivery. Bring your questions to the spring meet."),
+        ):
+            EnquiryMessage.objects.create(enquiry=enquiry, author=author, body=body)
+        busy.add(blue.car_id)
+
+    # 2. A car with several earlier owners, price on request.
+    candidates = owned_by_members(busy)
+    storied = next(
+        (o for o in candidates if o.car.ownerships.filter(ended_on__isnull=False).count() >= 2),
+        candidates[0] if candidates else None,
+    )
+    if storied is not None:
+        listing_create(
+            car=storied.car,
+            seller=storied.member,
+            description="Second set of wheels and the original radio come with it.",
+        )
+        busy.add(storied.car_id)
+
+    # 3. A car sold outside the club: listed, then sold to a private buyer in Switzerland.
+    sold_on = today - datetime.timedelta(days=20)
+    for ownership in owned_by_members(busy):
+        if ownership.started_on and ownership.started_on > sold_on:
+            continue
+        listing = listing_create(car=ownership.car, seller=ownership.member, price_cents=7_200_000)
+        listing_sell_outside(
+            listing=listing,
+            seller=ownership.member,
+            buyer_name="Private buyer (demo)",
+            country="CH",
+            on=sold_on,
+        )
+        break
