@@ -45,14 +45,17 @@ class RegisterConfig(AppConfig):
             post_delete.connect(on_change, sender=model, dispatch_uid=f"register-cache-d{model}")
 
     def personal_data(self, member) -> dict:
+        from register.sale import member_sale_data
         from register.services import member_register_data
 
-        return member_register_data(member=member)
+        return {**member_register_data(member=member), **member_sale_data(member=member)}
 
     def anonymise_member(self, member) -> None:
+        from register.sale import member_sale_anonymise
         from register.services import member_register_anonymise
 
         member_register_anonymise(member=member)
+        member_sale_anonymise(member=member)
 
     def car_changed_hands(self, *, car, previous_owner) -> list[str]:
         """A car changed hands on the register: its listing for sale ends as sold."""

@@ -114,6 +114,17 @@ def listing_withdraw(*, listing: Listing, seller: User) -> Listing:
         return _end(listing, Listing.State.WITHDRAWN)
 
 
+def listing_withdraw_by_staff(*, listing: Listing) -> bool:
+    """Staff take a listing down (it breaks the club's rules); False if it had ended."""
+    with transaction.atomic():
+        listing = Listing.objects.select_for_update().get(pk=listing.pk)
+        if listing.state != Listing.State.ACTIVE:
+            return False
+        _cancel_invitations(listing.car)
+        _end(listing, Listing.State.WITHDRAWN)
+        return True
+
+
 def listings_expire(*, now: datetime.datetime | None = None) -> int:
     """End every active listing past its date (cron: manage.py expire_listings)."""
     now = now or timezone.now()
@@ -440,3 +451,35 @@ def seed_sale() -> None:
             on=sold_on,
         )
         break
+
+
+# --- A member's data -----------------------------------------------------------------------
+
+
+def member_sale_data(*, member: User) -> dict:
+    """The member's listings and messages, for their data export."""
+    return {
+        "listings": list(
+            Listing.objects.filter(seller=member).values(
+                "car__vin", "price_cents", "currency", "description", "state", "created_at"
+            )
+        ),
+        "messages_about_cars_for_sale": list(
+            EnquiryMessage.objects.filter(author=member).values(
+                "enquiry__listing__car__vin", "body", "created_at"
+            )
+        ),
+    }
+
+
+def member_sale_anonymise(*, member: User) -> None:
+    """A member leaves: their listings end, their invitations lapse, their words go."""
+    now = timezone.now()
+    Listing.objects.filter(seller=member, state=Listing.State.ACTIVE).update(
+        state=Listing.State.WITHDRAWN, ended_at=now
+    )
+    SaleInvitation.objects.filter(seller=member, state=SaleInvitation.State.PENDING).update(
+        state=SaleInvitation.State.CANCELLED, decided_at=now
+    )
+    EnquiryMessage.objects.filter(author=member).delete()
+    Listing.objects.filter(seller=member).update(description="")

@@ -479,3 +479,31 @@ def test_a_member_s_conversations_are_listed(client_for, listing, buyer, member)
         "No conversations yet."
         in client_for(member).get(reverse("register:enquiries")).content.decode()
     )
+
+
+# --- Staff and leaving the club ---------------------------------------------------------
+
+
+def test_staff_withdraw_a_listing_in_the_admin(client_for, listing, staff):
+    response = client_for(staff).post(
+        reverse("admin:register_listing_changelist"),
+        {"action": "withdraw", "_selected_action": [listing.pk]},
+    )
+
+    assert response.status_code == 302
+    listing.refresh_from_db()
+    assert listing.state == Listing.State.WITHDRAWN and listing.ended_at is not None
+
+
+def test_a_member_who_leaves_takes_their_listing_and_words_with_them(listing, seller, buyer):
+    from django.apps import apps
+
+    sale.enquiry_send(listing=listing, buyer=buyer, body="My number is 0123")
+    assert apps.get_app_config("register").personal_data(seller)["listings"]
+
+    apps.get_app_config("register").anonymise_member(buyer)
+    apps.get_app_config("register").anonymise_member(seller)
+
+    listing.refresh_from_db()
+    assert listing.state == Listing.State.WITHDRAWN and listing.description == ""
+    assert not EnquiryMessage.objects.exists()
