@@ -24,6 +24,19 @@ themselves) and is ignored for anyone it does not lift.
 
 Where a name is hidden, the viewer sees the membership number if they may see it
 ("Member No. 9"), else "A member". A deleted member with no name left is "A former member".
+
+Earlier owners of a car (`earlier_owner_name`). Everyone reads a summary ("3 earlier owners,
+2012–2025, Germany and the Netherlands"); names are shown one by one only as follows:
+
+    earlier owner            staff  holder                    member         public
+    a member                 yes    unless hidden from all    unless hidden  if public
+    a non-member (by name)   yes    unless "nobody"           no             no
+
+"Holder" is the current owner of a verified car (a member whose own registration still
+waits for staff is not yet one). A member earlier owner follows their own name rule above
+(Field.NAME), so a member who chose to show their name is named to members or everyone as
+they chose. A non-member was never asked: their name (`Ownership.name_visibility`) is for
+the registrar and the car's verified owner only, never for other members or the public.
 """
 
 import enum
@@ -196,6 +209,31 @@ def name_for(member, viewer, *, as_: Viewer | None = None) -> str:
     if number:
         return gettext("Member No. %(number)s") % {"number": number}
     return gettext("A member")
+
+
+def earlier_owner_name(
+    *, member, owner_name: str, name_visibility: str, viewer, holder: bool = False
+) -> str | None:
+    """An earlier owner's name as `viewer` may see it, or None: counted, not named.
+
+    `member`: the earlier owner's account, if they were a member (else None and
+    `owner_name`, `name_visibility` from their ownership); `holder`: the viewer is the
+    verified current owner of the car. The table in this module's docstring.
+    """
+    staff = _authenticated(viewer) and viewer.is_staff
+    if member is not None:
+        if viewer_kind(member, viewer) in (Viewer.SELF, Viewer.STAFF):
+            return name_for(member, viewer)
+        if not member.display_name:
+            return None
+        if holder and member.name_visibility != member.Visibility.NOBODY:
+            return member.display_name
+        return member.display_name if may_see(member, viewer, Field.NAME) else None
+    if not owner_name:
+        return None
+    if staff or (holder and name_visibility != "nobody"):
+        return owner_name
+    return None
 
 
 def email_for(member, viewer, *, as_: Viewer | None = None) -> str:

@@ -358,6 +358,8 @@ PADDOCK_RENEWAL_REMINDERS = env_int("PADDOCK_RENEWAL_REMINDERS", 2)
 PADDOCK_RENEWAL_GRACE_DAYS = env_int("PADDOCK_RENEWAL_GRACE_DAYS", 30)
 # After this many days, purge_old_rsvps removes who came to a meet (the counts stay).
 PADDOCK_RSVP_RETENTION_DAYS = env_int("PADDOCK_RSVP_RETENTION_DAYS", 730)
+# A car's listing for sale ends by itself after this many days (manage.py expire_listings).
+PADDOCK_LISTING_DAYS = env_int("PADDOCK_LISTING_DAYS", 60)
 # The site's public address, for links in e-mails, calendar files and QR codes. Required with
 # debug off: a system check (config/checks.py) stops the server without a real https address.
 PADDOCK_SITE_URL = (

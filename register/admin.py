@@ -13,6 +13,7 @@ from register.models import (
     CarPhoto,
     Claim,
     Colour,
+    Listing,
     MileageReading,
     ModelLine,
     Ownership,
@@ -316,3 +317,25 @@ class SightingAdmin(BoundedSearchMixin, admin.ModelAdmin):
     list_select_related = ("car", "car__model_line")
     raw_id_fields = ("car", "reporter", "decided_by")
     readonly_fields = ("ip_hash", "created_at")
+
+
+@admin.register(Listing)
+class ListingAdmin(BoundedSearchMixin, admin.ModelAdmin):
+    """Listings for sale: staff look, and may withdraw one that breaks the club's rules."""
+
+    list_display = ("car", "state", "price_cents", "created_at", "expires_at")
+    list_filter = ("state",)
+    search_fields = ("car__vin",)
+    raw_id_fields = ("car", "seller")
+    readonly_fields = ("car", "seller", "state", "sold_to", "created_at", "ended_at")
+    actions = ["withdraw"]
+
+    def has_add_permission(self, request):
+        return False  # owners list their cars themselves
+
+    @admin.action(description=_("Withdraw selected listings"))
+    def withdraw(self, request, queryset):
+        from register.sale import listing_withdraw_by_staff
+
+        ended = sum(listing_withdraw_by_staff(listing=listing) for listing in queryset)
+        self.message_user(request, gettext("%(count)s listing(s) withdrawn.") % {"count": ended})

@@ -27,6 +27,7 @@ class RegisterConfig(AppConfig):
             ProductionFigure,
             TimelineEntry,
         )
+        from register.models_sale import Listing
 
         # Everything a car's page or the lists show; owners' names come from members.
         post_save.connect(_member_saved, sender=get_user_model(), dispatch_uid="register-member")
@@ -40,19 +41,29 @@ class RegisterConfig(AppConfig):
             TimelineEntry,
             MileageReading,
             CarFact,
+            Listing,
         ):
             post_save.connect(on_change, sender=model, dispatch_uid=f"register-cache-{model}")
             post_delete.connect(on_change, sender=model, dispatch_uid=f"register-cache-d{model}")
 
     def personal_data(self, member) -> dict:
+        from register.sale import member_sale_data
         from register.services import member_register_data
 
-        return member_register_data(member=member)
+        return {**member_register_data(member=member), **member_sale_data(member=member)}
 
     def anonymise_member(self, member) -> None:
+        from register.sale import member_sale_anonymise
         from register.services import member_register_anonymise
 
         member_register_anonymise(member=member)
+        member_sale_anonymise(member=member)
+
+    def car_changed_hands(self, *, car, previous_owner) -> list[str]:
+        """A car changed hands on the register: its listing for sale ends as sold."""
+        from register.sale import listing_end_on_hand_over
+
+        return listing_end_on_hand_over(car=car, previous_owner=previous_owner)
 
     def inbox_items(self) -> list[dict]:
         """The staff inbox (in the club office): what waits for the registrar."""

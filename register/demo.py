@@ -30,6 +30,7 @@ from register.models import (
     TimelineEntry,
     Transfer,
 )
+from register.sale import seed_sale
 from register.services import PLAQUE_SEQUENCE
 from register.sightings import seed_sightings
 from register.timeline import system_entry
@@ -208,6 +209,7 @@ def seed(stdout, rng: random.Random) -> None:
         with transaction.atomic():
             _seed_cars(line, rng)
             seed_facts()
+            seed_sale()  # cars for sale (register/sale.py)
         register_cache.bump()  # bulk inserts send no signals
         stdout.write(
             f"  register: {Car.objects.count()} cars, {Ownership.objects.count()} ownerships\n"

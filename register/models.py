@@ -988,5 +988,13 @@ def attach_diffs(requests: list[CarChangeRequest]) -> None:
 # Every factory fact with its source (the evidence behind the car's own fields).
 from register.facts import CarFact, FactSettlement  # noqa: E402, F401
 
+# Cars for sale (listings, enquiries, invitations): their own module, the register's models.
+from register.models_sale import (  # noqa: E402, F401
+    Enquiry,
+    EnquiryMessage,
+    Listing,
+    SaleInvitation,
+)
+
 # Sightings: "I saw this car" from anyone, for the registrar (register/sightings.py).
 from register.sighting_models import Sighting  # noqa: E402, F401

@@ -21,6 +21,7 @@ SYSTEM_TEXTS = {
     "sold_on": _("Sold to its next owner"),
     # A sighting the registrar accepted (register/sightings.py): the town, never the reporter.
     "sighting": _("Seen in %(town)s, %(country)s"),
+    "sold_outside": _("Sold outside the club"),
 }
 
 

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from register.views import exports, facts, lastseen, owner, public, sightings, staff, stats
+from register.views import (
+    exports,
+    facts,
+    lastseen,
+    owner,
+    public,
+    sale,
+    sightings,
+    staff,
+    stats,
+)
 
 app_name = "register"
 
@@ -29,6 +39,15 @@ urlpatterns = [
     path("cars/<int:pk>/transfer/", owner.transfer_start, name="transfer"),
     path("transfers/<int:pk>/", owner.transfer_respond, name="transfer_respond"),
     path("still-mine/<str:token>/", lastseen.still_mine, name="still_mine"),
+    # Cars for sale
+    path("for-sale/", sale.listing_list, name="for_sale"),
+    path("for-sale/<int:pk>/", sale.listing_detail, name="listing"),
+    path("for-sale/<int:pk>/end/", sale.listing_end, name="listing_end"),
+    path("for-sale/<int:pk>/enquire/", sale.enquiry_start, name="enquire"),
+    path("cars/<int:pk>/sell/", sale.listing_add, name="sell"),
+    path("enquiries/", sale.enquiry_list, name="enquiries"),
+    path("enquiries/<int:pk>/", sale.enquiry_detail, name="enquiry"),
+    path("sale-invitations/<str:token>/", sale.invitation_take, name="sale_invitation"),
     # Staff
     path("review/", staff.review_queue, name="review"),
     path("review/cars/<int:pk>/", staff.review_car, name="review_car"),

@@ -12,7 +12,8 @@ from register.access import get_car_for_viewer, is_owner
 from register.cache import cached
 from register.facts import fact_rows, facts_of
 from register.filters import SORTS, CarFilter
-from register.models import Car, Claim, Transfer
+from register.models import Car, Claim, Listing, Transfer
+from register.provenance import provenance_for
 from register.rarity import rarity_of
 
 PAGE_SIZE = 24
@@ -127,6 +128,7 @@ def _car_data(request, car: Car, *, owner_view: bool) -> dict:
         "ownerships": list(car.ownerships.select_related("member").order_by("started_on", "id")),
         "extra_sections": _extra_sections(request, car),
         "fact_rows": fact_rows(car, facts_of(car)),
+        "listing": Listing.objects.live().filter(car=car).first(),
     }
     if owner_view:
         data["pending_transfer"] = (
@@ -146,6 +148,9 @@ def _car_body(
         "owner_view": owner_view,
         "staff_view": staff_view,
         "viewer": viewer,
-        "ownerships": [(o, o.name_for(viewer)) for o in reversed(data["ownerships"])],
+        # Earlier owners as a summary; names only as accounts/privacy.py allows.
+        "provenance": provenance_for(
+            data["ownerships"], viewer, holder=owner_view and car.is_verified
+        ),
     }
     return render_to_string("register/includes/_car_body.html", context, request)

@@ -394,11 +394,16 @@ def test_the_car_page_names_the_owner_only_as_they_allow(
 @pytest.mark.parametrize(
     ("visibility", "viewer", "sees_name"),
     [
-        ("public", None, True),
+        # A non-member earlier owner's name is for staff and the car's verified owner only
+        # (accounts/privacy.py): other members and the public read the summary.
+        ("public", None, False),
+        ("public", "other_member", False),
+        ("public", "member", True),
         ("members", None, False),
-        ("members", "other_member", True),
-        ("nobody", None, False),
-        ("nobody", "other_member", False),
+        ("members", "other_member", False),
+        ("members", "member", True),
+        ("nobody", "member", False),
+        ("nobody", "staff", True),
     ],
 )
 def test_the_car_page_names_an_earlier_owner_only_as_recorded(
@@ -417,9 +422,9 @@ def test_the_car_page_names_an_earlier_owner_only_as_recorded(
     html = client_for(viewer and request.getfixturevalue(viewer)).get(car.get_absolute_url())
 
     owners = section(html.content.decode(), "owners-title")
+    assert "1 earlier owner, 2011–2019, Germany" in owners
     assert ("Erik Earlier" in owners) is sees_name
-    assert ("Name withheld" in owners) is not sees_name
-    assert "Jul 2011 – Mar 2019" in owners
+    assert ("Jul 2011 – Mar 2019" in owners) is sees_name
 
 
 @pytest.mark.parametrize(
@@ -724,8 +729,9 @@ def test_the_car_page_takes_a_fixed_number_of_queries_for_anonymous_visitors(
     # 7. its last ten mileage readings
     # 8. its factory facts, with their colours, model lines and recorders
     # 9. the meets it attended (the meets app's section)
+    # 10. its live listing for sale, if any
     # (the whole page body is then cached for every anonymous visitor)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get(car.get_absolute_url())
 
     assert len(response.context["photos"]) == count + 1
@@ -754,9 +760,10 @@ def test_the_car_page_takes_a_fixed_number_of_queries_for_members(
     # 10. its last ten mileage readings
     # 11. its factory facts, with their colours, model lines and recorders
     # 12. the meets it attended (the meets app's section)
-    # 13. the owner: a transfer waiting for the buyer; anyone else: their pending claim
-    # 14. anyone else: their membership level, may they claim it? (membership.rights)
-    with django_assert_num_queries(13 if viewer == "owner" else 14):
+    # 13. its live listing for sale, if any
+    # 14. the owner: a transfer waiting for the buyer; anyone else: their pending claim
+    # 15. anyone else: their membership level, may they claim it? (membership.rights)
+    with django_assert_num_queries(14 if viewer == "owner" else 15):
         response = client.get(car.get_absolute_url())
 
     assert response.context["owner_view"] is (viewer == "owner")

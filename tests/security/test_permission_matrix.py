@@ -37,6 +37,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from accounts.models import ORGANISERS_GROUP, User
 from meets.models import Meet
@@ -44,8 +45,9 @@ from membership import services as membership_services
 from membership.card import card_token
 from membership.models import Collection, CollectionItem, Mandate, Statement, StatementLine
 from membership.services import invoice_issue
+from register import sale
 from register.lastseen import still_mine_token
-from register.models import Car, CarChangeRequest
+from register.models import Car, CarChangeRequest, Listing, SaleInvitation
 from register.sightings import sighting_report
 from tests.accounts.images import jpeg_bytes
 from tests.factories import MemberFactory, PendingMemberFactory
@@ -99,6 +101,8 @@ ORGANISER_OF_DRAFT = answers(302, 404, 404, 404, 404, 404, 200, 404, 200)
 ORGANISER_OF_OTHER_MEET = answers(302, 404, 404, 404, 404, 200, 404, 404, 200)
 # A member's own invoice or receipt: it exists for them and for staff only.
 OWN_DOCUMENT = answers(302, 404, 404, 404, 200, 404, 404, 404, 200)
+# A seller's ended listing, or a conversation about a listing: the seller and staff.
+SELLER_AND_STAFF = answers(302, 404, 404, 404, 200, 404, 404, 404, 200)
 # The admin: anonymous and every non-staff account are sent to the admin's login.
 ADMIN = answers(302, 302, 302, 302, 302, 302, 302, 302, 200)
 
@@ -220,6 +224,32 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     "register:still_mine": {
         "owner's still-mine link": answers(302, 403, 403, 403, 200, 403, 403, 403, 403),
         "tampered still-mine link": answers(302, 400, 400, 400, 400, 400, 400, 400, 400),
+    },
+    # --- The register: cars for sale ---------------------------------------------------
+    # A live listing is public; an ended one exists for its seller and staff only.
+    "register:for_sale": {NO_ARGS: EVERYONE},
+    "register:listing": {
+        "listing": EVERYONE,
+        "ended listing": answers(404, 404, 404, 404, 200, 404, 404, 404, 200),
+    },
+    # Only the seller ends a listing: staff may look (403), not act for them.
+    "register:listing_end": {
+        "listing": answers(302, 403, 403, 403, 200, 403, 403, 403, 403),
+        "ended listing": answers(302, 404, 404, 404, 200, 404, 404, 404, 403),
+    },
+    "register:enquire": {"listing": POST_ONLY},
+    # Only the current owner of a verified car lists it; staff too get 403.
+    "register:sell": {
+        "unlisted car": answers(302, 403, 403, 403, 200, 403, 403, 403, 403),
+        "pending car": answers(302, 404, 404, 404, 403, 404, 404, 404, 403),
+    },
+    "register:enquiries": {NO_ARGS: LOGGED_IN},
+    # A thread: its buyer (no role here), the seller and staff; nobody else knows it exists.
+    "register:enquiry": {"enquiry": SELLER_AND_STAFF},
+    # Any account opens the link (it says what to do); a tampered token finds nothing.
+    "register:sale_invitation": {
+        "sale invitation": LOGGED_IN,
+        "tampered sale invitation": answers(302, 404, 404, 404, 404, 404, 404, 404, 404),
     },
     # --- The register: staff ----------------------------------------------------------
     "register:review": {NO_ARGS: STAFF_ONLY},
@@ -384,6 +414,8 @@ EXPECTED_POST: dict[str, dict[str, dict[str, int]]] = {
     "register:review_change": {"change request": after_post(STAFF_ONLY)},
     # With no decision chosen, staff are sent back to the queue with a message.
     "register:sighting_decide": {"sighting": after_post(STAFF_ONLY)},
+    # An empty message: every account is sent back to the listing; the seller may not write.
+    "register:enquire": {"listing": answers(302, 302, 302, 302, 403, 302, 302, 302, 302)},
     "meets:rsvp_cancel": {"rsvp": answers(302, 404, 404, 404, 302, 404, 404, 404, 404)},
     "meets:publish": {
         "draft meet": after_post(ORGANISER_OF_DRAFT),
@@ -526,6 +558,21 @@ def build_world() -> SimpleNamespace:
         car=public_car, from_member=owner, to_member=MemberFactory(display_name="Bruno Buyer")
     )
     invoice = invoice_issue(member=owner, description="Membership dues", total_cents=6000)
+    listing = sale.listing_create(car=public_car, seller=owner, price_cents=100)
+    ended_listing = Listing.objects.create(
+        car=public_car, seller=owner, state=Listing.State.WITHDRAWN, ended_at=timezone.now()
+    )
+    unlisted_car = CarFactory(owner=owner)
+    enquiry = sale.enquiry_send(
+        listing=listing, buyer=MemberFactory(display_name="Bianca Buyer"), body="Still for sale?"
+    ).enquiry
+    invitation = SaleInvitation.objects.create(
+        listing=listing,
+        car=unlisted_car,
+        seller=owner,
+        email="invited@example.org",
+        sold_on=datetime.date(2026, 1, 5),
+    )
     meet = MeetFactory(
         slug="summer-meet", organisers=[organiser], checkin_helpers=[people["helper"]]
     )
@@ -584,6 +631,12 @@ def build_world() -> SimpleNamespace:
         "earlier owner's mileage reading": {"pk": earlier_reading.pk},
         "transfer": {"pk": transfer.pk},
         "sighting": {"pk": sighting.pk},
+        "listing": {"pk": listing.pk},
+        "ended listing": {"pk": ended_listing.pk},
+        "unlisted car": {"pk": unlisted_car.pk},
+        "enquiry": {"pk": enquiry.pk},
+        "sale invitation": {"token": sale.invitation_token(invitation)},
+        "tampered sale invitation": {"token": sale.invitation_token(invitation)[:-2] + "xx"},
         "listed member": {"number": owner.membership_number},
         "published meet": {"slug": meet.slug},
         "draft meet": {"slug": draft.slug},
