@@ -266,3 +266,56 @@ def test_a_newly_approved_member_with_a_car_is_going_to_the_sunday_drive(
     response = rsvp_to_the_drive(client, car, django_capture_on_commit_callbacks)
 
     assert_going_with_a_checkin_code(response, newcomer, car)
+
+
+# --- The register that knows its cars best (issue 15) ------------------------------------
+
+
+def test_the_demo_shows_sourced_facts_disputes_and_a_settled_one(seeded, client):
+    from register.facts import CarFact, FactSettlement
+
+    Source = CarFact.Source
+
+    sourced = Car.objects.filter(facts__source=Source.FACTORY_PAPERS).distinct()
+    assert sourced.count() >= 12
+    disputed = set(
+        Car.objects.filter(disputed_fields__gt="").values_list("disputed_fields", flat=True)
+    )
+    assert disputed == {"paint_code", "build_date", "colour"}
+    settled = FactSettlement.objects.get()
+    assert settled.field == "market" and settled.car.market.code == settled.value
+    car = Car.objects.get(disputed_fields="paint_code")
+    page = client.get(car.get_absolute_url()).content.decode()
+    assert "The registrar has not settled this yet." in page
+
+
+def test_the_demo_has_two_listings_a_conversation_and_a_car_sold_outside(seeded):
+    from register.models import Enquiry, Listing, TimelineEntry
+
+    live = list(Listing.objects.live())
+    assert len(live) == 2
+    assert sorted(listing.price_cents is None for listing in live) == [False, True]
+    assert Enquiry.objects.get().messages.count() == 2
+    sold = Listing.objects.get(state=Listing.State.SOLD)
+    assert sold.sold_to == Listing.SoldTo.OUTSIDE
+    assert sold.car.ownerships.current().get().member is None
+    assert TimelineEntry.objects.filter(car=sold.car, system_text="sold_outside").exists()
+
+
+def test_the_demo_has_sightings_cars_not_seen_for_years_and_cars_in_many_countries(seeded, client):
+    from register.models import Sighting
+
+    today = timezone.localdate()
+    states = set(Sighting.objects.values_list("state", flat=True))
+    long_ago = Car.objects.public().filter(
+        last_seen_on__lt=today - datetime.timedelta(days=5 * 365)
+    )
+    countries = set(Car.objects.public().exclude(country="").values_list("country", flat=True))
+
+    assert {"accepted", "pending", "lead"} <= states
+    assert long_ago.count() >= 10
+    assert len(countries) >= 5
+    stats = client.get(reverse("register:stats")).content.decode()
+    assert "Map: where the registered cars live" in stats
+    not_seen = client.get(reverse("register:list"), {"not_seen": "5"}).content.decode()
+    assert f"No. {long_ago.exclude(plaque_number=None).first().plaque_number}" in not_seen

@@ -1,7 +1,6 @@
 """Every fact with its source: evidence, disputes, the registrar settling them, rarity."""
 
 import datetime
-import io
 
 import pytest
 from django.core.cache import cache
@@ -384,26 +383,3 @@ def test_the_disputed_list_takes_the_same_queries_for_2_cars_and_50(
 
     assert response.status_code == 200
     assert response.content.decode().count("Settle: Build month") == min(cars, 50)
-
-
-# --- The demo ----------------------------------------------------------------------------
-
-
-def test_the_demo_shows_sourced_facts_disputes_and_a_settled_one(db, client):
-    from django.core.management import call_command
-
-    call_command("seed_demo", stdout=io.StringIO())
-
-    sourced = Car.objects.filter(facts__source=Source.FACTORY_PAPERS).distinct()
-    assert sourced.count() >= 12
-    disputed = set(
-        Car.objects.filter(disputed_fields__gt="").values_list("disputed_fields", flat=True)
-    )
-    assert disputed == {"paint_code", "build_date", "colour"}
-    settled = FactSettlement.objects.get()
-    assert settled.field == "market" and settled.car.market.code == settled.value
-    car = Car.objects.get(disputed_fields="paint_code")
-    assert (
-        "The registrar has not settled this yet."
-        in client.get(car.get_absolute_url()).content.decode()
-    )
