@@ -106,11 +106,18 @@ class Listing(models.Model):
 
     @property
     def price(self) -> str:
-        from membership.money import format_cents
+        from django.utils.formats import number_format
+
+        from membership.money import cents_to_decimal
 
         if self.price_cents is None:
             return gettext("Price on request")
-        return format_cents(self.price_cents, self.currency)
+        # A car's price reads best grouped and in whole units: "64,500 EUR" ("64.500 EUR").
+        places = 0 if self.price_cents % 100 == 0 else 2
+        amount = number_format(
+            cents_to_decimal(self.price_cents), places, use_l10n=True, force_grouping=True
+        )
+        return f"{amount} {self.currency}"
 
 
 class Enquiry(models.Model):

@@ -129,7 +129,7 @@ def test_the_listing_shows_what_a_buyer_wants_to_trust(client, listing, car):
     page = client.get(listing.get_absolute_url()).content.decode()
 
     assert f"No. {car.plaque_number}" in page
-    assert "64500.00 EUR" in page
+    assert "64,500 EUR" in page
     assert "Alpine White (300)" in page  # the verified facts
     assert "40,000" in page and "goes backwards" in page  # the mileage trail
     assert "1 earlier owner, 2012–2020, Netherlands" in page
