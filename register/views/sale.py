@@ -23,6 +23,7 @@ from accounts import privacy
 from membership import rights
 from register import sale
 from register.access import get_car_for_viewer, is_owner
+from register.facts import fact_rows, facts_of
 from register.models import CarPhoto, Enquiry, EnquiryMessage, Listing
 from register.provenance import provenance_for
 from register.sale_forms import (
@@ -89,6 +90,7 @@ def listing_detail(request, pk: int):
         "car": car,
         "provenance": provenance_for(ownerships, viewer, holder=holder),
         "photos": list(car.photos.all()),
+        "fact_rows": fact_rows(car, facts_of(car)),
         "mileage": list(car.mileage_readings.order_by("read_on", "id")),
         "extra_sections": _extra_sections(request, car),
         "seller_view": seller_view,
