@@ -49,15 +49,22 @@ class RegisterConfig(AppConfig):
     def personal_data(self, member) -> dict:
         from register.sale import member_sale_data
         from register.services import member_register_data
+        from register.sightings import member_sighting_data
 
-        return {**member_register_data(member=member), **member_sale_data(member=member)}
+        return {
+            **member_register_data(member=member),
+            **member_sale_data(member=member),
+            **member_sighting_data(member=member),
+        }
 
     def anonymise_member(self, member) -> None:
         from register.sale import member_sale_anonymise
         from register.services import member_register_anonymise
+        from register.sightings import member_sighting_anonymise
 
         member_register_anonymise(member=member)
         member_sale_anonymise(member=member)
+        member_sighting_anonymise(member=member)
 
     def car_changed_hands(self, *, car, previous_owner) -> list[str]:
         """A car changed hands on the register: its listing for sale ends as sold."""

@@ -278,3 +278,30 @@ def seed_sightings(*, rng=None) -> None:
         note="An orange 1M with a Dutch plate, no club plaque that I could see.",
         reporter_email="spotter@example.org",
     )
+
+
+def member_sighting_data(*, member) -> dict:
+    """The sightings a member reported, for their data export."""
+    return {
+        "sightings_reported": list(
+            Sighting.objects.filter(reporter=member)
+            .order_by("created_at")
+            .values(
+                "identifier_kind",
+                "identifier",
+                "town",
+                "country",
+                "seen_on",
+                "note",
+                "state",
+                "created_at",
+            )
+        )
+    }
+
+
+def member_sighting_anonymise(*, member) -> None:
+    """A member leaves: their sightings stay with the cars, without them or their words."""
+    Sighting.objects.filter(reporter=member).update(
+        reporter=None, reporter_name="", reporter_email="", note="", ip_hash=""
+    )

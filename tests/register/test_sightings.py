@@ -527,3 +527,19 @@ def test_the_demo_has_accepted_pending_and_lead_sightings():
     assert CarPhoto.objects.count() == 1
     assert TimelineEntry.objects.filter(system_text="sighting").count() == 3
     assert mail.outbox == []
+
+
+def test_a_members_sightings_are_in_their_data_and_leave_with_them(car, other_member):
+    from django.apps import apps
+
+    from accounts.services import member_delete
+
+    sighting = make_sighting(car, reporter=other_member, reporter_email="", reporter_name="")
+
+    exported = apps.get_app_config("register").personal_data(other_member)
+    member_delete(member=other_member)
+
+    assert [row["town"] for row in exported["sightings_reported"]] == ["Adenau"]
+    assert exported["sightings_reported"][0]["note"].startswith("I am Rita")
+    sighting.refresh_from_db()
+    assert (sighting.reporter, sighting.note, sighting.car) == (None, "", car)
