@@ -218,6 +218,9 @@ PADDOCK_SIGHTING_RATE_LIMITS = {
     "sighting_ip": os.environ.get("PADDOCK_SIGHTING_RATE_IP", "5/h/ip"),
     "sighting_reporter": os.environ.get("PADDOCK_SIGHTING_RATE_REPORTER", "20/d/key"),
 }
+# Who reported a sighting is forgotten this many days after the registrar decided it
+# (manage.py forget_sighting_reporters, daily from cron).
+PADDOCK_SIGHTING_REPORTER_DAYS = env_int("PADDOCK_SIGHTING_REPORTER_DAYS", 90)
 LOGIN_REDIRECT_URL = "accounts:profile"
 LOGIN_URL = "account_login"
 

@@ -543,3 +543,28 @@ def test_a_members_sightings_are_in_their_data_and_leave_with_them(car, other_me
     assert exported["sightings_reported"][0]["note"].startswith("I am Rita")
     sighting.refresh_from_db()
     assert (sighting.reporter, sighting.note, sighting.car) == (None, "", car)
+
+
+def test_who_reported_a_decided_sighting_is_forgotten_after_the_retention(car, staff, other_member):
+    from django.core.management import call_command
+
+    old = make_sighting(car)
+    sighting_accept(sighting=old, staff=staff, notify=False)
+    Sighting.objects.filter(pk=old.pk).update(
+        decided_at=timezone.now() - datetime.timedelta(days=91)
+    )
+    recent = make_sighting(car, reporter=other_member)
+    sighting_accept(sighting=recent, staff=staff, notify=False)
+    pending = make_sighting(car)
+    out = io.StringIO()
+
+    call_command("forget_sighting_reporters", stdout=out)
+
+    assert "Forgot the reporters of 1 sighting(s)." in out.getvalue()
+    old.refresh_from_db()
+    assert (old.reporter_name, old.reporter_email, old.ip_hash) == ("", "", "")
+    assert (old.state, old.car, old.town) == (Sighting.State.ACCEPTED, car, "Adenau")
+    recent.refresh_from_db()
+    pending.refresh_from_db()
+    assert recent.reporter == other_member
+    assert pending.reporter_email == "rita@example.org"
