@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 from ninja.throttling import BaseThrottle
@@ -78,13 +78,18 @@ class PublicApiMiddleware:
         self.get_response = get_response
         self._root = None
 
-    def root(self) -> str:
+    def root(self) -> str | None:
+        """Where the API lives; None where the URLconf has no API (a site without it)."""
         if self._root is None:
-            self._root = reverse("api:api-root")
+            try:
+                self._root = reverse("api:api-root")
+            except NoReverseMatch:
+                return None
         return self._root
 
     def __call__(self, request):
-        if not request.path_info.startswith(self.root()):
+        root = self.root()
+        if root is None or not request.path_info.startswith(root):
             return self.get_response(request)
         if request.method not in READ_METHODS:
             response = JsonResponse(
