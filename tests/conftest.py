@@ -131,6 +131,11 @@ def _data_migration_rows(request):
     if not {"transactional_db", "live_server"} & set(request.fixturenames):
         return
     request.getfixturevalue("transactional_db")
+    restore_data_migration_rows()
+
+
+def restore_data_migration_rows() -> None:
+    """The rows data migrations made, back if a transactional test's flush took them."""
     from django.apps import apps as django_apps
 
     for module, function in [

@@ -26,6 +26,7 @@ from accounts.services import member_approve
 from meets.demo import SUNDAY_DRIVE_SLUG, UPCOMING_SLUGS
 from meets.models import RSVP, Meet
 from register.models import Car, Ownership
+from tests.conftest import restore_data_migration_rows
 from tests.register.factories import CarFactory
 
 
@@ -41,6 +42,7 @@ def seed() -> str:
 def demo(django_db_setup, django_db_blocker):
     """The demo club, seeded once for the module (each test's changes are rolled back)."""
     with django_db_blocker.unblock(), transaction.atomic():
+        restore_data_migration_rows()  # an earlier transactional test's flush took them
         output = seed()
         yield output
         transaction.set_rollback(True)

@@ -13,6 +13,7 @@ from accounts.demo import DEMO_MEMBER_EMAIL
 from accounts.models import User
 from membership.cycle import DUE, GRACE, LAPSED, dues_state
 from membership.models import Invoice, Level, Mandate, Membership, Payment, Seat
+from tests.conftest import restore_data_migration_rows
 
 
 def seed() -> str:
@@ -25,6 +26,7 @@ def seed() -> str:
 def demo(django_db_setup, django_db_blocker):
     """The demo club, seeded once for the module (each test's changes are rolled back)."""
     with django_db_blocker.unblock(), transaction.atomic():
+        restore_data_migration_rows()  # an earlier transactional test's flush took them
         seed()
         yield
         transaction.set_rollback(True)
