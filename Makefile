@@ -146,10 +146,12 @@ SUITES := test-output/suites
 test: lint test-deps
 	@mkdir -p $(SUITES)
 	@echo "== pytest on SQLite (with the browser tests in Chromium) and on a throwaway PostgreSQL, side by side =="
-	@( $(BIN)/pytest -q --tb=short --durations=15 -m "not multiserver and not crawl" \
+	@( PADDOCK_FUZZ_REQUESTS=1000 PADDOCK_FUZZ_SEED=14 \
+	   $(BIN)/pytest -q --tb=short --durations=15 -m "not multiserver" \
 	   > $(SUITES)/sqlite.log 2>&1; \
 	   echo $$? > $(SUITES)/sqlite.rc ) & \
-	( tests/with_postgres.sh $(BIN)/pytest -q --tb=short --durations=15 -m "not browser and not multiserver" \
+	( PADDOCK_FUZZ_REQUESTS=1000 PADDOCK_FUZZ_SEED=13 \
+	   tests/with_postgres.sh $(BIN)/pytest -q --tb=short --durations=15 -m "not browser and not multiserver" \
 	   --database-tests-only > $(SUITES)/postgresql.log 2>&1; echo $$? > $(SUITES)/postgresql.rc ) & \
 	wait; \
 	for db in sqlite postgresql; do \
