@@ -30,8 +30,16 @@ def _default_expiry() -> datetime.datetime:
 
 class ListingQuerySet(models.QuerySet):
     def live(self, now: datetime.datetime | None = None):
-        """Active listings not yet past their expiry: what buyers see, before cron runs."""
-        return self.filter(state=Listing.State.ACTIVE, expires_at__gt=now or timezone.now())
+        """Active listings of verified cars, not yet past their expiry: what buyers see.
+
+        A car the registrar later rejects or sends back for review is no longer public:
+        nor is its listing, whatever its state says.
+        """
+        return self.filter(
+            state=Listing.State.ACTIVE,
+            expires_at__gt=now or timezone.now(),
+            car__review_status="verified",
+        )
 
 
 class Listing(models.Model):
@@ -95,7 +103,11 @@ class Listing(models.Model):
 
     @property
     def is_live(self) -> bool:
-        return self.state == self.State.ACTIVE and self.expires_at > timezone.now()
+        return (
+            self.state == self.State.ACTIVE
+            and self.expires_at > timezone.now()
+            and self.car.review_status == "verified"
+        )
 
     @property
     def shown_state(self) -> str:

@@ -11,10 +11,10 @@ from accounts.models import User
 from config.lib.forms import LongTextField
 from membership.money import parse_amount
 from register.forms import TransferForm, _no_future
-from register.models import Ownership
 from register.sale import DESCRIPTION_MAX_LENGTH, MESSAGE_MAX_LENGTH
 
-MAX_PRICE_CENTS = 100_000_000_00  # a hundred million: anything above is a typo
+# Twenty million: anything above is a typo, and it fits every database's integer column.
+MAX_PRICE_CENTS = 20_000_000_00
 
 
 class _Form(forms.Form):
@@ -91,18 +91,12 @@ class SoldOutsideForm(_Form):
     buyer_name = forms.CharField(
         label=_("The buyer's name"),
         max_length=120,
-        help_text=_("Kept for the register's history; shown to nobody but staff by default."),
+        help_text=_(
+            "Kept for the register's history; shown only to the club's staff and the car's "
+            "next verified owner: the buyer was never asked."
+        ),
     )
     country = CountryField(blank=True).formfield(label=_("The buyer's country"), required=False)
-    name_visibility = forms.ChoiceField(
-        label=_("Show the buyer's name to"),
-        choices=[
-            (Ownership.Visibility.NOBODY, _("Nobody but the club's staff")),
-            (Ownership.Visibility.MEMBERS, _("Club members and staff")),
-        ],
-        initial=Ownership.Visibility.NOBODY,
-        widget=forms.RadioSelect,
-    )
     sold_on = forms.DateField(
         label=_("Date of sale"), widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -237,7 +237,6 @@ def _do_end(request, listing: Listing, how: str, data: dict) -> str:
         buyer_name=data["buyer_name"],
         on=data["sold_on"],
         country=data["country"] or "",
-        name_visibility=data["name_visibility"],
     )
     return _("Recorded as sold outside the club. Thank you for looking after the car.")
 

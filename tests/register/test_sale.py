@@ -507,3 +507,124 @@ def test_a_member_who_leaves_takes_their_listing_and_words_with_them(listing, se
     listing.refresh_from_db()
     assert listing.state == Listing.State.WITHDRAWN and listing.description == ""
     assert not EnquiryMessage.objects.exists()
+
+
+# --- What a hostile visitor tried (a review of the feature) -------------------------------
+
+
+@pytest.mark.parametrize("review", ["pending", "rejected"])
+def test_a_car_no_longer_public_takes_its_listing_out_of_sight(
+    client, client_for, listing, car, buyer, review
+):
+    from register.models import Car
+
+    Car.objects.filter(pk=car.pk).update(review_status=review)
+    cache.clear()
+
+    assert (
+        listing.get_absolute_url() not in client.get(reverse("register:for_sale")).content.decode()
+    )
+    assert client.get(listing.get_absolute_url()).status_code == 404
+    assert client_for(buyer).get(listing.get_absolute_url()).status_code == 404
+    assert not Listing.objects.live().exists()
+
+
+def test_a_price_beyond_twenty_million_is_refused_and_the_largest_one_fits_the_column(
+    client_for, car, seller
+):
+    from register.sale_forms import MAX_PRICE_CENTS
+
+    refused = client_for(seller).post(
+        reverse("register:sell", args=[car.pk]), {"price": "50000000"}
+    )
+    accepted = client_for(seller).post(
+        reverse("register:sell", args=[car.pk]), {"price": "20000000"}
+    )
+
+    assert "That price is not plausible." in refused.content.decode()
+    assert accepted.status_code == 302
+    assert Listing.objects.get().price_cents == MAX_PRICE_CENTS < 2**31
+
+
+def invite(client, listing, email):
+    return client.post(
+        reverse("register:listing_end", args=[listing.pk]),
+        {"how": "invite", "invite-email": email, "invite-sold_on": "2026-01-05"},
+    )
+
+
+def test_a_listing_sends_three_invitations_at_most(client_for, listing, seller):
+    client = client_for(seller)
+    for n in range(4):
+        response = invite(client, listing, f"buyer{n}@example.org")
+
+    assert SaleInvitation.objects.count() == 3
+    assert "the most it may" in response.content.decode()
+
+
+def test_only_the_invited_address_takes_the_car_over(client_for, listing, seller, buyer):
+    invite(client_for(seller), listing, "invited@example.org")
+    invitation = SaleInvitation.objects.get()
+    url = reverse("register:sale_invitation", args=[sale.invitation_token(invitation)])
+
+    response = client_for(buyer).post(url)
+    invited = MemberFactory(email="Invited@Example.org")
+
+    assert "sent to another e-mail address" in response.content.decode()
+    assert not Transfer.objects.exists()
+    assert client_for(invited).post(url).status_code == 302
+    assert Transfer.objects.get().to_member == invited
+
+
+def test_an_invitation_link_older_than_thirty_days_finds_nothing(listing, seller, buyer):
+    from django.core import signing
+
+    invitation = SaleInvitation.objects.create(
+        listing=listing,
+        car=listing.car,
+        seller=seller,
+        email="x@example.org",
+        sold_on=D(2026, 1, 5),
+    )
+    token = sale.invitation_token(invitation)
+    later = timezone.now() + datetime.timedelta(days=31)
+    original = signing.time.time
+    signing.time.time = lambda: later.timestamp()
+    try:
+        assert sale.invitation_from_token(token) is None
+    finally:
+        signing.time.time = original
+    assert sale.invitation_from_token(token) == invitation
+
+
+def test_a_buyer_outside_the_club_is_never_named_to_members(
+    client_for, listing, seller, car, buyer
+):
+    data = {
+        "how": "outside",
+        "outside-buyer_name": "Otto Outsider",
+        "outside-name_visibility": "members",  # a tampered form: no such choice any more
+        "outside-sold_on": "2026-02-01",
+    }
+    client_for(seller).post(reverse("register:listing_end", args=[listing.pk]), data)
+    cache.clear()
+
+    assert Ownership.objects.current().get(car=car).name_visibility == "nobody"
+    assert "Otto Outsider" not in client_for(buyer).get(car.get_absolute_url()).content.decode()
+
+
+def test_the_cached_car_page_drops_the_listing_the_moment_it_expires(
+    client, listing, car, monkeypatch
+):
+    from register.views import public
+
+    assert "See the listing" in client.get(car.get_absolute_url()).content.decode()
+
+    # Sixty-one days on: no write happened, the cached copy is older than the listing.
+    later = listing.expires_at + datetime.timedelta(days=1)
+    monkeypatch.setattr(public, "_clock", later.timestamp)
+    Listing.objects.filter(pk=listing.pk).update(
+        expires_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+
+    assert "See the listing" not in client.get(car.get_absolute_url()).content.decode()
