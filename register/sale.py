@@ -10,6 +10,7 @@ people pressing at once, end it once.
 
 import datetime
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -165,13 +166,19 @@ def listing_sell_to_member(
         )
 
 
+# An invitation's link works for 30 days; a listing sends at most 3 (each e-mail goes to an
+# address the seller typed: no more than a sale needs).
+INVITATION_MAX_AGE = 30 * 24 * 60 * 60
+INVITATIONS_PER_LISTING = 3
+
+
 def invitation_token(invitation: SaleInvitation) -> str:
     return signing.dumps(invitation.pk, salt=INVITATION_SALT)
 
 
 def invitation_from_token(token: str) -> SaleInvitation | None:
     try:
-        pk = signing.loads(token, salt=INVITATION_SALT)
+        pk = signing.loads(token, salt=INVITATION_SALT, max_age=INVITATION_MAX_AGE)
     except signing.BadSignature:
         return None
     if not isinstance(pk, int):
@@ -188,6 +195,14 @@ def listing_invite_buyer(
         car = listing.car
         if _pending_transfer(car) is not None:
             raise RegisterError(_("This car already has a transfer waiting. Cancel it first."))
+        if SaleInvitation.objects.filter(listing=listing).count() >= INVITATIONS_PER_LISTING:
+            raise RegisterError(
+                _(
+                    "This listing has sent %(count)s invitations, the most it may: please ask "
+                    "the club's staff for help."
+                )
+                % {"count": INVITATIONS_PER_LISTING}
+            )
         _cancel_invitations(car)
         invitation = SaleInvitation.objects.create(
             listing=listing, car=car, seller=seller, email=email.strip().lower(), sold_on=on
@@ -219,6 +234,16 @@ def invitation_take(*, invitation: SaleInvitation, member: User) -> Transfer:
             raise RegisterError(_("This invitation has already been used or withdrawn."))
         if member.pk == invitation.seller_id:
             raise RegisterError(_("You cannot transfer a car to yourself."))
+        if not EmailAddress.objects.filter(
+            user=member, email__iexact=invitation.email, verified=True
+        ).exists():
+            # The link reached someone else: only the invited address takes the car.
+            raise RegisterError(
+                _(
+                    "This invitation was sent to another e-mail address. Log in with the "
+                    "account of that address (or add and confirm it on your profile)."
+                )
+            )
         refusal = rights.refusal(member, rights.CARS)
         if refusal:
             raise RegisterError(refusal)
