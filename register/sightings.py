@@ -57,8 +57,12 @@ def ip_hash(address: str) -> str:
 
 
 def match_car(kind: str, identifier: str) -> Car | None:
-    """The one car a reported identifier names, or None (no car, or several)."""
-    cars = Car.objects.exclude(review_status=Car.Review.REJECTED)
+    """The one public car a reported identifier names, or None (no car, or several).
+
+    Only the public register: a record still waiting for the registrar (or rejected) is
+    its owner's and staff's, and a sighting must not reach it.
+    """
+    cars = Car.objects.public()
     if kind == Sighting.Identifier.PLAQUE:
         cars = cars.filter(plaque_number=int(identifier))
     elif kind == Sighting.Identifier.VIN:

@@ -257,10 +257,13 @@ def test_a_last_7_that_two_cars_share_is_a_lead(client, car):
     assert match_car("last7", "E123456") is None
 
 
-def test_a_rejected_record_is_never_matched(car):
+def test_a_rejected_or_pending_record_is_never_matched(car):
     rejected = CarFactory(rejected=True)
+    waiting = CarFactory(pending=True, registration_plate="BNAB123")
 
     assert match_car("vin", rejected.vin) is None
+    assert match_car("vin", waiting.vin) is None
+    assert match_car("plate", "BNAB123") is None
     assert match_car("vin", car.vin) == car
 
 
