@@ -1,4 +1,5 @@
 import hashlib
+import time
 from types import SimpleNamespace
 
 from django.apps import apps
@@ -8,6 +9,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
+from register import cache as register_cache
 from register.access import get_car_for_viewer, is_owner
 from register.cache import cached
 from register.facts import fact_rows, facts_of
@@ -95,17 +97,29 @@ def car_detail(request, pk: int):
     else:
         # One cold visit renders both shared copies from one set of queries: the next
         # visitor of the other kind finds theirs cached.
-        def bodies() -> dict[str, str]:
+        def bodies() -> dict:
             data = _car_data(request, car, owner_view=False)
+            listing = data["listing"]
             return {
-                kind: _car_body(
-                    request, car, data, viewer=viewer, owner_view=False, staff_view=False
-                )
-                for kind, viewer in (("public", PUBLIC_VIEWER), ("member", MEMBER_VIEWER))
+                **{
+                    kind: _car_body(
+                        request, car, data, viewer=viewer, owner_view=False, staff_view=False
+                    )
+                    for kind, viewer in (("public", PUBLIC_VIEWER), ("member", MEMBER_VIEWER))
+                },
+                # A listing ends by the clock, with no write to bump the cache: the copies
+                # are stale from then on.
+                "stale_after": listing.expires_at.timestamp() if listing else None,
             }
 
         kind = "member" if getattr(user, "is_active_member", False) else "public"
-        html = cached(f"car:{car.pk}:{_extra_versions()}", bodies)[kind]
+        key = f"car:{car.pk}:{_extra_versions()}"
+        copies = cached(key, bodies)
+        stale_after = copies.get("stale_after")
+        if stale_after is not None and _clock() >= stale_after:
+            register_cache.bump()  # once: the next visitor of any page finds it fresh
+            copies = cached(key, bodies)
+        html = copies[kind]
     context = {
         "car": car,
         "body": html,
@@ -116,6 +130,10 @@ def car_detail(request, pk: int):
             car=car, claimant=user, state=Claim.State.PENDING
         ).exists()
     return render(request, "register/car_detail.html", context)
+
+
+def _clock() -> float:
+    return time.time()
 
 
 def _car_data(request, car: Car, *, owner_view: bool) -> dict:
