@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import ExtractYear, TruncDate
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +35,7 @@ from accounts.models import User
 from config.lib.email import send_templated
 from config.lib.site import site_url
 from register.cache import register_cache
+from register.facts import COLOUR_FACTS, in_dispute
 from register.models import Car, Ownership
 
 Evidence = Car.Evidence
@@ -316,11 +317,20 @@ def survival_estimates(cars, line_stats, colours, *, today=None) -> list[LineSur
     lately = years_ago(today, SEEN_LATELY_YEARS)
     counts = {
         "n": Count("id"),
-        "seen": Count("id", filter=Q(last_seen_on__gte=lately)),
+        # A car written off or stolen last year was seen, but does not survive.
+        "seen": Count("id", filter=Q(last_seen_on__gte=lately) & ~Q(status__in=LOST_STATUSES)),
         "not_lost": Count("id", filter=~Q(status__in=LOST_STATUSES)),
     }
-    # 1. Per line and colour (no colour too: the line's totals).
-    by_colour = list(cars.order_by().values("model_line", "colour").annotate(**counts))
+    # 1. Per line and colour (no colour too: the line's totals). A car whose colour is in
+    #    dispute counts in no colour until the registrar settles it, as in the colour chart.
+    by_colour = list(
+        cars.order_by()
+        .annotate(
+            colour_key=Case(When(in_dispute(*COLOUR_FACTS), then=Value(None)), default=F("colour"))
+        )
+        .values("model_line", "colour_key")
+        .annotate(**counts)
+    )
     # 2. Per line and build year (no build date too).
     by_year = list(
         cars.order_by()
@@ -340,7 +350,7 @@ def survival_estimates(cars, line_stats, colours, *, today=None) -> list[LineSur
             seen=sum(r["seen"] for r in rows),
             not_lost=sum(r["not_lost"] for r in rows),
         )
-        found = {r["colour"]: r for r in rows}
+        found = {r["colour_key"]: r for r in rows}
         colour_rows = []
         for colour in colours:
             if colour.model_line_id != pk:

@@ -259,30 +259,31 @@ def survivors():
 
 def test_survivors_per_colour_and_build_year(survivors):
     (line,) = register_stats().survival
-    # 41 cars: 17 seen lately (12 white, 5 orange); 38 not lost (2 written off, 1 stolen).
-    assert (line.total.registered, line.total.seen, line.total.not_lost) == (41, 17, 38)
-    # 2,000 × 17/41 = 829.3 → 820; × 38/41 = 1,853.7 → 1,900
-    assert line.total.estimate == "about 820–1,900 survive"
+    # 41 cars: 14 seen lately and not lost since (12 white less 2 written off, 5 orange less
+    # 1 stolen); 38 not lost (2 written off, 1 stolen).
+    assert (line.total.registered, line.total.seen, line.total.not_lost) == (41, 14, 38)
+    # 2,000 × 14/41 = 682.9 → 680; × 38/41 = 1,853.7 → 1,900
+    assert line.total.estimate == "about 680–1,900 survive"
 
     colours = {row.label: row for row in line.colours}
     white = colours["Alpine White"]
-    # 1,000 × 12/21 = 571.4 → 570; × 19/21 = 904.8 → 910
-    assert (white.registered, white.seen, white.not_lost) == (21, 12, 19)
-    assert white.estimate == "about 570–910 survive"
+    # 1,000 × 10/21 = 476.2 → 470; × 19/21 = 904.8 → 910
+    assert (white.registered, white.seen, white.not_lost) == (21, 10, 19)
+    assert white.estimate == "about 470–910 survive"
     assert colours["Valencia Orange"].estimate == "no production figure"
 
     years = {row.label: row for row in line.years}
     # Production per year shared out: 2,000 × 21/41 = 1,024.4 for 2011, 975.6 for 2012.
     assert years["2011"].built_shown == "about 1,024"
-    # 2012: 1,000 × (20/41 ÷ …) — 2,000 × 5/41 = 243.9 → 240; × 19/41 = 926.8 → 930
-    assert years["2012"].estimate == "about 240–930 survive"
+    # 2012: 2,000 × 4/41 = 195.1 → 190; × 19/41 = 926.8 → 930
+    assert years["2012"].estimate == "about 190–930 survive"
 
 
 def test_the_statistics_page_states_the_estimate_and_its_basis(client, survivors):
     html = client.get(reverse("register:stats")).content.decode()
     assert "how many survive?" in html
-    assert "about 820–1,900 survive" in html
-    assert "Based on 41 cars on the register: 17 seen in the last 5 years" in html
+    assert "about 680–1,900 survive" in html
+    assert "Based on 41 cars on the register: 14 seen in the last 5 years" in html
     assert "production × cars seen in the last 5 years ÷ cars on the register" in html
     assert "There are no production figures per year" in html
     assert "<caption" in html and "Survivors by colour" in html
@@ -355,3 +356,14 @@ def test_an_entry_corrected_to_a_later_day_is_later_evidence(client, member):
         {"kind": "service", "happened_on": DAY.isoformat(), "title": "Service"},
     )
     assert seen(car) == (later, "timeline")
+
+
+def test_a_car_whose_colour_is_in_dispute_counts_in_no_colours_survival(survivors):
+    white = Car.objects.filter(colour__name="Alpine White").first()
+    Car.objects.filter(pk=white.pk).update(disputed_fields="colour")
+
+    (line,) = register_stats().survival
+
+    colours = {row.label: row for row in line.colours}
+    assert colours["Alpine White"].registered == 20
+    assert line.total.registered == 41
