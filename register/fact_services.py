@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from register.facts import (
+    COLOUR_FACTS,
     FACT_NAMES,
     CarFact,
     FactSettlement,
@@ -212,8 +213,7 @@ def car_fact_settle(
         car = _lock(car)
         if field not in disputed_names(car, list(CarFact.objects.filter(car=car, field=field))):
             raise FactError(
-                _("The %(fact)s of this car is not in dispute (any more).")
-                % {"fact": fact_label(field).lower()}
+                _("%(fact)s: not in dispute for this car (any more).") % {"fact": fact_label(field)}
             )
         if key not in candidates(car, field):
             raise FactError(_("Please choose one of the values the sources give."))
@@ -236,6 +236,13 @@ def _settle(*, car: Car, field: str, key: str, staff: User | None, reason: str) 
     CarFact.objects.filter(car=car, field=field, rejected=False).exclude(value=settled_key).update(
         rejected=True, rejected_at=now
     )
+    if field in COLOUR_FACTS:
+        # Colour and paint code name one paint: settling one settles the other, or the car
+        # would leave one dispute for the next.
+        other = "paint_code" if field == "colour" else "colour"
+        CarFact.objects.filter(car=car, field=other, rejected=False).exclude(
+            value=car_key(car, other)
+        ).update(rejected=True, rejected_at=now)
     settlement = FactSettlement.objects.create(
         car=car, field=field, value=settled_key, reason=reason, settled_by=staff, settled_at=now
     )

@@ -172,8 +172,8 @@ def fact_settle(request, pk: int, field: str):
             return redirect(car)
         messages.success(
             request,
-            _("Settled: the %(fact)s of %(car)s is now on the register, with your reason.")
-            % {"fact": fact_label(name).lower(), "car": car},
+            _("Settled for %(car)s: %(fact)s, with your reason, on the register now.")
+            % {"fact": fact_label(name), "car": car},
         )
         return redirect("register:facts_disputed")
     return render(

@@ -383,3 +383,21 @@ def test_the_disputed_list_takes_the_same_queries_for_2_cars_and_50(
 
     assert response.status_code == 200
     assert response.content.decode().count("Settle: Build month") == min(cars, 50)
+
+
+def test_settling_a_paint_code_settles_the_colour_it_names(
+    client_for, owner, staff, valencia_orange, model_line
+):
+    # The papers say Alpine White (the car's colour now); the owner says paint code A76.
+    car = CarFactory(owner=owner, model_line=model_line)
+    add(car, staff, value=car.colour, source=Source.FACTORY_PAPERS)
+    add(car, owner, field="paint_code", value="A76", source=Source.OWNER)
+    car.refresh_from_db()
+    assert car.disputed_fields == "paint_code"
+
+    client_for(staff).post(settle_url(car, "paint_code"), {"value": "A76", "reason": "Seen it."})
+
+    car.refresh_from_db()
+    assert car.colour == valencia_orange
+    assert car.disputed_fields == ""
+    assert car.facts.get(field="colour").rejected
