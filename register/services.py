@@ -462,7 +462,13 @@ def transfer_close(*, transfer: Transfer, member: User) -> Transfer:
 
 
 def photo_add(
-    *, car: Car, upload, member: User | None, caption: str = "", make_cover: bool = False
+    *,
+    car: Car,
+    upload,
+    member: User | None,
+    caption: str = "",
+    make_cover: bool = False,
+    seen_today: bool = True,
 ) -> CarPhoto:
     """Store a cleaned photo and its thumbnail; the first photo becomes the cover."""
     _refuse_when_full(car, car.photos.count(), PHOTOS_PER_CAR, _photos_full)  # before the work
@@ -478,7 +484,8 @@ def photo_add(
         photo.image.save(image.name, image, save=False)
         photo.thumbnail.save("thumb-" + thumb.name, thumb, save=False)
         photo.save()
-        note_evidence(car.pk, timezone.localdate(), Car.Evidence.PHOTO)
+        if seen_today:  # a photo taken on another day (a sighting's) is its own evidence
+            note_evidence(car.pk, timezone.localdate(), Car.Evidence.PHOTO)
     return photo
 
 

@@ -173,7 +173,7 @@ def sighting_accept(
         photo_added = False
         if add_photo and sighting.photo:
             with sighting.photo.open("rb") as upload:
-                photo_add(car=car, upload=upload, member=None, caption="")
+                photo_add(car=car, upload=upload, member=None, caption="", seen_today=False)
             photo_added = True
         sighting.state = Sighting.State.ACCEPTED
         sighting.decided_by = staff

@@ -402,6 +402,9 @@ def test_accepting_with_the_box_ticked_adds_the_photo_to_the_car(staff_client, c
 
     photo = CarPhoto.objects.get(car=car)
     assert (photo.width, photo.height, photo.uploaded_by) == (800, 600, None)
+    # The photo was taken the day of the sighting: the car was seen then, not today.
+    car.refresh_from_db()
+    assert (car.last_seen_on, car.last_seen_kind) == (sighting.seen_on, "sighting")
 
 
 def test_accepting_without_the_box_leaves_the_photo_with_the_registrar(staff_client, car):
