@@ -61,7 +61,9 @@ def summary_of(earlier) -> str:
         ngettext("%(count)s earlier owner", "%(count)s earlier owners", len(earlier))
         % {"count": len(earlier)}
     ]
-    parts += [p for p in (years_of(earlier), countries_of(earlier)) if p]
+    # Countries in the order the car lived in them, as the journey map numbers them.
+    in_order = sorted(earlier, key=lambda o: (o.started_on or o.ended_on, o.ended_on, o.pk))
+    parts += [p for p in (years_of(earlier), countries_of(in_order)) if p]
     return ", ".join(parts)
 
 

@@ -47,6 +47,8 @@ def test_the_summary_counts_years_and_countries(history):
     earlier = [o for o in history.ownerships.all() if o.ended_on]
 
     assert summary_of(earlier) == "3 earlier owners, 2012–2025, Germany and Netherlands"
+    # In the order the car lived there, however the owners come (the car page: newest first).
+    assert summary_of(earlier[::-1]) == "3 earlier owners, 2012–2025, Germany and Netherlands"
     assert summary_of(earlier[:1]) == "1 earlier owner, 2012–2016, Germany"
     assert summary_of([]) == "No earlier owners on record"
 
