@@ -421,7 +421,7 @@ def seed_sale() -> None:
             .order_by("car__plaque_number")[:200]
         )
 
-    # 1. The organiser sells their Monte Carlo Blue car, with a price; the demo member asks.
+    # 1. The organiser sells one of their cars, with a price; the demo member asks.
     blue = (
         Ownership.objects.current()
         .filter(member=organiser, car__review_status=Car.Review.VERIFIED)
@@ -435,8 +435,8 @@ def seed_sale() -> None:
             seller=organiser,
             price_cents=8_950_000,
             description=(
-                "One of the rare Individual cars. Full service history with the dealer, "
-                "never tracked, winter tyres included."
+                "Full service history with the dealer, never tracked, winter tyres "
+                "included. Second owner, garaged since new."
             ),
         )
         # Written straight to the database: seeding sends no e-mail.

@@ -628,3 +628,18 @@ def test_the_cached_car_page_drops_the_listing_the_moment_it_expires(
     )
 
     assert "See the listing" not in client.get(car.get_absolute_url()).content.decode()
+
+
+def test_a_buyer_s_conversation_says_the_listing_ended_instead_of_linking_to_it(
+    client_for, listing, seller, buyer
+):
+    sale.enquiry_send(listing=listing, buyer=buyer, body="Still available?")
+    enquiry = Enquiry.objects.get()
+    sale.listing_withdraw(listing=listing, seller=seller)
+
+    buyer_page = client_for(buyer).get(enquiry.get_absolute_url()).content.decode()
+    seller_page = client_for(seller).get(enquiry.get_absolute_url()).content.decode()
+
+    assert listing.get_absolute_url() not in buyer_page
+    assert "The listing has ended (withdrawn)." in buyer_page
+    assert listing.get_absolute_url() in seller_page
