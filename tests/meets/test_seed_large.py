@@ -6,6 +6,7 @@ The tests run it small; `make bench` runs it at full size (100,000 cars).
 import pytest
 from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.db.models import Count, Max
 
 from accounts.models import Sequence, User
@@ -21,6 +22,7 @@ from meets.management.commands.seed_large import (
 from meets.models import RSVP, Meet
 from meets.services import can_rsvp
 from register.models import Car, Colour, ModelLine, Ownership, TimelineEntry
+from tests.conftest import restore_data_migration_rows
 from tests.factories import PendingMemberFactory
 
 SIZES = {"cars": 900, "members": 400, "meets": 12, "rsvps": 1000, "bench_members": 6}
@@ -30,10 +32,22 @@ def seed(**extra):
     call_command("seed_large", no_progress=True, verbosity=0, seed=5, **SIZES, **extra)
 
 
-@pytest.mark.django_db
-def test_it_makes_as_many_rows_as_asked():
-    seed()
+@pytest.fixture(scope="module")
+def seeded_once(django_db_setup, django_db_blocker):
+    """The small large club, seeded once for the module (each test's changes roll back)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        restore_data_migration_rows()  # an earlier transactional test's flush took them
+        seed()
+        yield
+        transaction.set_rollback(True)
 
+
+@pytest.fixture
+def seeded(seeded_once, db):
+    return None
+
+
+def test_it_makes_as_many_rows_as_asked(seeded):
     assert Car.objects.count() == 900
     assert User.objects.count() == 400
     assert Meet.objects.count() == 12
@@ -47,10 +61,7 @@ def test_it_makes_as_many_rows_as_asked():
     assert special < 900 / 100
 
 
-@pytest.mark.django_db
-def test_every_car_has_one_current_owner_and_its_delivery_on_the_timeline():
-    seed()
-
+def test_every_car_has_one_current_owner_and_its_delivery_on_the_timeline(seeded):
     current = Ownership.objects.current().values("car").annotate(n=Count("id"))
     assert current.count() == 900
     assert {row["n"] for row in current} == {1}
@@ -58,10 +69,7 @@ def test_every_car_has_one_current_owner_and_its_delivery_on_the_timeline():
     assert delivered == 900
 
 
-@pytest.mark.django_db
-def test_rsvps_respect_one_per_member_and_one_per_car_and_the_capacity():
-    seed()
-
+def test_rsvps_respect_one_per_member_and_one_per_car_and_the_capacity(seeded):
     live = RSVP.objects.live()
     assert not live.values("meet", "member").annotate(n=Count("id")).filter(n__gt=1).exists()
     assert not live.values("meet", "car").annotate(n=Count("id")).filter(n__gt=1).exists()
@@ -73,10 +81,7 @@ def test_rsvps_respect_one_per_member_and_one_per_car_and_the_capacity():
     assert Car.objects.owned_by(rsvp.member).filter(pk=rsvp.car_id).exists()
 
 
-@pytest.mark.django_db
-def test_it_makes_the_benchmark_meets_and_members():
-    seed()
-
+def test_it_makes_the_benchmark_meets_and_members(seeded):
     eighty = Meet.objects.with_counts().get(slug=BENCH_80_SLUG)
     assert eighty.going_count == 80
     assert eighty.attendee_visibility == Meet.AttendeeVisibility.PUBLIC
@@ -99,9 +104,7 @@ def test_it_makes_the_benchmark_meets_and_members():
         assert can_rsvp(meet=burst, member=member) is None
 
 
-@pytest.mark.django_db
-def test_numbers_carry_on_after_the_seed():
-    seed()
+def test_numbers_carry_on_after_the_seed(seeded):
     top_member = User.objects.aggregate(m=Max("membership_number"))["m"]
     top_plaque = Car.objects.aggregate(m=Max("plaque_number"))["m"]
     assert Sequence.objects.get(name="membership-number").last_value == top_member
@@ -112,10 +115,7 @@ def test_numbers_carry_on_after_the_seed():
     assert newcomer.membership_number == top_member + 1
 
 
-@pytest.mark.django_db
-def test_it_refuses_to_seed_twice_unless_forced():
-    seed()
-
+def test_it_refuses_to_seed_twice_unless_forced(seeded):
     with pytest.raises(CommandError, match="--force"):
         seed()
     seed(force=True)
