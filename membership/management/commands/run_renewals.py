@@ -1,15 +1,9 @@
 import datetime
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from config.lib.commands import add_date_option
 from membership.cycle import renewal_cycle_run
-
-
-def _day(text: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"--date wants a day as YYYY-MM-DD, not {text!r}.") from None
 
 
 class Command(BaseCommand):
@@ -20,12 +14,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--date",
-            type=_day,
-            default=None,
-            help="Run it as if today were this day (YYYY-MM-DD); default: today.",
-        )
+        add_date_option(parser)
 
     def handle(self, *args, date: datetime.date | None, **options):
         counts = renewal_cycle_run(today=date)
