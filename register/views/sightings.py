@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from register.access import require_staff
 from register.models import Ownership, Sighting
 from register.services import RegisterError
 from register.sighting_forms import SightingDecisionForm, SightingForm
+from register.views.staff import private_photo
 
 
 def _thank_you() -> str:
@@ -165,8 +165,4 @@ def sighting_photo(request, pk: int):
     """A sighting's photo: staff only until accepted (and then it is the car's, if ticked)."""
     require_staff(request)
     sighting = get_object_or_404(Sighting, pk=pk)
-    if not sighting.photo:
-        raise Http404(_("This sighting has no photo."))
-    response = FileResponse(sighting.photo.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_photo(sighting.photo, missing=_("This sighting has no photo."))

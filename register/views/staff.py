@@ -276,8 +276,17 @@ def claim_evidence(request, pk: int):
     """A claim's evidence photo (a registration document): staff only, never public media."""
     require_staff(request)
     claim = get_object_or_404(Claim, pk=pk)
-    if not claim.evidence_photo:
-        raise Http404(_("This claim has no photo."))
-    response = FileResponse(claim.evidence_photo.open("rb"), content_type="image/jpeg")
+    return private_photo(claim.evidence_photo, missing=_("This claim has no photo."))
+
+
+def private_photo(photo, *, missing: str) -> FileResponse:
+    """A photo only staff may see, never cached; 404 when there is none or its file is gone."""
+    if not photo:
+        raise Http404(missing)
+    try:
+        opened = photo.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404(missing) from None
+    response = FileResponse(opened, content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
     return response

@@ -574,3 +574,12 @@ def test_who_reported_a_decided_sighting_is_forgotten_after_the_retention(car, s
     pending.refresh_from_db()
     assert recent.reporter == other_member
     assert pending.reporter_email == "rita@example.org"
+
+
+def test_a_photo_whose_file_is_gone_is_not_found_rather_than_an_error(staff_client, car):
+    sighting = make_sighting(car, photo=upload(jpeg_bytes(size=(80, 60))))
+    sighting.photo.storage.delete(sighting.photo.name)
+
+    response = staff_client.get(reverse("register:sighting_photo", args=[sighting.pk]))
+
+    assert response.status_code == 404
