@@ -38,7 +38,7 @@ class ListingQuerySet(models.QuerySet):
         return self.filter(
             state=Listing.State.ACTIVE,
             expires_at__gt=now or timezone.now(),
-            car__review_status="verified",
+            car__review_status=Car.Review.VERIFIED,
         )
 
 
@@ -106,7 +106,7 @@ class Listing(models.Model):
         return (
             self.state == self.State.ACTIVE
             and self.expires_at > timezone.now()
-            and self.car.review_status == "verified"
+            and self.car.is_verified
         )
 
     @property
