@@ -109,6 +109,8 @@ if PADDOCK_QUERY_COUNT_HEADER:
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+# Django's widget templates, with a faster select in front (config/lib/form_renderer.py).
+FORM_RENDERER = "config.lib.form_renderer.FormRenderer"
 
 TEMPLATES = [
     {
