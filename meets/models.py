@@ -362,3 +362,7 @@ class Message(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+# The meet album (item 7 of issue 16) lives in its own module.
+from meets.album_models import AlbumPhoto  # noqa: E402, F401
