@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.demo import DEMO_MEMBER_EMAIL, DEMO_ORGANISER_EMAIL
 from accounts.models import User
+from meets.albums_demo import seed_albums
 from meets.cache import meets_cache
 from meets.models import RSVP, Meet
 from register.models import Car, Ownership
@@ -59,6 +60,7 @@ def seed(stdout, rng: random.Random) -> None:
         _cars_seen_at_meets()
     if not Meet.objects.filter(slug=SUNDAY_DRIVE_SLUG).exists():
         made.append(_seed_sunday_drive(organiser=organiser, demo_member=demo_member))
+    seed_albums(stdout)  # the 2023 meet's album (meets/albums_demo.py)
     moved = _keep_upcoming()
     if moved:
         made.append(f"{moved} moved on by whole weeks to stay ahead")

@@ -462,3 +462,29 @@ def test_a_member_who_leaves_keeps_approved_photos_nameless_and_loses_the_rest(
     assert list(AlbumPhoto.objects.values_list("pk", "uploaded_by")) == [(kept.pk, None)]
     assert waiting.image.name not in media_files()
     assert kept.image.name in media_files()
+
+
+# --- The demo -----------------------------------------------------------------------------
+
+
+def test_the_demo_album_has_eight_photos_in_it_and_two_waiting(client_for, organiser):
+    import io as _io
+
+    from meets.albums_demo import seed_albums
+
+    ring = PastMeetFactory(slug="nurburgring-2023", organisers=[organiser])
+    for _ in range(3):
+        RSVPFactory(meet=ring)
+    out = _io.StringIO()
+
+    seed_albums(out)
+    seed_albums(out)  # a second run changes nothing
+
+    states = list(AlbumPhoto.objects.values_list("state", flat=True))
+    assert states.count("approved") == 8 and states.count("pending") == 2
+    assert AlbumPhoto.objects.approved().filter(car__isnull=False).exists()
+    page = client_for().get(reverse("meets:album", args=[ring.slug]))
+    assert len(page.context["photos"]) == 8
+    thumb = AlbumPhoto.objects.approved().first()
+    response = client_for().get(reverse("meets:album_thumb", args=[ring.slug, thumb.pk]))
+    assert response.status_code == 200
