@@ -276,6 +276,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PADDOCK_MAX_UPLOAD_BYTES = env_int("PADDOCK_MAX_UPLOAD_MB", 10) * 1024 * 1024
 PADDOCK_MAX_IMAGE_PIXELS = 40_000_000
+# Meet albums: attendees add photos from the start of a meet until this many days after
+# its end, at most this many each per meet.
+PADDOCK_ALBUM_DAYS = env_int("PADDOCK_ALBUM_DAYS", 90)
+PADDOCK_ALBUM_PER_MEMBER = env_int("PADDOCK_ALBUM_PER_MEMBER", 20)
 
 # Cache: shared by every worker on this machine (files), scoped to this database so two
 # sites (or a benchmark's two databases) never read each other's figures.

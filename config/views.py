@@ -16,7 +16,8 @@ def baseline(request):
 
 
 # Folders under MEDIA_ROOT that hold private documents, served only by their own views.
-PRIVATE_MEDIA = ("claims/", "sightings/")
+# Meet album photos (meets/albums/) go through meets:album_photo: pending ones are private.
+PRIVATE_MEDIA = ("claims/", "sightings/", "meets/albums/")
 
 
 def media(request, path: str):

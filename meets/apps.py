@@ -13,24 +13,31 @@ class MeetsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from meets.cache import meets_cache
-        from meets.models import RSVP, Meet
+        from meets.models import RSVP, AlbumPhoto, Meet
         from register.models import Car, CarPhoto
 
-        # Meets' pages show members' cars and names (as their privacy allows).
-        for model in (Meet, RSVP, Car, CarPhoto):
+        # Meets' pages show members' cars and names (as their privacy allows), and album
+        # photos (on meet and car pages).
+        for model in (Meet, RSVP, Car, CarPhoto, AlbumPhoto):
             post_save.connect(meets_cache.on_change, sender=model, dispatch_uid=f"meets-{model}")
             post_delete.connect(meets_cache.on_change, sender=model, dispatch_uid=f"meets-d{model}")
         post_save.connect(_member_saved, sender=get_user_model(), dispatch_uid="meets-member")
 
     def personal_data(self, member) -> dict:
+        from meets.albums import member_albums_data
         from meets.services import member_meets_data
 
-        return member_meets_data(member=member)
+        return {
+            **member_meets_data(member=member),
+            "album_photos": member_albums_data(member=member),
+        }
 
     def anonymise_member(self, member) -> None:
+        from meets.albums import member_albums_anonymise
         from meets.services import member_meets_anonymise
 
         member_meets_anonymise(member=member)
+        member_albums_anonymise(member=member)
 
     def car_changed_hands(self, *, car, previous_owner) -> list[str]:
         """The register's call when a car changes hands: its previous owner's RSVPs with
@@ -55,10 +62,11 @@ class MeetsConfig(AppConfig):
         return meets_cache.version()
 
     def car_page_section(self, request, car) -> str:
-        """The meets a car attended, for the register's car page."""
+        """The meets a car attended, and album photos of it, for the register's car page."""
+        from meets.views.albums import car_album_section
         from meets.views.public import car_meets_section
 
-        return car_meets_section(request, car)
+        return car_meets_section(request, car) + car_album_section(request, car)
 
 
 def _member_saved(sender, update_fields=None, using=None, **kwargs) -> None:

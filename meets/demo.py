@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.demo import DEMO_MEMBER_EMAIL, DEMO_ORGANISER_EMAIL
 from accounts.models import User
+from meets.albums_demo import seed_albums
 from meets.cache import meets_cache
 from meets.models import RSVP, Meet
 from register.models import Car, Ownership
@@ -63,6 +64,7 @@ def seed(stdout, rng: random.Random) -> None:
 
     if gate_made := seed_gate(organiser=organiser):
         made.append(gate_made)
+    seed_albums(stdout)  # the 2023 meet's album (meets/albums_demo.py)
     moved = _keep_upcoming()
     if moved:
         made.append(f"{moved} moved on by whole weeks to stay ahead")

@@ -373,5 +373,6 @@ class Message(models.Model):
         return self.subject
 
 
-# The check-in app's devices and scans (issue 16), in their own module.
+# Issue 16's models, each in its own module: the meet album, the check-in app's devices and scans.
+from meets.album_models import AlbumPhoto  # noqa: E402, F401
 from meets.models_gate import GateDevice, GateScan  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meets.views import checkin, gate_devices, organiser, public
+from meets.views import albums, checkin, gate_devices, organiser, public
 
 app_name = "meets"
 
@@ -35,4 +35,12 @@ urlpatterns = [
         gate_devices.gate_device_revoke,
         name="gate_device_revoke",
     ),
+    # The meet's album (meets/albums.py)
+    path("<slug:slug>/album/", albums.album, name="album"),
+    path("<slug:slug>/album/add/", albums.album_add, name="album_add"),
+    path("<slug:slug>/album/review/", albums.album_review, name="album_review"),
+    path("<slug:slug>/album/<int:pk>/photo.jpg", albums.photo_file, name="album_photo"),
+    path("<slug:slug>/album/<int:pk>/thumb.jpg", albums.thumb_file, name="album_thumb"),
+    path("<slug:slug>/album/<int:pk>/edit/", albums.photo_edit, name="album_photo_edit"),
+    path("<slug:slug>/album/<int:pk>/delete/", albums.photo_delete, name="album_photo_delete"),
 ]

@@ -729,9 +729,10 @@ def test_the_car_page_takes_a_fixed_number_of_queries_for_anonymous_visitors(
     # 7. its last ten mileage readings
     # 8. its factory facts, with their colours, model lines and recorders
     # 9. the meets it attended (the meets app's section)
-    # 10. its live listing for sale, if any
+    # 10. album photos of it from meets (the meets app's section)
+    # 11. its live listing for sale, if any
     # (the whole page body is then cached for every anonymous visitor)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(car.get_absolute_url())
 
     assert len(response.context["photos"]) == count + 1
@@ -760,10 +761,11 @@ def test_the_car_page_takes_a_fixed_number_of_queries_for_members(
     # 10. its last ten mileage readings
     # 11. its factory facts, with their colours, model lines and recorders
     # 12. the meets it attended (the meets app's section)
-    # 13. its live listing for sale, if any
-    # 14. the owner: a transfer waiting for the buyer; anyone else: their pending claim
-    # 15. anyone else: their membership level, may they claim it? (membership.rights)
-    with django_assert_num_queries(14 if viewer == "owner" else 15):
+    # 13. album photos of it from meets (the meets app's section)
+    # 14. its live listing for sale, if any
+    # 15. the owner: a transfer waiting for the buyer; anyone else: their pending claim
+    # 16. anyone else: their membership level, may they claim it? (membership.rights)
+    with django_assert_num_queries(15 if viewer == "owner" else 16):
         response = client.get(car.get_absolute_url())
 
     assert response.context["owner_view"] is (viewer == "owner")

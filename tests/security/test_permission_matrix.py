@@ -40,7 +40,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import ORGANISERS_GROUP, User
-from meets import gate
+from meets import albums, gate
 from meets.models import Meet
 from membership import services as membership_services
 from membership.card import card_token
@@ -52,7 +52,7 @@ from register.models import Car, CarChangeRequest, Listing, SaleInvitation
 from register.sightings import sighting_report
 from tests.accounts.images import jpeg_bytes
 from tests.factories import MemberFactory, PendingMemberFactory
-from tests.meets.factories import MeetFactory, RSVPFactory
+from tests.meets.factories import MeetFactory, PastMeetFactory, RSVPFactory
 from tests.register.factories import (
     CarFactory,
     ClaimFactory,
@@ -100,6 +100,17 @@ EARLIER_OWNERS_ENTRY = answers(302, 403, 403, 403, 403, 403, 403, 403, 200)
 ORGANISER_OF_MEET = answers(302, 404, 404, 404, 404, 404, 200, 403, 200)
 ORGANISER_OF_DRAFT = answers(302, 404, 404, 404, 404, 404, 200, 404, 200)
 ORGANISER_OF_OTHER_MEET = answers(302, 404, 404, 404, 404, 200, 404, 404, 200)
+# A page of a draft meet open to anyone once published: 404 to all but its organisers.
+ORGANISER_OF_DRAFT_PUBLICLY = answers(404, 404, 404, 404, 404, 404, 200, 404, 200)
+# A meet album's photo waiting for review: its uploader (the owner), the organisers, staff.
+UPLOADER = answers(404, 404, 404, 404, 200, 404, 200, 404, 200)
+
+
+def after_login(row: dict[str, int]) -> dict[str, int]:
+    """A row for a page that needs an account: anonymous visitors are sent to log in."""
+    return {**row, "anonymous": 302}
+
+
 # A member's own invoice or receipt: it exists for them and for staff only.
 OWN_DOCUMENT = answers(302, 404, 404, 404, 200, 404, 404, 404, 200)
 # A seller's ended listing, or a conversation about a listing: the seller and staff.
@@ -124,6 +135,8 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "claim evidence file via //": NOBODY,
         # A sighting's photo too (staff see it through register:sighting_photo).
         "sighting photo file": NOBODY,
+        # Meet album photos too, approved or not (meets:album_photo asks who may see them).
+        "album photo file": NOBODY,
     },
     # --- Accounts (ours) --------------------------------------------------------------
     "accounts:profile": {NO_ARGS: LOGGED_IN},
@@ -335,6 +348,23 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "draft meet": ORGANISER_OF_DRAFT,
     },
     "meets:gate_device_revoke": {"organiser's device": POST_ONLY},
+    # --- Meets: albums (the owner went to the past "album meet"; organiser organises it) ---
+    "meets:album": {"album meet": EVERYONE, "draft meet": ORGANISER_OF_DRAFT_PUBLICLY},
+    # Its attendees and organisers add photos; other members may look, not add (403).
+    "meets:album_add": {
+        "album meet": answers(302, 403, 403, 403, 200, 403, 200, 403, 200),
+        "draft meet": ORGANISER_OF_DRAFT,
+    },
+    "meets:album_review": {"album meet": ORGANISER_OF_MEET},
+    # A photo waiting for review exists for its uploader (the owner) and the organisers.
+    "meets:album_photo": {"approved album photo": EVERYONE, "pending album photo": UPLOADER},
+    "meets:album_thumb": {"approved album photo": EVERYONE, "pending album photo": UPLOADER},
+    # An approved photo is changed by the organisers only; a pending one by its uploader too.
+    "meets:album_photo_edit": {
+        "approved album photo": answers(302, 403, 403, 403, 403, 403, 200, 403, 200),
+        "pending album photo": after_login(UPLOADER),
+    },
+    "meets:album_photo_delete": {"approved album photo": POST_ONLY},
     # --- The club office: a member's own documents -----------------------------------------
     # Someone else's invoice or receipt does not exist (404); staff may open any.
     "membership:invoice": {"owner's invoice": OWN_DOCUMENT},
@@ -448,6 +478,11 @@ EXPECTED_POST: dict[str, dict[str, dict[str, int]]] = {
     # A helper may revoke only a device of their own (403); organisers and staff any.
     "meets:gate_device_revoke": {
         "organiser's device": answers(302, 404, 404, 404, 404, 404, 302, 403, 302)
+    },
+    # The uploader deletes their own photo; the organisers and staff may too.
+    "meets:album_photo_delete": {
+        "approved album photo": answers(302, 403, 403, 403, 302, 403, 302, 403, 302),
+        "pending album photo": answers(302, 404, 404, 404, 302, 404, 302, 404, 302),
     },
     # No membership to renew before approval (403); members not yet due are told so (302).
     "membership:renew": {NO_ARGS: answers(302, 403, 403, 302, 302, 302, 302, 302, 302)},
@@ -606,6 +641,18 @@ def build_world() -> SimpleNamespace:
         starts_at=meet.starts_at + datetime.timedelta(days=30),
     )
     other_meet = MeetFactory(slug="other-meet", organisers=[other_organiser])
+    album_meet = PastMeetFactory(
+        slug="album-meet", organisers=[organiser], checkin_helpers=[people["helper"]]
+    )
+    RSVPFactory(meet=album_meet, member=owner, car=public_car)
+    album_photo, pending_album_photo = albums.album_photos_add(
+        meet=album_meet,
+        member=owner,
+        uploads=[SimpleUploadedFile(f"{n}.jpg", jpeg_bytes(), "image/jpeg") for n in "ab"],
+    )
+    albums.album_photos_decide(
+        meet=album_meet, photo_ids=[album_photo.pk], approve=True, by=organiser
+    )
     invoice = membership_services.invoice_issue(
         member=owner,
         membership=owner.seat.membership,
@@ -667,6 +714,10 @@ def build_world() -> SimpleNamespace:
         "rsvp's code": {"code": rsvp.checkin_code},
         "rsvp at its meet": {"slug": meet.slug, "pk": rsvp.pk},
         "organiser's device": {"slug": meet.slug, "pk": device.pk},
+        "album meet": {"slug": album_meet.slug},
+        "approved album photo": {"slug": album_meet.slug, "pk": album_photo.pk},
+        "pending album photo": {"slug": album_meet.slug, "pk": pending_album_photo.pk},
+        "album photo file": {"path": album_photo.image.name},
         "collection": {"pk": collection.pk},
         "debit": {"pk": debit.pk},
         "car photo file": {"path": photo.image.name},
