@@ -13,6 +13,7 @@ from accounts.demo import DEMO_MEMBER_EMAIL, DEMO_ORGANISER_EMAIL
 from accounts.models import User
 from meets.cache import meets_cache
 from meets.models import RSVP, Meet
+from meets.series_demo import seed_series
 from register.models import Car, Ownership
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -59,6 +60,7 @@ def seed(stdout, rng: random.Random) -> None:
         _cars_seen_at_meets()
     if not Meet.objects.filter(slug=SUNDAY_DRIVE_SLUG).exists():
         made.append(_seed_sunday_drive(organiser=organiser, demo_member=demo_member))
+    made += seed_series()  # issue 16: the monthly Cars & Coffee (meets/series_demo.py)
     moved = _keep_upcoming()
     if moved:
         made.append(f"{moved} moved on by whole weeks to stay ahead")
