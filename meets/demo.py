@@ -14,6 +14,7 @@ from accounts.models import User
 from meets.albums_demo import seed_albums
 from meets.cache import meets_cache
 from meets.models import RSVP, Meet
+from meets.series_demo import seed_series
 from register.models import Car, Ownership
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -65,6 +66,7 @@ def seed(stdout, rng: random.Random) -> None:
     if gate_made := seed_gate(organiser=organiser):
         made.append(gate_made)
     seed_albums(stdout)  # the 2023 meet's album (meets/albums_demo.py)
+    made += seed_series()  # issue 16: the monthly Cars & Coffee (meets/series_demo.py)
     moved = _keep_upcoming()
     if moved:
         made.append(f"{moved} moved on by whole weeks to stay ahead")

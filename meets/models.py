@@ -133,6 +133,19 @@ class Meet(models.Model):
         blank=True,
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    series = models.ForeignKey(
+        "meets.MeetSeries",
+        verbose_name=_("series"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="meets",
+    )
+    # The start its series' rule gave it: kept when the meet is moved, so the series
+    # never makes that date again.
+    occurrence = models.DateTimeField(
+        _("date in its series"), null=True, blank=True, editable=False
+    )
 
     objects = MeetQuerySet.as_manager()
 
@@ -152,6 +165,11 @@ class Meet(models.Model):
                 | Q(rsvp_closes_at__gt=F("rsvp_opens_at")),
                 name="meets_meet_rsvp_window_in_order",
                 violation_error_message=_("RSVPs must close after they open."),
+            ),
+            models.UniqueConstraint(
+                fields=["series", "occurrence"],
+                name="meets_meet_one_per_series_date",
+                violation_error_message=_("This series has a meet on that date already."),
             ),
         ]
         indexes = [models.Index(fields=["status", "starts_at"])]
@@ -373,6 +391,8 @@ class Message(models.Model):
         return self.subject
 
 
-# Issue 16's models, each in its own module: the meet album, the check-in app's devices and scans.
+# Issue 16's models, each in its own module: the meet album, the check-in app's devices and
+# scans, series of meets.
 from meets.album_models import AlbumPhoto  # noqa: E402, F401
 from meets.models_gate import GateDevice, GateScan  # noqa: E402, F401
+from meets.series_models import MeetSeries  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meets.views import albums, checkin, gate_devices, organiser, public
+from meets.views import albums, checkin, gate_devices, organiser, public, series
 
 app_name = "meets"
 
@@ -13,6 +13,13 @@ urlpatterns = [
     path("checkin/<slug:code>/", checkin.checkin_code, name="checkin_code"),
     path("rsvps/<int:pk>/cancel/", public.rsvp_cancel, name="rsvp_cancel"),
     path("rsvps/<int:pk>/qr.svg", public.rsvp_qr, name="rsvp_qr"),
+    # Series and clones (issue 16). Before the meet's own paths: a series' address
+    # "series/<slug>/" must not be read as the page "<slug>/" of a meet called "series".
+    path("series/<slug:slug>/", series.series_detail, name="series"),
+    path("series/<slug:slug>/series.ics", series.series_ics, name="series_ics"),
+    path("series/<slug:slug>/edit/", series.series_edit, name="series_edit"),
+    path("<slug:slug>/clone/", series.clone, name="clone"),
+    path("<slug:slug>/repeat/", series.repeat, name="repeat"),
     path("<slug:slug>/", public.meet_detail, name="detail"),
     path("<slug:slug>/meet.ics", public.meet_ics, name="ics"),
     path("<slug:slug>/rsvp/", public.rsvp, name="rsvp"),

@@ -19,6 +19,7 @@ from meets.forms import RSVPForm
 from meets.ics import calendar_for
 from meets.models import RSVP, Meet
 from meets.qr import qr_svg
+from meets.series import one_per_series
 from membership import rights
 from register.models import Car
 from register.stats import Bar, Chart, safe_swatch
@@ -30,8 +31,15 @@ PAST_SHOWN = 24
 def meet_list(request):
     def sections() -> str:
         context = {
-            "upcoming": list(Meet.objects.upcoming().with_counts()[:UPCOMING_SHOWN]),
-            "past": list(Meet.objects.past().with_counts()[:PAST_SHOWN]),
+            # A series shows its next (or latest) date only, with "+ N more dates".
+            "upcoming": list(
+                one_per_series(Meet.objects.upcoming(), upcoming=True).with_counts()[
+                    :UPCOMING_SHOWN
+                ]
+            ),
+            "past": list(
+                one_per_series(Meet.objects.past(), upcoming=False).with_counts()[:PAST_SHOWN]
+            ),
         }
         return render_to_string("meets/includes/_meet_sections.html", context, request)
 

@@ -24,7 +24,7 @@ from accounts.demo import (
 from accounts.models import Sequence, User
 from accounts.services import member_approve
 from meets.demo import SUNDAY_DRIVE_SLUG, UPCOMING_SLUGS
-from meets.models import RSVP, Meet
+from meets.models import RSVP, Meet, MeetSeries
 from membership.cycle import DUE, GRACE, LAPSED, dues_state
 from membership.models import Invoice, Level, Mandate, Membership, Payment, Seat
 from register.models import Car, Ownership
@@ -207,7 +207,8 @@ def test_the_demo_has_a_full_meet_and_one_with_plenty_of_free_places(seeded):
     )
     with_room = [
         meet
-        for meet in upcoming.filter(going__lt=F("capacity"))
+        # The Cars & Coffee series has room too: the test below looks at it.
+        for meet in upcoming.filter(going__lt=F("capacity"), series__isnull=True)
         if meet.rsvp_window_state() == "open"
     ]
     full = upcoming.get(slug="winter-breakfast-eifel")
@@ -432,3 +433,18 @@ def test_running_the_cycle_on_the_demo_is_consistent_with_it(seeded):
 
     assert first["lapsed"] == 0
     assert renewal_cycle_run(today=today) == {"notices": 0, "reminders": 0, "lapsed": 0}
+
+
+def test_the_demo_has_a_monthly_cars_and_coffee_with_members_going_to_the_next(seeded, client):
+    from meets.series_demo import SLUG
+
+    series = MeetSeries.objects.get(slug=SLUG)
+    dates = list(Meet.objects.upcoming().filter(series=series))
+
+    assert 5 <= len(dates) <= 8
+    for meet in dates:
+        local = meet.local_start
+        assert (local.weekday(), local.day <= 7, local.hour) == (6, True, 10)
+    assert RSVP.objects.filter(meet=dates[0]).going().count() >= 3
+    page = client.get(series.get_absolute_url()).content.decode()
+    assert "A series of meets: monthly, first Sunday, at 10:00" in page

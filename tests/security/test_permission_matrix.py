@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from accounts.models import ORGANISERS_GROUP, User
 from meets import albums, gate
-from meets.models import Meet
+from meets.models import Meet, MeetSeries
 from membership import services as membership_services
 from membership.card import card_token
 from membership.models import Collection, CollectionItem, Mandate, Statement, StatementLine
@@ -365,6 +365,27 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "pending album photo": after_login(UPLOADER),
     },
     "meets:album_photo_delete": {"approved album photo": POST_ONLY},
+    # --- Meets: clones and series (the published meet is a date of "series") ---------------
+    "meets:clone": {
+        "published meet": ORGANISER_OF_MEET,
+        "draft meet": ORGANISER_OF_DRAFT,
+        "other meet": ORGANISER_OF_OTHER_MEET,
+    },
+    # A meet in a series already: those who may repeat it are sent to its series (302).
+    "meets:repeat": {
+        "published meet": answers(302, 404, 404, 404, 404, 404, 302, 403, 302),
+        "other meet": ORGANISER_OF_OTHER_MEET,
+    },
+    # A series is public once a date is published; one of drafts only is its organisers'.
+    "meets:series": {
+        "series": EVERYONE,
+        "draft series": answers(404, 404, 404, 404, 404, 404, 200, 404, 200),
+    },
+    "meets:series_ics": {
+        "series": EVERYONE,
+        "draft series": answers(404, 404, 404, 404, 404, 404, 200, 404, 200),
+    },
+    "meets:series_edit": {"series": ORGANISER_OF_MEET, "draft series": ORGANISER_OF_DRAFT},
     # --- The club office: a member's own documents -----------------------------------------
     # Someone else's invoice or receipt does not exist (404); staff may open any.
     "membership:invoice": {"owner's invoice": OWN_DOCUMENT},
@@ -653,6 +674,8 @@ def build_world() -> SimpleNamespace:
     albums.album_photos_decide(
         meet=album_meet, photo_ids=[album_photo.pk], approve=True, by=organiser
     )
+    series = series_for(meet, slug="summer-series", helpers=[people["helper"]])
+    draft_series = series_for(draft, slug="secret-series")
     invoice = membership_services.invoice_issue(
         member=owner,
         membership=owner.seat.membership,
@@ -710,6 +733,8 @@ def build_world() -> SimpleNamespace:
         "published meet": {"slug": meet.slug},
         "draft meet": {"slug": draft.slug},
         "other meet": {"slug": other_meet.slug},
+        "series": {"slug": series.slug},
+        "draft series": {"slug": draft_series.slug},
         "rsvp": {"pk": rsvp.pk},
         "rsvp's code": {"code": rsvp.checkin_code},
         "rsvp at its meet": {"slug": meet.slug, "pk": rsvp.pk},
@@ -742,6 +767,24 @@ def build_world() -> SimpleNamespace:
         "a year of invoices": {"year": invoice.year},
     }
     return SimpleNamespace(people=people, kwargs=kwargs)
+
+
+def series_for(meet, *, slug: str, helpers=()):
+    """A series with `meet` as its one date, run by the meet's organisers."""
+    series = MeetSeries.objects.create(
+        title=meet.title,
+        slug=slug,
+        rule="FREQ=MONTHLY;COUNT=2;BYDAY=+1SU",
+        first_date=meet.local_start.date(),
+        start_time=meet.local_start.time(),
+        duration=meet.ends_at - meet.starts_at,
+        venue_name=meet.venue_name,
+        capacity=meet.capacity,
+    )
+    series.organisers.set(meet.organisers.all())
+    series.checkin_helpers.set(helpers)
+    Meet.objects.filter(pk=meet.pk).update(series=series, occurrence=meet.starts_at)
+    return series
 
 
 def direct_debit_of(member, *, exported_by):
