@@ -82,6 +82,10 @@ class Meet(models.Model):
         MEMBERS = "members", _("Club members")
         PUBLIC = "public", _("Everyone")
 
+    class Promotion(models.TextChoices):
+        AUTOMATIC = "automatic", _("Move the next car on the waiting list up at once")
+        OFFER = "offer", _("Offer the place to the next car, who accepts within a time limit")
+
     title = models.CharField(_("title"), max_length=140)
     slug = models.SlugField(_("slug"), max_length=140, unique=True)
     description = models.TextField(_("description"), blank=True)
@@ -133,6 +137,18 @@ class Meet(models.Model):
         blank=True,
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    # Waiting-list offers (meets/offers.py): a freed place is offered, not given.
+    promotion = models.CharField(
+        _("when a place frees up"),
+        max_length=10,
+        choices=Promotion.choices,
+        default=Promotion.AUTOMATIC,
+    )
+    offer_hours = models.PositiveSmallIntegerField(
+        _("hours to accept an offer"),
+        default=24,
+        help_text=_("Between 1 and 168 hours (a week)."),
+    )
 
     objects = MeetQuerySet.as_manager()
 
@@ -152,6 +168,11 @@ class Meet(models.Model):
                 | Q(rsvp_closes_at__gt=F("rsvp_opens_at")),
                 name="meets_meet_rsvp_window_in_order",
                 violation_error_message=_("RSVPs must close after they open."),
+            ),
+            models.CheckConstraint(
+                condition=Q(offer_hours__gte=1, offer_hours__lte=168),
+                name="meets_meet_offer_hours_range",
+                violation_error_message=_("An offer lasts between 1 and 168 hours."),
             ),
         ]
         indexes = [models.Index(fields=["status", "starts_at"])]
@@ -362,3 +383,7 @@ class Message(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+# Waiting-list offers live in their own module; imported here so Django finds the model.
+from meets.offer_models import Offer  # noqa: E402, F401

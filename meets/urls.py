@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meets.views import checkin, organiser, public
+from meets.views import checkin, offers, organiser, public
 
 app_name = "meets"
 
@@ -13,6 +13,10 @@ urlpatterns = [
     path("checkin/<slug:code>/", checkin.checkin_code, name="checkin_code"),
     path("rsvps/<int:pk>/cancel/", public.rsvp_cancel, name="rsvp_cancel"),
     path("rsvps/<int:pk>/qr.svg", public.rsvp_qr, name="rsvp_qr"),
+    # Waiting-list offers and no-shows (meets/offers.py, meets/noshows.py)
+    path("offers/<int:pk>/accept/", offers.offer_accept, name="offer_accept"),
+    path("offers/<int:pk>/decline/", offers.offer_decline, name="offer_decline"),
+    path("no-shows/", offers.no_shows, name="no_shows"),
     path("<slug:slug>/", public.meet_detail, name="detail"),
     path("<slug:slug>/meet.ics", public.meet_ics, name="ics"),
     path("<slug:slug>/rsvp/", public.rsvp, name="rsvp"),
