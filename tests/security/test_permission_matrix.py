@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from accounts.models import ORGANISERS_GROUP, User
 from meets.models import Meet
+from meets.offer_models import Offer
 from membership import services as membership_services
 from membership.card import card_token
 from membership.models import Collection, CollectionItem, Mandate, Statement, StatementLine
@@ -318,6 +319,11 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "draft meet": ORGANISER_OF_DRAFT,
     },
     "meets:checkin_rsvp": {"rsvp at its meet": POST_ONLY},
+    # Waiting-list offers: only the RSVP's own member (staff too get 404). No-shows: the
+    # organisers of meets (the Organisers group) and staff.
+    "meets:offer_accept": {"owner's offer": POST_ONLY},
+    "meets:offer_decline": {"owner's offer": POST_ONLY},
+    "meets:no_shows": {NO_ARGS: answers(302, 403, 403, 403, 403, 200, 200, 403, 200)},
     # --- The club office: a member's own documents -----------------------------------------
     # Someone else's invoice or receipt does not exist (404); staff may open any.
     "membership:invoice": {"owner's invoice": OWN_DOCUMENT},
@@ -428,6 +434,8 @@ EXPECTED_POST: dict[str, dict[str, dict[str, int]]] = {
     "meets:checkin_rsvp": {
         "rsvp at its meet": answers(302, 404, 404, 404, 404, 404, 302, 302, 302)
     },
+    "meets:offer_accept": {"owner's offer": answers(302, 404, 404, 404, 302, 404, 404, 404, 404)},
+    "meets:offer_decline": {"owner's offer": answers(302, 404, 404, 404, 302, 404, 404, 404, 404)},
     # No membership to renew before approval (403); members not yet due are told so (302).
     "membership:renew": {NO_ARGS: answers(302, 403, 403, 302, 302, 302, 302, 302, 302)},
     # Without a mandate named, every account is sent back to its mandate page.
@@ -584,6 +592,9 @@ def build_world() -> SimpleNamespace:
         starts_at=meet.starts_at + datetime.timedelta(days=30),
     )
     other_meet = MeetFactory(slug="other-meet", organisers=[other_organiser])
+    full_meet = MeetFactory(slug="full-meet", capacity=1, organisers=[organiser])
+    waiting = RSVPFactory(meet=full_meet, member=owner, car=public_car, status="waitlisted")
+    offer = Offer.objects.create(rsvp=waiting, expires_at=timezone.now() + datetime.timedelta(1))
     invoice = membership_services.invoice_issue(
         member=owner,
         membership=owner.seat.membership,
@@ -644,6 +655,7 @@ def build_world() -> SimpleNamespace:
         "rsvp": {"pk": rsvp.pk},
         "rsvp's code": {"code": rsvp.checkin_code},
         "rsvp at its meet": {"slug": meet.slug, "pk": rsvp.pk},
+        "owner's offer": {"pk": offer.pk},
         "collection": {"pk": collection.pk},
         "debit": {"pk": debit.pk},
         "car photo file": {"path": photo.image.name},
