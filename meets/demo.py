@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.demo import DEMO_MEMBER_EMAIL, DEMO_ORGANISER_EMAIL
 from accounts.models import User
 from meets.cache import meets_cache
+from meets.demo_offers import seed_offers
 from meets.models import RSVP, Meet
 from register.models import Car, Ownership
 
@@ -59,6 +60,7 @@ def seed(stdout, rng: random.Random) -> None:
         _cars_seen_at_meets()
     if not Meet.objects.filter(slug=SUNDAY_DRIVE_SLUG).exists():
         made.append(_seed_sunday_drive(organiser=organiser, demo_member=demo_member))
+    made += seed_offers()  # meets/demo_offers.py: waiting-list offers and no-shows
     moved = _keep_upcoming()
     if moved:
         made.append(f"{moved} moved on by whole weeks to stay ahead")
