@@ -13,6 +13,7 @@ from accounts.demo import DEMO_MEMBER_EMAIL, DEMO_ORGANISER_EMAIL
 from accounts.models import User
 from meets.albums_demo import seed_albums
 from meets.cache import meets_cache
+from meets.demo_offers import seed_offers
 from meets.models import RSVP, Meet
 from meets.series_demo import seed_series
 from register.models import Car, Ownership
@@ -67,6 +68,7 @@ def seed(stdout, rng: random.Random) -> None:
         made.append(gate_made)
     seed_albums(stdout)  # the 2023 meet's album (meets/albums_demo.py)
     made += seed_series()  # issue 16: the monthly Cars & Coffee (meets/series_demo.py)
+    made += seed_offers()  # meets/demo_offers.py: waiting-list offers and no-shows
     moved = _keep_upcoming()
     if moved:
         made.append(f"{moved} moved on by whole weeks to stay ahead")

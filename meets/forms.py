@@ -28,6 +28,7 @@ QUESTIONS_MAX_LENGTH = QUESTIONS_MAX * (QUESTION_MAX_LENGTH + 1)
 ANSWER_MAX_LENGTH = 500
 MESSAGE_BODY_MAX_LENGTH = 5000
 CANCEL_REASON_MAX_LENGTH = 1000
+OFFER_HOURS_MAX = 168  # a week to accept a waiting-list offer
 
 
 class LocalDateTimeField(forms.DateTimeField):
@@ -100,12 +101,19 @@ class MeetForm(forms.ModelForm):
             "members_only",
             "attendee_visibility",
             "questions",
+            "promotion",
+            "offer_hours",
         ]
+        widgets = {"promotion": forms.RadioSelect}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["capacity"].min_value = 1
         self.fields["capacity"].widget.attrs.update(min=1, max=10000)
+        self.fields["offer_hours"].widget.attrs.update(min=1, max=OFFER_HOURS_MAX)
+        # Left out of a form sent from before these fields existed: the meet keeps its own.
+        self.fields["promotion"].required = False
+        self.fields["offer_hours"].required = False
         meet = self.instance
         if meet.pk:
             for name in ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at"):
@@ -143,6 +151,7 @@ class MeetForm(forms.ModelForm):
                 ),
             ),
             Fieldset(_("Who"), "capacity", "members_only", "attendee_visibility", "questions"),
+            Fieldset(_("The waiting list"), "promotion", "offer_hours"),
         )
 
     def clean_cover_image(self):
@@ -159,6 +168,19 @@ class MeetForm(forms.ModelForm):
                 params={"most": number_format(10000, force_grouping=True)},
             )
         return capacity
+
+    def clean_promotion(self):
+        return self.cleaned_data["promotion"] or self.instance.promotion
+
+    def clean_offer_hours(self):
+        hours = self.cleaned_data["offer_hours"]
+        if hours is None:
+            return self.instance.offer_hours
+        if not 1 <= hours <= OFFER_HOURS_MAX:
+            raise forms.ValidationError(
+                _("An offer lasts between 1 and %(most)s hours."), params={"most": OFFER_HOURS_MAX}
+            )
+        return hours
 
     def clean(self):
         data = super().clean()

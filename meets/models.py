@@ -82,6 +82,10 @@ class Meet(models.Model):
         MEMBERS = "members", _("Club members")
         PUBLIC = "public", _("Everyone")
 
+    class Promotion(models.TextChoices):
+        AUTOMATIC = "automatic", _("Move the next car on the waiting list up at once")
+        OFFER = "offer", _("Offer the place to the next car, who accepts within a time limit")
+
     title = models.CharField(_("title"), max_length=140)
     slug = models.SlugField(_("slug"), max_length=140, unique=True)
     description = models.TextField(_("description"), blank=True)
@@ -146,6 +150,18 @@ class Meet(models.Model):
     occurrence = models.DateTimeField(
         _("date in its series"), null=True, blank=True, editable=False
     )
+    # Waiting-list offers (meets/offers.py): a freed place is offered, not given.
+    promotion = models.CharField(
+        _("when a place frees up"),
+        max_length=10,
+        choices=Promotion.choices,
+        default=Promotion.AUTOMATIC,
+    )
+    offer_hours = models.PositiveSmallIntegerField(
+        _("hours to accept an offer"),
+        default=24,
+        help_text=_("Between 1 and 168 hours (a week)."),
+    )
 
     objects = MeetQuerySet.as_manager()
 
@@ -170,6 +186,11 @@ class Meet(models.Model):
                 fields=["series", "occurrence"],
                 name="meets_meet_one_per_series_date",
                 violation_error_message=_("This series has a meet on that date already."),
+            ),
+            models.CheckConstraint(
+                condition=Q(offer_hours__gte=1, offer_hours__lte=168),
+                name="meets_meet_offer_hours_range",
+                violation_error_message=_("An offer lasts between 1 and 168 hours."),
             ),
         ]
         indexes = [models.Index(fields=["status", "starts_at"])]
@@ -392,7 +413,8 @@ class Message(models.Model):
 
 
 # Issue 16's models, each in its own module: the meet album, the check-in app's devices and
-# scans, series of meets.
+# scans, series of meets, waiting-list offers.
 from meets.album_models import AlbumPhoto  # noqa: E402, F401
 from meets.models_gate import GateDevice, GateScan  # noqa: E402, F401
+from meets.offer_models import Offer  # noqa: E402, F401
 from meets.series_models import MeetSeries  # noqa: E402, F401

@@ -5,7 +5,7 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, Exists, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.text import format_lazy
@@ -19,6 +19,7 @@ from config.lib.tasks import enqueue_with_transaction
 from meets.cache import meets_cache
 from meets.ics import calendar_for
 from meets.models import RSVP, Meet, Message
+from meets.offer_models import Offer
 from meets.qr import checkin_url, qr_png
 from membership import rights
 from register.lastseen import note_evidence
@@ -146,18 +147,20 @@ def rsvp_create(
                 raise RSVPError(_("You can only RSVP with a car you own."))
             # One look at the meet's RSVPs, under its lock: this member's, this car's, and
             # how many are going.
+            # A place held by an open waiting-list offer (meets/offers.py) is taken.
             live = Q(status__in=RSVP.LIVE)
             counts = RSVP.objects.filter(meet=meet).aggregate(
-                mine=Count("pk", filter=live & Q(member=member)),
-                this_car=Count("pk", filter=live & Q(car=car)),
-                going=Count("pk", filter=Q(status=RSVP.Status.GOING)),
+                mine=Count("pk", filter=live & Q(member=member), distinct=True),
+                this_car=Count("pk", filter=live & Q(car=car), distinct=True),
+                going=Count("pk", filter=Q(status=RSVP.Status.GOING), distinct=True),
+                held=Count("offers", filter=Q(offers__state=Offer.State.OPEN), distinct=True),
             )
             if counts["mine"]:
                 raise AlreadyRSVPd(_("You already have an RSVP for this meet."))
             if counts["this_car"]:
                 raise RSVPError(_("This car already has an RSVP for this meet."))
-            going = counts["going"]
-            status = RSVP.Status.GOING if going < meet.capacity else RSVP.Status.WAITLISTED
+            taken = counts["going"] + counts["held"]
+            status = RSVP.Status.GOING if taken < meet.capacity else RSVP.Status.WAITLISTED
             rsvp = RSVP.objects.create(
                 meet=meet,
                 member=member,
@@ -174,14 +177,37 @@ def rsvp_create(
     return rsvp
 
 
-def _promote(meet: Meet) -> list[RSVP]:
-    """Fill free places from the waiting list, first come first served. Caller holds the lock."""
-    going = RSVP.objects.filter(meet=meet).going().count()
-    free = meet.capacity - going
-    if free <= 0 or meet.status != Meet.Status.PUBLISHED or meet.has_started:
+def taken_places(meet: Meet) -> dict[str, int]:
+    """Cars going and places held by open waiting-list offers, in one query."""
+    return RSVP.objects.filter(meet=meet).aggregate(
+        going=Count("pk", filter=Q(status=RSVP.Status.GOING), distinct=True),
+        held=Count("offers", filter=Q(offers__state=Offer.State.OPEN), distinct=True),
+    )
+
+
+def _promote(meet: Meet, *, now=None) -> list[RSVP]:
+    """Fill free places from the waiting list, first come first served. Caller holds the lock.
+
+    A meet that offers places (promotion "offer") makes offers instead (meets/offers.py);
+    the RSVPs that moved up or got an offer are returned. A place held by an open offer is
+    not free, also after the meet switched back to automatic promotion.
+    """
+    now = now or timezone.now()
+    taken = taken_places(meet)
+    free = meet.capacity - taken["going"] - taken["held"]
+    if free <= 0 or meet.status != Meet.Status.PUBLISHED or now >= meet.starts_at:
         return []
-    promoted = list(RSVP.objects.filter(meet=meet).waitlisted().select_related("member")[:free])
-    now = timezone.now()
+    if meet.promotion == Meet.Promotion.OFFER:
+        from meets.offers import offers_make  # offers.py builds on this module
+
+        return offers_make(meet, free=free, now=now)
+    holding = Offer.objects.open().filter(rsvp=OuterRef("pk"))
+    promoted = list(
+        RSVP.objects.filter(meet=meet)
+        .waitlisted()
+        .exclude(Exists(holding))
+        .select_related("member")[:free]
+    )
     for rsvp in promoted:
         rsvp.status = RSVP.Status.GOING
         rsvp.promoted_at = now
@@ -261,8 +287,19 @@ def rsvp_cancel(*, rsvp: RSVP, member: User) -> RSVP:
         rsvp.status = RSVP.Status.CANCELLED
         rsvp.cancelled_at = timezone.now()
         rsvp.save(update_fields=["status", "cancelled_at"])
+        # A place offered to this RSVP goes to the next in line.
+        _offers_withdraw(rsvp=rsvp)
         _promote(meet)
     return rsvp
+
+
+def _offers_withdraw(**lookups) -> int:
+    """Withdraw the open offers `lookups` find. The caller holds the meet's lock."""
+    return (
+        Offer.objects.open()
+        .filter(**lookups)
+        .update(state=Offer.State.WITHDRAWN, decided_at=timezone.now())
+    )
 
 
 def rsvps_release_car(*, car: Car, member: User) -> list[RSVP]:
@@ -285,16 +322,20 @@ def rsvps_release_car(*, car: Car, member: User) -> list[RSVP]:
 
 
 def meet_save(*, meet: Meet, organiser: User | None = None, old_capacity: int | None = None):
-    """Save an organiser's edits; a raised capacity promotes from the waiting list."""
+    """Save an organiser's edits; a raised capacity promotes from the waiting list, and so
+    does a change of how places are promoted (a switch to automatic fills the free places
+    at once; open offers stay valid until they end)."""
     with _meet_transaction():
         meet.full_clean()
+        before = None
         if meet.pk:
             # First the lock, so the save waits for RSVPs under way no longer than they do.
-            _lock_meet(meet.pk)
+            before = _lock_meet(meet.pk)
         meet.save()
         if organiser is not None and not meet.organisers.exists():
             meet.organisers.add(organiser)
-        if old_capacity is not None and meet.capacity > old_capacity:
+        switched = before is not None and before.promotion != meet.promotion
+        if switched or (old_capacity is not None and meet.capacity > old_capacity):
             _promote(meet)
     return meet
 
@@ -317,6 +358,7 @@ def meet_cancel(*, meet: Meet, reason: str = "") -> Meet:
             raise RSVPError(_("This meet is already cancelled."))
         meet.status = Meet.Status.CANCELLED
         meet.save(update_fields=["status"])
+        _offers_withdraw(rsvp__meet=meet)
         enqueue_with_transaction(meet_cancellation_send, meet.pk, reason)
     return meet
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meets.views import albums, checkin, gate_devices, organiser, public, series
+from meets.views import albums, checkin, gate_devices, offers, organiser, public, series
 
 app_name = "meets"
 
@@ -20,6 +20,10 @@ urlpatterns = [
     path("series/<slug:slug>/edit/", series.series_edit, name="series_edit"),
     path("<slug:slug>/clone/", series.clone, name="clone"),
     path("<slug:slug>/repeat/", series.repeat, name="repeat"),
+    # Waiting-list offers and no-shows (meets/offers.py, meets/noshows.py)
+    path("offers/<int:pk>/accept/", offers.offer_accept, name="offer_accept"),
+    path("offers/<int:pk>/decline/", offers.offer_decline, name="offer_decline"),
+    path("no-shows/", offers.no_shows, name="no_shows"),
     path("<slug:slug>/", public.meet_detail, name="detail"),
     path("<slug:slug>/meet.ics", public.meet_ics, name="ics"),
     path("<slug:slug>/rsvp/", public.rsvp, name="rsvp"),

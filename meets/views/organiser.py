@@ -33,6 +33,7 @@ from meets.forms import (
     MessageForm,
 )
 from meets.models import RSVP, Meet, Message
+from meets.offer_models import Offer
 from meets.views.checkin import search_rsvps
 
 
@@ -63,6 +64,14 @@ def _moved_up(count: int) -> str:
     return ngettext(
         "%(count)d car moved up from the waiting list; we e-mailed their owners.",
         "%(count)d cars moved up from the waiting list; we e-mailed their owners.",
+        count,
+    ) % {"count": count}
+
+
+def _offered(count: int) -> str:
+    return ngettext(
+        "%(count)d car on the waiting list was offered a place; we e-mailed their owner.",
+        "%(count)d cars on the waiting list were offered a place; we e-mailed their owners.",
         count,
     ) % {"count": count}
 
@@ -151,7 +160,9 @@ def promote(request, slug: str):
     except services.RSVPError as exc:
         messages.error(request, str(exc))
     else:
-        if promoted:
+        if promoted and meet.promotion == Meet.Promotion.OFFER:
+            messages.success(request, _offered(len(promoted)))
+        elif promoted:
             messages.success(request, _moved_up(len(promoted)))
         else:
             messages.info(
@@ -165,12 +176,17 @@ def promote(request, slug: str):
 
 
 def _rsvp_counts(meet: Meet) -> dict[str, int]:
-    return RSVP.objects.filter(meet=meet).aggregate(
-        going=Count("pk", filter=Q(status=RSVP.Status.GOING)),
-        waitlisted=Count("pk", filter=Q(status=RSVP.Status.WAITLISTED)),
-        checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)),
-        guests=Count("pk", filter=Q(status=RSVP.Status.GOING, guests__gt=0)),
+    counts = RSVP.objects.filter(meet=meet).aggregate(
+        going=Count("pk", filter=Q(status=RSVP.Status.GOING), distinct=True),
+        waitlisted=Count("pk", filter=Q(status=RSVP.Status.WAITLISTED), distinct=True),
+        checked_in=Count("pk", filter=Q(checked_in_at__isnull=False), distinct=True),
+        guests=Count("pk", filter=Q(status=RSVP.Status.GOING, guests__gt=0), distinct=True),
+        # Places held by open waiting-list offers (meets/offers.py).
+        held=Count("offers", filter=Q(offers__state=Offer.State.OPEN), distinct=True),
     )
+    # Going but never checked in (a checked-in RSVP is going: it can no longer be cancelled).
+    counts["no_shows"] = counts["going"] - counts["checked_in"]
+    return counts
 
 
 @login_required
@@ -204,7 +220,7 @@ def attendees(request, slug: str):
         "going": going,
         "waiting": waiting,
         "counts": counts,
-        "places_left": max(meet.capacity - counts["going"], 0),
+        "places_left": max(meet.capacity - counts["going"] - counts["held"], 0),
         "checkin_form": CheckinForm(initial={"back": "attendees"}),
         "questions": meet.question_list,
     }

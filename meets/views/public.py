@@ -18,6 +18,8 @@ from meets.cache import meets_cache
 from meets.forms import RSVPForm
 from meets.ics import calendar_for
 from meets.models import RSVP, Meet
+from meets.noshows import meets_with_checkin, no_show_rsvps, since_months
+from meets.offer_models import Offer
 from meets.qr import qr_svg
 from meets.series import one_per_series
 from membership import rights
@@ -85,8 +87,9 @@ def meet_detail(request, slug: str):
     meet = get_meet_for_viewer(request, slug)
     user = request.user
     counts = RSVP.objects.filter(meet=meet).aggregate(
-        going=Count("pk", filter=Q(status=RSVP.Status.GOING)),
-        waiting=Count("pk", filter=Q(status=RSVP.Status.WAITLISTED)),
+        going=Count("pk", filter=Q(status=RSVP.Status.GOING), distinct=True),
+        waiting=Count("pk", filter=Q(status=RSVP.Status.WAITLISTED), distinct=True),
+        held=Count("offers", filter=Q(offers__state=Offer.State.OPEN), distinct=True),
     )
     going, waiting = counts["going"], counts["waiting"]
     mine = None
@@ -116,9 +119,13 @@ def meet_detail(request, slug: str):
         "meet": meet,
         "going_count": going,
         "waitlist_count": waiting,
-        "places_left": max(meet.capacity - going, 0),
+        "places_left": max(meet.capacity - going - counts["held"], 0),
         "cars_html": cars,
         "mine": mine,
+        # A waiting member's offer of a place (meets/offers.py), if they have one.
+        "mine_offer": Offer.objects.open().filter(rsvp=mine).first()
+        if mine and mine.status == RSVP.Status.WAITLISTED
+        else None,
         "mine_qr": qr_svg(mine) if mine and mine.status == RSVP.Status.GOING else "",
         "organiser_view": organiser,
         "helper_view": roles.helper,
@@ -273,7 +280,20 @@ def my_meets(request):
         .order_by("-meet__starts_at")[:50]
     )
     upcoming = [(r, qr_svg(r) if r.status == RSVP.Status.GOING else "") for r in rsvps]
-    return render(request, "meets/my_meets.html", {"upcoming": upcoming, "past": past})
+    waiting = [r.pk for r in rsvps if r.status == RSVP.Status.WAITLISTED]
+    if waiting:
+        held = {o.rsvp_id: o for o in Offer.objects.open().filter(rsvp__in=waiting)}
+        for rsvp in rsvps:
+            rsvp.open_offer = held.get(rsvp.pk)
+    # Their own record, gently: meets with check-in in use they said they'd come to.
+    missed = list(
+        no_show_rsvps(meets_with_checkin(since=since_months(12)))
+        .filter(member=request.user)
+        .select_related("meet")
+        .order_by("-meet__starts_at")
+    )
+    context = {"upcoming": upcoming, "past": past, "missed": [r.meet for r in missed]}
+    return render(request, "meets/my_meets.html", context)
 
 
 @login_required

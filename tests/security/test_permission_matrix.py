@@ -42,6 +42,7 @@ from django.utils import timezone
 from accounts.models import ORGANISERS_GROUP, User
 from meets import albums, gate
 from meets.models import Meet, MeetSeries
+from meets.offer_models import Offer
 from membership import services as membership_services
 from membership.card import card_token
 from membership.models import Collection, CollectionItem, Mandate, Statement, StatementLine
@@ -386,6 +387,11 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "draft series": answers(404, 404, 404, 404, 404, 404, 200, 404, 200),
     },
     "meets:series_edit": {"series": ORGANISER_OF_MEET, "draft series": ORGANISER_OF_DRAFT},
+    # Waiting-list offers: only the RSVP's own member (staff too get 404). No-shows: the
+    # organisers of meets (the Organisers group) and staff.
+    "meets:offer_accept": {"owner's offer": POST_ONLY},
+    "meets:offer_decline": {"owner's offer": POST_ONLY},
+    "meets:no_shows": {NO_ARGS: answers(302, 403, 403, 403, 403, 200, 200, 403, 200)},
     # --- The club office: a member's own documents -----------------------------------------
     # Someone else's invoice or receipt does not exist (404); staff may open any.
     "membership:invoice": {"owner's invoice": OWN_DOCUMENT},
@@ -505,6 +511,8 @@ EXPECTED_POST: dict[str, dict[str, dict[str, int]]] = {
         "approved album photo": answers(302, 403, 403, 403, 302, 403, 302, 403, 302),
         "pending album photo": answers(302, 404, 404, 404, 302, 404, 302, 404, 302),
     },
+    "meets:offer_accept": {"owner's offer": answers(302, 404, 404, 404, 302, 404, 404, 404, 404)},
+    "meets:offer_decline": {"owner's offer": answers(302, 404, 404, 404, 302, 404, 404, 404, 404)},
     # No membership to renew before approval (403); members not yet due are told so (302).
     "membership:renew": {NO_ARGS: answers(302, 403, 403, 302, 302, 302, 302, 302, 302)},
     # Without a mandate named, every account is sent back to its mandate page.
@@ -676,6 +684,9 @@ def build_world() -> SimpleNamespace:
     )
     series = series_for(meet, slug="summer-series", helpers=[people["helper"]])
     draft_series = series_for(draft, slug="secret-series")
+    full_meet = MeetFactory(slug="full-meet", capacity=1, organisers=[organiser])
+    waiting = RSVPFactory(meet=full_meet, member=owner, car=public_car, status="waitlisted")
+    offer = Offer.objects.create(rsvp=waiting, expires_at=timezone.now() + datetime.timedelta(1))
     invoice = membership_services.invoice_issue(
         member=owner,
         membership=owner.seat.membership,
@@ -743,6 +754,7 @@ def build_world() -> SimpleNamespace:
         "approved album photo": {"slug": album_meet.slug, "pk": album_photo.pk},
         "pending album photo": {"slug": album_meet.slug, "pk": pending_album_photo.pk},
         "album photo file": {"path": album_photo.image.name},
+        "owner's offer": {"pk": offer.pk},
         "collection": {"pk": collection.pk},
         "debit": {"pk": debit.pk},
         "car photo file": {"path": photo.image.name},
