@@ -432,3 +432,27 @@ def test_running_the_cycle_on_the_demo_is_consistent_with_it(seeded):
 
     assert first["lapsed"] == 0
     assert renewal_cycle_run(today=today) == {"notices": 0, "reminders": 0, "lapsed": 0}
+
+
+def test_most_demo_cars_have_a_plate_and_the_gate_of_the_breakfast_sees_them(seeded):
+    """register/plates_demo.py: plates of the country a car lives in, most seen at the gate
+    only, some by members, a few by everyone; the demo organiser's gate shows them."""
+    choices = dict(
+        Car.objects.exclude(registration_plate="")
+        .values_list("plate_visibility")
+        .annotate(n=Count("pk"))
+    )
+    assert Car.objects.exclude(registration_plate="").count() > 0.7 * Car.objects.count()
+    assert choices["gate"] > choices["members"] > choices["public"] > 0
+    assert (
+        not Car.objects.filter(country="NL")
+        .exclude(registration_plate__regex=r"^(\d\d[A-Z]{3}\d)?$")
+        .exists()
+    )
+
+    organiser = User.objects.get(email=DEMO_ORGANISER_EMAIL)
+    client = Client()
+    client.force_login(organiser)
+    page = client.get(reverse("meets:checkin", args=["winter-breakfast-eifel"]))
+    shown = [r.plate for r in page.context["rsvps"] if r.plate]
+    assert shown and all(p in page.content.decode() for p in shown)
