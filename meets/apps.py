@@ -68,6 +68,20 @@ class MeetsConfig(AppConfig):
 
         return car_meets_section(request, car) + car_album_section(request, car)
 
+    def plate_gate_cars(self, *, viewer=None, meet=None):
+        """For the register's plate rule (register/plates.py): the ids of the cars with a
+        live RSVP at `meet`, or at any meet `viewer` organises or helps at."""
+        from django.db.models import Q
+
+        from meets.models import RSVP, Meet
+
+        if meet is not None:
+            return RSVP.objects.filter(meet=meet).live().values_list("car_id", flat=True)
+        if viewer is None or not getattr(viewer, "is_authenticated", False):
+            return None
+        runs = Meet.objects.filter(Q(organisers=viewer) | Q(checkin_helpers=viewer))
+        return RSVP.objects.filter(meet__in=runs).live().values_list("car_id", flat=True)
+
 
 def _member_saved(sender, update_fields=None, using=None, **kwargs) -> None:
     from config.lib.versioned_cache import member_change_matters

@@ -30,6 +30,7 @@ from register.models import (
     TimelineEntry,
     Transfer,
 )
+from register.plates_demo import seed_plates
 from register.sale import seed_sale
 from register.services import PLAQUE_SEQUENCE
 from register.sightings import seed_sightings
@@ -317,6 +318,7 @@ def _seed_cars(line: ModelLine, rng: random.Random) -> None:
 
     _seed_demo_accounts_cars(line, cars, rng)
     seed_sightings()
+    seed_plates()  # registration plates and who sees them (register/plates_demo.py)
 
 
 def _seed_demo_accounts_cars(line: ModelLine, cars: list[Car], rng: random.Random) -> None:

@@ -81,13 +81,19 @@ class CarForm(forms.ModelForm):
             "story",
             "vin_visibility",
             "registration_plate",
+            "plate_visibility",
         ]
-        widgets = {"vin_visibility": forms.RadioSelect}
+        widgets = {"vin_visibility": forms.RadioSelect, "plate_visibility": forms.RadioSelect}
         # The first mention of the VIN in a form: in German "FIN (VIN)", then "FIN".
         labels = {"vin": pgettext_lazy("form label", "VIN")}
         help_texts = {
             "vin": _("17 characters, on the windscreen base or the registration document."),
             "vin_visibility": _("Staff always see the full VIN; you choose what the public sees."),
+            "plate_visibility": _(
+                "You and the club's staff always see the plate, and so do the organisers and "
+                "check-in helpers of a meet you are going to with this car, to find it at the "
+                "gate. Choose who else may see it on the car's page."
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -104,6 +110,7 @@ class CarForm(forms.ModelForm):
             vin.max_length = 40
             vin.validators = [v for v in vin.validators if not isinstance(v, MaxLengthValidator)]
             vin.widget.attrs["maxlength"] = "40"
+        self.fields["plate_visibility"].required = False
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -130,7 +137,7 @@ class CarForm(forms.ModelForm):
                 "options",
                 "story",
             ),
-            Fieldset(_("Privacy"), "vin_visibility", "registration_plate"),
+            Fieldset(_("Privacy"), "vin_visibility", "registration_plate", "plate_visibility"),
         )
 
     def clean_vin(self):
@@ -175,6 +182,10 @@ class CarForm(forms.ModelForm):
                 gettext("A registration plate has letters and digits only, e.g. M-AB 1234.")
             )
         return plate
+
+    def clean_plate_visibility(self):
+        # A form posted without the choice (an older page) keeps what the car had.
+        return self.cleaned_data.get("plate_visibility") or self.instance.plate_visibility
 
     def clean(self):
         data = super().clean()

@@ -286,13 +286,13 @@ class Car(models.Model):
         _("facts in dispute"), max_length=120, blank=True, default="", editable=False
     )
     # Upper case without spaces or hyphens ("M-AB 123" is "MAB123"), so a sighting reported
-    # by plate finds the car. Shown only to the owner and staff (register/sightings.py).
+    # by plate finds the car. Who sees it: plate_visibility below, ruled by register/plates.py.
     registration_plate = models.CharField(
         _("registration plate"),
         max_length=15,
         blank=True,
         db_index=True,
-        help_text=_("Only you and the club's staff see it; it lets us match sightings."),
+        help_text=_("It lets us match sightings, and the people at a meet's gate find your car."),
     )
 
     # Last seen (register/lastseen.py keeps these): the date of the newest evidence that
@@ -316,6 +316,19 @@ class Car(models.Model):
     )
     still_mine_confirmed_on = models.DateField(
         _("owner last confirmed on"), null=True, blank=True, editable=False
+    )
+
+    class PlateVisibility(models.TextChoices):
+        GATE = "gate", _("The club's staff and the organisers and helpers of meets I go to")
+        MEMBERS = "members", _("Also every member of the club")
+        PUBLIC = "public", _("Anyone, also visitors who are not logged in")
+
+    # Who sees the registration plate besides the owner and staff (register/plates.py).
+    plate_visibility = models.CharField(
+        _("who sees the plate"),
+        max_length=7,
+        choices=PlateVisibility.choices,
+        default=PlateVisibility.GATE,
     )
 
     objects = CarQuerySet.as_manager()

@@ -590,6 +590,9 @@ def member_register_data(*, member: User) -> dict[str, Any]:
                 "car": str(o.car),
                 "colour": str(o.car.colour or ""),
                 "plaque_number": o.car.plaque_number,
+                # The plate is the current owner's: a car sold on may carry another's.
+                "registration_plate": o.car.registration_plate if o.ended_on is None else "",
+                "plate_visibility": o.car.plate_visibility if o.ended_on is None else "",
                 "started_on": o.started_on,
                 "ended_on": o.ended_on,
             }

@@ -35,6 +35,7 @@ def test_a_car_changed_in_the_admin_records_who_changed_it(client, staff):
         "status": Car.Status.STORED,
         "story": "",
         "vin_visibility": car.vin_visibility,
+        "plate_visibility": car.plate_visibility,
         "review_status": car.review_status,
         "rejection_reason": "",
     }

@@ -1,16 +1,18 @@
 """Check-in at the gate, for a meet's organisers and its check-in helpers.
 
-Two ways in: the list (search by name, VIN or its last 7, plaque number, membership
-number) and the QR code on each RSVP, which opens `checkin_code`. A second check-in changes
-nothing and says so. People are shown as accounts/privacy.py lets a meet's organisers and
-helpers see them: a hidden name stays hidden, an e-mail address is never shown or searched.
+Two ways in: the list (search by name, registration plate, VIN or its last 7, plaque
+number, membership number) and the QR code on each RSVP, which opens `checkin_code`. A
+second check-in changes nothing and says so. People are shown as accounts/privacy.py lets a
+meet's organisers and helpers see them: a hidden name stays hidden, an e-mail address is
+never shown or searched. Plates are shown and searched as register/plates.py lets the
+people at this meet's gate see them.
 """
 
 import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,8 +24,12 @@ from meets import services
 from meets.access import get_meet_for_checkin, is_helper, is_organiser
 from meets.forms import CheckinForm, CheckinSearchForm
 from meets.models import RSVP, Meet
+from register.plates import note_gate_cars, plate_for, plate_visible_q
+from register.sightings import normalise_plate
 from register.validators import VIN_LENGTH, normalise_vin
 
+# A part of a plate this long finds it ("1234" of BMW1234); a shorter one only the whole.
+PLATE_PART_MIN = 4
 _PLAQUE_PREFIX = re.compile(r"^(no\.?\s*|#)", re.IGNORECASE)
 # A membership number: "M9", "M 9", "member 9", "Member No. 9", "Mitglied Nr. 9".
 _MEMBER_NUMBER = re.compile(
@@ -32,15 +38,21 @@ _MEMBER_NUMBER = re.compile(
 
 
 def search_rsvps(
-    rsvps: QuerySet, query: str, *, viewer, as_: privacy.Viewer = privacy.Viewer.HELPER
+    rsvps: QuerySet,
+    query: str,
+    *,
+    viewer,
+    as_: privacy.Viewer = privacy.Viewer.HELPER,
+    gate_of: Meet | None = None,
 ) -> QuerySet:
-    """RSVPs whose car's VIN (full or a tail such as the last 7) or plaque number, member's
-    membership number ("M9") or name matches `query`.
+    """RSVPs whose car's registration plate, VIN (full or a tail such as the last 7) or
+    plaque number, member's membership number ("M9") or name matches `query`.
 
-    The club's cars carry no plate in the register: at the gate the plaque number and
-    the VIN are the "plate". A name is searched only where `viewer` may see it, and an
-    e-mail address only by whoever may see it (staff): a search must not tell a helper
-    what the page would not show them.
+    A plate is matched as stored, without spaces or hyphens ("b-mw 1234" finds BMW1234;
+    four characters or more find it from a part), and only where `viewer`, at the gate
+    of `gate_of`, may see it (register/plates.py). A name is searched only where `viewer`
+    may see it, and an e-mail address only by whoever may see it (staff): a search must
+    not tell a helper what the page would not show them.
     """
     raw = _PLAQUE_PREFIX.sub("", query.strip()).strip()
     if not raw:
@@ -57,6 +69,15 @@ def search_rsvps(
         condition = Q(member__display_name__icontains=raw) & names
         emails = privacy.visible_q(privacy.Field.EMAIL, viewer, as_=as_, prefix="member__")
         condition |= Q(member__email__icontains=raw) & emails
+        plate = normalise_plate(raw)
+        if plate.isalnum():
+            shown = plate_visible_q(viewer, gate_of=gate_of, prefix="car__")
+            found = (
+                Q(car__registration_plate__contains=plate)
+                if len(plate) >= PLATE_PART_MIN
+                else Q(car__registration_plate=plate)
+            )
+            condition |= found & shown
     vin = normalise_vin(raw)
     if len(vin) == VIN_LENGTH:
         condition |= Q(car__vin=vin)
@@ -70,6 +91,9 @@ def _label(rsvp: RSVP, viewer) -> str:
     parts = []
     if car.plaque_number:
         parts.append(_("No. %(number)s") % {"number": car.plaque_number})
+    plate = plate_for(car, viewer, gate_of=rsvp.meet)
+    if plate:
+        parts.append(plate)
     colour = f"{car.colour.name} " if car.colour else ""
     parts.append(f"{colour}{car.model_line.name} …{car.vin_short}")
     # At the gate an organiser sees a member as a helper does (accounts/privacy.py).
@@ -113,12 +137,22 @@ def checkin_list(request, slug: str):
     organiser_view = is_organiser(request.user, meet)
     role = privacy.Viewer.ORGANISER if organiser_view else privacy.Viewer.HELPER
     going = search_rsvps(
-        RSVP.objects.filter(meet=meet).going().for_list(), query, viewer=request.user, as_=role
+        RSVP.objects.filter(meet=meet).going().for_list(),
+        query,
+        viewer=request.user,
+        as_=role,
+        gate_of=meet,
     ).order_by("member__display_name", "member__email", "id")
-    counts = RSVP.objects.filter(meet=meet).aggregate(
-        going=Count("pk", filter=Q(status=RSVP.Status.GOING)),
-        checked_in=Count("pk", filter=Q(status=RSVP.Status.GOING, checked_in_at__isnull=False)),
+    # One query for the counts and for the cars whose plates the gate may see.
+    live = list(
+        RSVP.objects.filter(meet=meet).live().values_list("status", "checked_in_at", "car_id")
     )
+    note_gate_cars(meet, (car_id for _status, _at, car_id in live))
+    going_rows = [at for status, at, _car in live if status == RSVP.Status.GOING]
+    counts = {
+        "going": len(going_rows),
+        "checked_in": sum(1 for at in going_rows if at is not None),
+    }
     # A search that finds someone who is not going says so, rather than "no match".
     not_going = []
     if query:
@@ -130,13 +164,17 @@ def checkin_list(request, slug: str):
                 query,
                 viewer=request.user,
                 as_=role,
+                gate_of=meet,
             )[:10]
         )
+    going = list(going)
+    for rsvp in (*going, *not_going):
+        rsvp.plate = plate_for(rsvp.car, request.user, gate_of=meet)
     context = {
         "meet": meet,
         "form": form,
         "query": query,
-        "rsvps": list(going),
+        "rsvps": going,
         "not_going": not_going,
         "counts": counts,
         "percent": round(100 * counts["checked_in"] / counts["going"]) if counts["going"] else 0,
@@ -199,6 +237,7 @@ def checkin_code(request, code: str):
         "form": form,
         "answers": [(q, a) for q, a in (rsvp.answers or {}).items() if a],
         "checked_in_time": _local_time(rsvp.checked_in_at, meet) if rsvp.checked_in_at else "",
+        "plate": plate_for(rsvp.car, request.user, gate_of=meet),
         "other_day": not (
             meet.local_start.date()
             <= timezone.localdate(timezone.now(), meet.tz)

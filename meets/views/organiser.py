@@ -35,6 +35,7 @@ from meets.forms import (
 from meets.models import RSVP, Meet, Message
 from meets.offer_models import Offer
 from meets.views.checkin import search_rsvps
+from register.plates import note_gate_cars, plate_for
 
 
 def _save_meet(form: MeetForm, **kwargs) -> Meet | None:
@@ -196,17 +197,28 @@ def attendees(request, slug: str):
     form = CheckinSearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     counts = _rsvp_counts(meet)
-    # Positions count the whole waiting list, also when a search shows only part of it.
-    waiting_ids = RSVP.objects.filter(meet=meet).waitlisted().values_list("pk", flat=True)
+    # Positions count the whole waiting list, also when a search shows only part of it;
+    # the same query names every car at the gate, whose plates the organiser sees.
+    live = (
+        RSVP.objects.filter(meet=meet)
+        .live()
+        .order_by("created_at", "id")
+        .values_list("pk", "status", "car_id")
+    )
+    live = list(live)
+    note_gate_cars(meet, (car_id for _pk, _status, car_id in live))
+    waiting_ids = [pk for pk, status, _car in live if status == RSVP.Status.WAITLISTED]
     positions = {pk: n for n, pk in enumerate(waiting_ids, start=1)}
     rsvps = search_rsvps(
         RSVP.objects.filter(meet=meet).live().for_list(),
         query,
         viewer=request.user,
         as_=privacy.Viewer.ORGANISER,
+        gate_of=meet,
     )
     going, waiting = [], []
     for rsvp in rsvps:
+        rsvp.plate = plate_for(rsvp.car, request.user, gate_of=meet)
         if rsvp.status == RSVP.Status.GOING:
             going.append(rsvp)
         else:
@@ -242,6 +254,7 @@ CSV_COLUMNS = [
     "paint_code",
     "build_month",
     "country",
+    "registration_plate",
     "guests",
 ]
 CSV_TAIL = ["rsvp_at", "checked_in_at"]
@@ -264,6 +277,7 @@ def attendee_table(meets: Iterable[Meet], *, viewer) -> tuple[list[str], list[li
     meets (the admin's action): a leading `meet` column and the questions of all of them.
     Members are shown as accounts/privacy.py lets `viewer`, an organiser, see them: a
     hidden name is the membership number, and the e-mail column is filled for staff only.
+    A car's registration plate is there as register/plates.py lets the meet's gate see it.
     """
     organiser = privacy.Viewer.ORGANISER
     meets = list(meets)
@@ -280,6 +294,10 @@ def attendee_table(meets: Iterable[Meet], *, viewer) -> tuple[list[str], list[li
         questions += [q for q in _questions(meet, mine) if q not in questions]
         waiting = [r for r in mine if r.status == RSVP.Status.WAITLISTED]
         positions.update({r.pk: n for n, r in enumerate(waiting, start=1)})
+    by_id = {meet.pk: meet for meet in meets}
+    for meet in meets:
+        # Every live RSVP of each meet is here: the cars at its gate, whose plates show.
+        note_gate_cars(meet, (r.car_id for r in rsvps if r.meet_id == meet.pk))
     several = len(meets) > 1
     header = (["meet"] if several else []) + CSV_COLUMNS + questions + CSV_TAIL
 
@@ -302,6 +320,7 @@ def attendee_table(meets: Iterable[Meet], *, viewer) -> tuple[list[str], list[li
             car.colour.paint_code if car.colour else "",
             car.build_date.strftime("%Y-%m") if car.build_date else "",
             car.country.code if car.country else "",
+            plate_for(car, viewer, gate_of=by_id[r.meet_id]),
             r.guests,
             *[(r.answers or {}).get(q, "") for q in questions],
             local(r.created_at, r.meet),

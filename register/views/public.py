@@ -15,6 +15,7 @@ from register.cache import cached
 from register.facts import fact_rows, facts_of
 from register.filters import SORTS, CarFilter
 from register.models import Car, Claim, Listing, Transfer
+from register.plates import plate_for
 from register.provenance import provenance_for
 from register.rarity import rarity_of
 
@@ -120,9 +121,15 @@ def car_detail(request, pk: int):
             register_cache.bump()  # once: the next visitor of any page finds it fresh
             copies = cached(key, bodies)
         html = copies[kind]
+    # The shared copies show the plate to whom the owner chose (members, everyone); an
+    # organiser or helper of a meet the car is going to sees it here, below them.
+    gate_plate = ""
+    if not (owner_view or staff_view) and car.plate_visibility == Car.PlateVisibility.GATE:
+        gate_plate = plate_for(car, user)
     context = {
         "car": car,
         "body": html,
+        "gate_plate": gate_plate,
         "claim_link": user.is_authenticated and car.is_public and not owner_view,
     }
     if context["claim_link"]:
@@ -166,6 +173,7 @@ def _car_body(
         "owner_view": owner_view,
         "staff_view": staff_view,
         "viewer": viewer,
+        "plate": plate_for(car, viewer),
         # Earlier owners as a summary; names only as accounts/privacy.py allows.
         "provenance": provenance_for(
             data["ownerships"], viewer, holder=owner_view and car.is_verified

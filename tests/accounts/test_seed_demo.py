@@ -452,3 +452,27 @@ def test_the_demo_has_a_monthly_cars_and_coffee_with_members_going_to_the_next(s
     assert RSVP.objects.filter(meet=dates[0]).going().count() >= 3
     page = client.get(series.get_absolute_url()).content.decode()
     assert "A series of meets: monthly, first Sunday, at 10:00" in page
+
+
+def test_most_demo_cars_have_a_plate_and_the_gate_of_the_breakfast_sees_them(seeded):
+    """register/plates_demo.py: plates of the country a car lives in, most seen at the gate
+    only, some by members, a few by everyone; the demo organiser's gate shows them."""
+    choices = dict(
+        Car.objects.exclude(registration_plate="")
+        .values_list("plate_visibility")
+        .annotate(n=Count("pk"))
+    )
+    assert Car.objects.exclude(registration_plate="").count() > 0.7 * Car.objects.count()
+    assert choices["gate"] > choices["members"] > choices["public"] > 0
+    assert (
+        not Car.objects.filter(country="NL")
+        .exclude(registration_plate__regex=r"^(\d\d[A-Z]{3}\d)?$")
+        .exists()
+    )
+
+    organiser = User.objects.get(email=DEMO_ORGANISER_EMAIL)
+    client = Client()
+    client.force_login(organiser)
+    page = client.get(reverse("meets:checkin", args=["winter-breakfast-eifel"]))
+    shown = [r.plate for r in page.context["rsvps"] if r.plate]
+    assert shown and all(p in page.content.decode() for p in shown)

@@ -139,7 +139,9 @@ def test_a_member_rsvps_with_their_car_and_the_organiser_checks_them_in(
         gate.get_by_role("link", name="Check-in at the gate").click()
         expect(gate.get_by_role("heading", level=1)).to_have_text("Check-in")
         expect(gate.get_by_role("heading", name="Checked in 0 of 1")).to_be_visible()
-        gate.get_by_label("Name, VIN or its last 7, or plaque number").fill(orange_car.vin_short)
+        gate.get_by_label("Name, plate, VIN or its last 7, or plaque number").fill(
+            orange_car.vin_short
+        )
         gate.get_by_role("button", name="Find").click()
         expect(gate.locator("li.card")).to_have_count(1)
         expect(gate.locator("li.card")).to_contain_text("Olga Owner")

@@ -410,6 +410,7 @@ def test_the_csv_has_every_live_rsvp_with_its_answers(meet, going, organiser):
         "paint_code",
         "build_month",
         "country",
+        "registration_plate",
         "guests",
         "Dietary needs?",
         "rsvp_at",
@@ -417,7 +418,7 @@ def test_the_csv_has_every_live_rsvp_with_its_answers(meet, going, organiser):
     ]
     assert len(rows) == 3  # the header, going and waiting; not the cancelled RSVP
     greta = rows[1]
-    assert greta[:14] == [
+    assert greta[:15] == [
         "going",
         "",
         "Greta Going",
@@ -430,14 +431,15 @@ def test_the_csv_has_every_live_rsvp_with_its_answers(meet, going, organiser):
         "300",
         "2011-06",
         "DE",
+        "",  # no plate
         "1",
         "Vegetarian",
     ]
-    assert greta[15] == ""  # not checked in
+    assert greta[16] == ""  # not checked in
     assert rows[2][0:2] == ["waitlisted", "1"]
     assert rows[2][2] == waiting.member.display_name
     # A formula in an answer reaches the spreadsheet as text.
-    assert rows[2][13] == '\'=HYPERLINK("http://evil.example","Click")'
+    assert rows[2][14] == '\'=HYPERLINK("http://evil.example","Click")'
 
 
 # --- Messages ------------------------------------------------------------------------
