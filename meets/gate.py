@@ -31,6 +31,7 @@ from membership.card import card_version, read_token
 from membership.models import Invoice
 from membership.standing import grace_last_day, last_day_of
 from register.models import Car, Ownership
+from register.plates import plate_for
 from register.validators import VIN_LENGTH, normalise_vin
 
 # A device keeps working this long after its meet ends (late syncs), then answers 401.
@@ -58,17 +59,9 @@ class _GateViewer:
 GATE_VIEWER = _GateViewer()
 
 
-try:  # Registration plates (register/plates.py) arrive with their own part of issue 16.
-    from register.plates import plate_for as _plate_for
-except ImportError:  # pragma: no cover - until that part is merged
-    _plate_for = None
-
-
 def _plate(car: Car, meet: Meet) -> str:
-    """The car's registration plate as the gate may see it, or ""."""
-    if _plate_for is None:
-        return ""
-    return _plate_for(car, GATE_VIEWER, gate_of=meet) or ""
+    """The car's registration plate as the gate may see it, or "" (register/plates.py)."""
+    return plate_for(car, GATE_VIEWER, gate_of=meet)
 
 
 def _person_name(member) -> str:

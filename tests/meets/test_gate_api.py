@@ -566,3 +566,22 @@ def test_the_public_api_is_still_read_only_and_open_to_other_sites(client):
 def test_the_checkin_api_docs_are_served(client):
     assert client.get("/api/checkin/v1/openapi.json").status_code == 200
     assert client.get("/api/checkin/v1/docs").status_code == 200
+
+
+def test_the_download_shows_a_plate_as_the_gate_may_see_it(client, meet, gate_a):
+    """register/plates.py: a car going to this meet shows its plate at this meet's gate."""
+
+    def plated(factory, plate, **fields):
+        member = MemberFactory()
+        car = CarFactory(owner=member, registration_plate=plate)
+        return factory(member=member, car=car, **fields)
+
+    going = plated(RSVPFactory, "MYKM135", meet=meet)
+    waiting = plated(WaitlistedRSVPFactory, "B1M2011", meet=meet)
+    elsewhere = plated(RSVPFactory, "HHX999")  # going to another meet: another gate
+
+    rows = {row["id"]: row for row in client.get(MEET_URL, **gate_a[1]).json()["rsvps"]}
+
+    assert rows[going.pk]["car"]["plate"] == "MYKM135"
+    assert rows[waiting.pk]["car"]["plate"] == "B1M2011"
+    assert elsewhere.pk not in rows
