@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meets.views import checkin, organiser, public
+from meets.views import checkin, gate, organiser, public
 
 app_name = "meets"
 
@@ -13,6 +13,11 @@ urlpatterns = [
     path("checkin/<slug:code>/", checkin.checkin_code, name="checkin_code"),
     path("rsvps/<int:pk>/cancel/", public.rsvp_cancel, name="rsvp_cancel"),
     path("rsvps/<int:pk>/qr.svg", public.rsvp_qr, name="rsvp_qr"),
+    # The gate app (its data comes from the check-in API with a device's token). Before
+    # "<slug>/": a meet's slug always ends in its date, so none is "gate".
+    path("gate/", gate.app, name="gate"),
+    path("gate/manifest.webmanifest", gate.manifest, name="gate_manifest"),
+    path("gate/sw.js", gate.service_worker, name="gate_service_worker"),
     path("<slug:slug>/", public.meet_detail, name="detail"),
     path("<slug:slug>/meet.ics", public.meet_ics, name="ics"),
     path("<slug:slug>/rsvp/", public.rsvp, name="rsvp"),
