@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config import views
 from config.api import api
+from meets.gate_api import api as gate_api
 
 # Lazy: the admin shows them in each request's language.
 admin.site.site_header = format_lazy(_("{club_name} — staff"), club_name=settings.PADDOCK_CLUB_NAME)
@@ -22,6 +23,8 @@ urlpatterns = [
     path("register/", include("register.urls")),
     path("meets/", include("meets.urls")),
     path("admin/", admin.site.urls),
+    # The check-in app's API (meets/gate_api.py): per-device tokens, writes, no caching.
+    path("api/checkin/v1/", gate_api.urls),
     # The public API (config/api.py): read-only JSON, its schema and its docs.
     path("api/", api.urls),
     # The benchmark's baseline (make bench): the base template with no data. It shows

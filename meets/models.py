@@ -284,6 +284,15 @@ class RSVP(models.Model):
         _("check-in code"), max_length=32, unique=True, default=_code, editable=False
     )
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+    # The check-in app's device that checked the car in (meets/models_gate.py), if one did.
+    checked_in_device = models.ForeignKey(
+        "meets.GateDevice",
+        verbose_name=_("checked in by device"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     objects = RSVPQuerySet.as_manager()
     history = HistoricalRecords()
@@ -362,3 +371,7 @@ class Message(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+# The check-in app's devices and scans (issue 16), in their own module.
+from meets.models_gate import GateDevice, GateScan  # noqa: E402, F401

@@ -1,12 +1,13 @@
 """Meets' writes: RSVPs under a lock, the waiting list, check-in, messages."""
 
 import datetime
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, Exists, Q
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -336,8 +337,48 @@ def meet_cancellation_send(meet_id: int, reason: str) -> None:
         )
 
 
-def rsvp_check_in(*, rsvp: RSVP, by: User) -> tuple[RSVP, bool]:
-    """Check a car in at the gate. A second scan changes nothing: returns (rsvp, was_new)."""
+# The most an odometer may read at the gate (km); the register's own limit is higher.
+ODOMETER_MAX_KM = 2_000_000
+
+
+def odometer_error(value) -> str | None:
+    """Why `value` is no odometer reading in km, or None when it is one (or is absent)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return _("The odometer reading must be a whole number of kilometres.")
+    if value < 0 or value > ODOMETER_MAX_KM:
+        return _("The odometer reading must be between 0 and %(most)s km.") % {
+            "most": number_format(ODOMETER_MAX_KM, force_grouping=True)
+        }
+    return None
+
+
+def rsvp_check_in(
+    *,
+    rsvp: RSVP,
+    by: User | None,
+    at: datetime.datetime | None = None,
+    odometer_km: int | None = None,
+    device=None,
+) -> tuple[RSVP, bool]:
+    """Check a car in at the gate: returns (rsvp, whether this call checked it in).
+
+    A second check-in changes nothing (False), except that an earlier one wins (the
+    check-in app's offline rule, docs/checkin.md): a scan made before the stored one, sent
+    later by a device that was offline, moves the check-in to its time and device (True).
+    The first check-in of a car notes the evidence for "last seen", adds one "Seen at
+    <meet>" to its timeline and, given `odometer_km`, a mileage reading dated the meet's
+    local day (flagged when it goes back, as the register flags one).
+    """
+    from register.models import MileageReading, TimelineEntry
+    from register.services import RegisterError, mileage_reading_add
+    from register.timeline import system_entry
+
+    error = odometer_error(odometer_km)
+    if error:
+        raise RSVPError(error)
+    at = at or timezone.now()
     with transaction.atomic():
         rsvp = RSVP.objects.select_for_update().get(pk=rsvp.pk)
         if rsvp.status != RSVP.Status.GOING:
@@ -345,14 +386,38 @@ def rsvp_check_in(*, rsvp: RSVP, by: User) -> tuple[RSVP, bool]:
                 raise RSVPError(_("This RSVP is on the waiting list, not going."))
             raise RSVPError(_("This RSVP is cancelled, not going."))
         if rsvp.checked_in_at is not None:
-            return rsvp, False
-        rsvp.checked_in_at = timezone.now()
+            if at >= rsvp.checked_in_at:
+                return rsvp, False
+            # An earlier scan synced late: the earliest wins, nothing else is added.
+            rsvp.checked_in_at = at
+            rsvp.checked_in_by = by
+            rsvp.checked_in_device = device
+            rsvp.save(update_fields=["checked_in_at", "checked_in_by", "checked_in_device"])
+            return rsvp, True
+        rsvp.checked_in_at = at
         rsvp.checked_in_by = by
-        rsvp.save(update_fields=["checked_in_at", "checked_in_by"])
+        rsvp.checked_in_device = device
+        rsvp.save(update_fields=["checked_in_at", "checked_in_by", "checked_in_device"])
         # The car was seen at the gate: on the meet's own calendar day.
-        meet_tz = Meet.objects.only("time_zone").get(pk=rsvp.meet_id).tz
-        seen_on = timezone.localtime(rsvp.checked_in_at, meet_tz).date()
+        meet = Meet.objects.only("time_zone", "title").get(pk=rsvp.meet_id)
+        seen_on = timezone.localtime(rsvp.checked_in_at, meet.tz).date()
         note_evidence(rsvp.car_id, seen_on, Car.Evidence.CHECK_IN)
+        car = Car(pk=rsvp.car_id)
+        system_entry(
+            car, "seen_at_meet", seen_on, kind=TimelineEntry.Kind.MEET, meet=meet.title
+        ).save()
+        if odometer_km is not None:
+            # Kept when it goes back, flagged, as the register keeps such a reading.
+            probe = MileageReading(car_id=rsvp.car_id, read_on=seen_on, kilometres=odometer_km)
+            # A car with as many readings as it may have gets none: the check-in counts.
+            with suppress(RegisterError):
+                mileage_reading_add(
+                    car=car,
+                    member=by,
+                    read_on=seen_on,
+                    kilometres=odometer_km,
+                    flagged=probe.goes_back_from() is not None,
+                )
     return rsvp, True
 
 

@@ -22,6 +22,8 @@ SYSTEM_TEXTS = {
     # A sighting the registrar accepted (register/sightings.py): the town, never the reporter.
     "sighting": _("Seen in %(town)s, %(country)s"),
     "sold_outside": _("Sold outside the club"),
+    # Checked in at a meet's gate (meets' rsvp_check_in): the meet's title.
+    "seen_at_meet": _("Seen at %(meet)s"),
 }
 
 

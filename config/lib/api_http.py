@@ -73,10 +73,28 @@ def _cors(response: HttpResponse) -> HttpResponse:
     return response
 
 
+# APIs mounted under the public API's root that are not public (named by their root's URL
+# name): they answer writes, need a token, and no other site may read them. The middleware
+# leaves them alone; each sets its own rules (meets/gate_api.py: the check-in app's).
+PRIVATE_API_ROOTS = ("gate_api:api-root",)
+
+
 class PublicApiMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self._root = None
+        self._private = None
+
+    def private_roots(self) -> tuple[str, ...]:
+        if self._private is None:
+            roots = []
+            for name in PRIVATE_API_ROOTS:
+                try:
+                    roots.append(reverse(name))
+                except NoReverseMatch:
+                    continue
+            self._private = tuple(roots)
+        return self._private
 
     def root(self) -> str | None:
         """Where the API lives; None where the URLconf has no API (a site without it)."""
@@ -90,6 +108,8 @@ class PublicApiMiddleware:
     def __call__(self, request):
         root = self.root()
         if root is None or not request.path_info.startswith(root):
+            return self.get_response(request)
+        if request.path_info.startswith(self.private_roots()):
             return self.get_response(request)
         if request.method not in READ_METHODS:
             response = JsonResponse(

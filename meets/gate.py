@@ -1,0 +1,583 @@
+"""The check-in app's server side: devices, the meet's list to download, and the scans.
+
+A device (`GateDevice`) belongs to one meet and proves itself with a secret token. It
+downloads the meet's list (`meet_download`) to check cars in offline, and sends what it
+scanned in batches (`checkins_apply`, `walk_in_apply`). The offline rule is written down in
+docs/checkin.md: the earliest scan of an RSVP wins, whichever device syncs first.
+
+A device sees people as a check-in helper does (accounts/privacy.py, Viewer.HELPER), not
+as whoever created it: the phone at the gate passes from hand to hand, so a staff member's
+device shows no more than a helper's, and its creator's own RSVP shows no e-mail address.
+"""
+
+import datetime
+import uuid
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts import privacy
+from accounts.models import User
+from meets import services
+from meets.models import RSVP, Meet
+from meets.models_gate import GateDevice, GateScan, hash_token
+from membership import rights
+from membership.card import card_version, read_token
+from membership.models import Invoice
+from membership.standing import grace_last_day, last_day_of
+from register.models import Car, Ownership
+from register.validators import VIN_LENGTH, normalise_vin
+
+# A device keeps working this long after its meet ends (late syncs), then answers 401.
+GRACE_AFTER_MEET = datetime.timedelta(days=2)
+# A scan's time is trusted back to this long before the meet starts, and never after now.
+EARLIEST_SCAN_BEFORE_START = datetime.timedelta(days=1)
+# last_seen_at is written at most this often per device.
+SEEN_EVERY = datetime.timedelta(minutes=1)
+# The most devices a meet can have that are not revoked.
+DEVICES_PER_MEET = 30
+MAX_TOKEN_LENGTH = 100
+MAX_ID = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class _GateViewer:
+    """Whoever holds a device: signed in as a helper of its meet, never staff, never "self"."""
+
+    pk: None = None
+    is_authenticated: bool = True
+    is_staff: bool = False
+    is_active_member: bool = False
+
+
+GATE_VIEWER = _GateViewer()
+
+
+try:  # Registration plates (register/plates.py) arrive with their own part of issue 16.
+    from register.plates import plate_for as _plate_for
+except ImportError:  # pragma: no cover - until that part is merged
+    _plate_for = None
+
+
+def _plate(car: Car, meet: Meet) -> str:
+    """The car's registration plate as the gate may see it, or ""."""
+    if _plate_for is None:
+        return ""
+    return _plate_for(car, GATE_VIEWER, gate_of=meet) or ""
+
+
+def _person_name(member) -> str:
+    return privacy.name_for(member, GATE_VIEWER, as_=privacy.Viewer.HELPER)
+
+
+# --- Devices ----------------------------------------------------------------------------------
+
+
+def device_create(*, meet: Meet, name: str, by: User) -> tuple[GateDevice, str]:
+    """A new device for `meet`: returns it and its token, which is shown once, never stored."""
+    token = GateDevice.new_token()
+    with services._meet_transaction():
+        meet = services._lock_meet(meet.pk)
+        if GateDevice.objects.active().filter(meet=meet).count() >= DEVICES_PER_MEET:
+            raise services.RSVPError(
+                _(
+                    "This meet has %(count)s check-in devices, the most it can have. "
+                    "Revoke one first."
+                )
+                % {"count": DEVICES_PER_MEET}
+            )
+        device = GateDevice.objects.create(
+            meet=meet, name=name.strip(), token_hash=hash_token(token), created_by=by
+        )
+    return device, token
+
+
+def device_revoke(*, device: GateDevice) -> bool:
+    """Revoke `device`: its next request answers 401. False when it already was."""
+    return bool(
+        GateDevice.objects.filter(pk=device.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+    )
+
+
+def device_for_token(token: str) -> GateDevice | None:
+    """The device holding `token`, if it may still be used: not revoked, its meet neither
+    cancelled nor over for longer than GRACE_AFTER_MEET."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    device = (
+        GateDevice.objects.select_related("meet")
+        .filter(token_hash=hash_token(token), revoked_at__isnull=True)
+        .first()
+    )
+    if device is None:
+        return None
+    meet = device.meet
+    if meet.status == Meet.Status.CANCELLED:
+        return None
+    if meet.ends_at + GRACE_AFTER_MEET < timezone.now():
+        return None
+    _touch(device)
+    return device
+
+
+def _touch(device: GateDevice) -> None:
+    now = timezone.now()
+    if device.last_seen_at is None or device.last_seen_at < now - SEEN_EVERY:
+        GateDevice.objects.filter(pk=device.pk).update(last_seen_at=now)
+        device.last_seen_at = now
+
+
+# --- The download -----------------------------------------------------------------------------
+
+
+def _iso(value: datetime.datetime | None) -> str | None:
+    return value.astimezone(datetime.UTC).isoformat() if value else None
+
+
+def checked_in_by(rsvp: RSVP) -> str | None:
+    """Who checked `rsvp` in, as a device may say it: the device, the person, or the page."""
+    if rsvp.checked_in_at is None:
+        return None
+    if rsvp.checked_in_device_id is not None:
+        return rsvp.checked_in_device.name
+    if rsvp.checked_in_by is not None:
+        return _person_name(rsvp.checked_in_by)
+    return _("the web check-in page")
+
+
+def _rsvp_row(rsvp: RSVP, meet: Meet) -> dict:
+    car = rsvp.car
+    member = rsvp.member
+    return {
+        "id": rsvp.pk,
+        "code": rsvp.checkin_code,
+        "status": rsvp.status,
+        "car": {
+            "plaque": car.plaque_number,
+            "model_line": car.model_line.name,
+            "colour": car.colour.name if car.colour else "",
+            "vin_tail": car.vin_short,
+            "vin": car.vin if car.vin_visibility == Car.VinVisibility.FULL else None,
+            "plate": _plate(car, meet),
+        },
+        "person": {
+            "name": _person_name(member) if member else _("A former member"),
+            "number": (
+                privacy.number_for(member, GATE_VIEWER, as_=privacy.Viewer.HELPER)
+                if member
+                else None
+            ),
+        },
+        "checked_in_at": _iso(rsvp.checked_in_at),
+        "checked_in_by": checked_in_by(rsvp),
+    }
+
+
+def cards_for_gate(*, today: datetime.date | None = None) -> list[dict]:
+    """Every membership card a scan could show, as membership/card.py's verdict_for would
+    judge it now: number, card version, "valid" or "lapsed", and the last valid day.
+
+    No names: the app answers "valid until …" for a card offline. Two queries, however
+    many members.
+    """
+    today = today or timezone.localdate()
+    members = list(
+        User.objects.filter(
+            is_active=True,
+            membership_number__isnull=False,
+            membership_status__in=[User.Status.ACTIVE, User.Status.LAPSED],
+        )
+        .select_related("seat__membership")
+        .only(
+            "membership_number",
+            "membership_status",
+            "renewal_date",
+            "seat__card_version",
+            "seat__membership__valid_until",
+        )
+        .order_by("membership_number")
+    )
+    in_grace = []
+    rows = []
+    for member in members:
+        seat = getattr(member, "seat", None)
+        row = {
+            "number": member.membership_number,
+            "version": card_version(member, seat),
+            "state": "valid",
+            "last_day": None,
+        }
+        if member.membership_status == User.Status.LAPSED:
+            row["state"] = "lapsed"
+        elif seat is None:
+            renewal = member.renewal_date
+            row["last_day"] = last_day_of(renewal) if renewal and renewal > today else None
+        else:
+            valid_until = seat.membership.valid_until
+            if valid_until is not None and valid_until > today:
+                row["last_day"] = last_day_of(valid_until)
+            elif valid_until is not None:
+                in_grace.append((row, seat.membership_id))
+        rows.append(row)
+    if in_grace:
+        due = {}
+        invoices = (
+            Invoice.objects.filter(
+                membership__in={m for _row, m in in_grace},
+                kind=Invoice.Kind.INVOICE,
+                status=Invoice.Status.OPEN,
+            )
+            .order_by("-due_on")
+            .values_list("membership", "due_on")
+        )
+        for membership_id, due_on in invoices:
+            due[membership_id] = due_on  # the earliest is written last
+        for row, membership_id in in_grace:
+            last = grace_last_day(due[membership_id]) if membership_id in due else None
+            row["last_day"] = last if last and last >= today else None
+    for row in rows:
+        row["last_day"] = row["last_day"].isoformat() if row["last_day"] else None
+    return rows
+
+
+def meet_download(*, device: GateDevice) -> dict:
+    """What a device needs to check the meet's cars in offline (the API's GET meet)."""
+    meet = device.meet
+    rsvps = list(
+        RSVP.objects.filter(meet=meet, status__in=RSVP.LIVE)
+        .select_related(
+            "member", "car__model_line", "car__colour", "checked_in_by", "checked_in_device"
+        )
+        .order_by("car__plaque_number", "id")
+    )
+    going = sum(1 for r in rsvps if r.status == RSVP.Status.GOING)
+    checked_in = sum(1 for r in rsvps if r.status == RSVP.Status.GOING and r.checked_in_at)
+    return {
+        "meet": {
+            "slug": meet.slug,
+            "title": meet.title,
+            "starts_at": _iso(meet.starts_at),
+            "ends_at": _iso(meet.ends_at),
+            "time_zone": meet.time_zone,
+            "capacity": meet.capacity,
+            "going": going,
+            "checked_in": checked_in,
+            "places_left": max(meet.capacity - going, 0),
+        },
+        "device": {"id": device.pk, "name": device.name},
+        "generated_at": _iso(timezone.now()),
+        "rsvps": [_rsvp_row(rsvp, meet) for rsvp in rsvps],
+        "cards": cards_for_gate(),
+    }
+
+
+# --- Scans ------------------------------------------------------------------------------------
+
+# Why a scan was refused: stored as the key, worded in the language of each answer.
+REASONS = {
+    "unknown": gettext_lazy("No such RSVP at this meet."),
+    "waitlisted": gettext_lazy("This RSVP is on the waiting list, not going."),
+    "cancelled": gettext_lazy("This RSVP is cancelled, not going."),
+    "full": gettext_lazy("Full: no places left."),
+    "lapsed": gettext_lazy("Lapsed membership."),
+    "no_right": gettext_lazy("Their membership does not allow RSVPs."),
+    "members_only": gettext_lazy("This meet is for active club members only."),
+    "no_member": gettext_lazy("No member has that membership number."),
+    "card": gettext_lazy("That membership card is not valid."),
+    "no_car": gettext_lazy("No car on the register matches that."),
+    "not_theirs": gettext_lazy("That car is not theirs."),
+    "ambiguous": gettext_lazy("More than one of their cars matches: give the plaque or VIN."),
+    "car_taken": gettext_lazy("This car already has an RSVP for this meet."),
+    "not_open": gettext_lazy("This meet is not open for check-in."),
+}
+
+
+def _local_time(value: datetime.datetime, meet: Meet) -> str:
+    return f"{timezone.localtime(value, meet.tz):%H:%M}"
+
+
+def clamp_scanned_at(scanned_at: datetime.datetime, meet: Meet) -> datetime.datetime:
+    """A device's clock is trusted between a day before the meet starts and now."""
+    if timezone.is_naive(scanned_at):
+        scanned_at = timezone.make_aware(scanned_at, datetime.UTC)
+    earliest = meet.starts_at - EARLIEST_SCAN_BEFORE_START
+    return min(max(scanned_at, earliest), timezone.now())
+
+
+def _answer(scan: GateScan, meet: Meet) -> dict:
+    """A scan's result for the device; for a resent scan the same as the first time."""
+    rsvp = scan.rsvp
+    answer = {
+        "client_id": str(scan.client_id),
+        "rsvp": rsvp.pk if rsvp else None,
+        "result": scan.result,
+        "checked_in_at": None,
+        "checked_in_by": None,
+        "message": "",
+    }
+    if scan.result == GateScan.Result.REFUSED:
+        answer["message"] = str(REASONS.get(scan.reason, scan.reason))
+        return answer
+    answer["checked_in_at"] = _iso(rsvp.checked_in_at)
+    answer["checked_in_by"] = checked_in_by(rsvp)
+    time = _local_time(rsvp.checked_in_at, meet)
+    if scan.result == GateScan.Result.CHECKED_IN and rsvp.checked_in_device_id == scan.device_id:
+        answer["message"] = _("Checked in at %(time)s.") % {"time": time}
+    else:
+        answer["message"] = _("Already checked in at %(time)s by %(by)s.") % {
+            "time": time,
+            "by": answer["checked_in_by"],
+        }
+    return answer
+
+
+def _unsaved_refusal(client_id, message: str, rsvp_id=None) -> dict:
+    """A refusal that is not kept: the device may correct the scan and send it again."""
+    return {
+        "client_id": str(client_id),
+        "rsvp": rsvp_id,
+        "result": GateScan.Result.REFUSED,
+        "checked_in_at": None,
+        "checked_in_by": None,
+        "message": message,
+    }
+
+
+def _stored(device: GateDevice, client_id) -> GateScan | None:
+    return (
+        GateScan.objects.filter(device=device, client_id=client_id)
+        .select_related("rsvp__checked_in_device", "rsvp__checked_in_by")
+        .first()
+    )
+
+
+class _Resent(Exception):
+    """The same scan arrived twice at once: the first one's answer stands."""
+
+
+def _code_of(value: str) -> str:
+    """An RSVP's check-in code, from the code or the URL its QR code holds."""
+    value = value.strip()
+    if "/" in value:
+        value = unquote(urlsplit(value).path.rstrip("/").rsplit("/", 1)[-1])
+    return value[:32]
+
+
+def _find_rsvp(meet: Meet, rsvp_id: int | None, code: str | None) -> RSVP | None:
+    rsvps = RSVP.objects.filter(meet=meet)
+    if rsvp_id is not None:
+        if not 0 < rsvp_id <= MAX_ID:
+            return None
+        return rsvps.filter(pk=rsvp_id).first()
+    if code:
+        return rsvps.filter(checkin_code=_code_of(code)).first()
+    return None
+
+
+def _check_in_locked(
+    *, device: GateDevice, rsvp: RSVP, at: datetime.datetime, odometer_km: int | None
+) -> tuple[str, str]:
+    """Check `rsvp` in under its row lock: (result, reason). Caller holds the transaction."""
+    status = RSVP.objects.select_for_update().values_list("status", flat=True).get(pk=rsvp.pk)
+    if status != RSVP.Status.GOING:
+        return GateScan.Result.REFUSED, (
+            "waitlisted" if status == RSVP.Status.WAITLISTED else "cancelled"
+        )
+    _rsvp, new = services.rsvp_check_in(
+        rsvp=rsvp, by=device.created_by, at=at, odometer_km=odometer_km, device=device
+    )
+    return (GateScan.Result.CHECKED_IN if new else GateScan.Result.ALREADY), ""
+
+
+def checkin_apply(
+    *,
+    device: GateDevice,
+    client_id: uuid.UUID,
+    scanned_at: datetime.datetime,
+    rsvp_id: int | None = None,
+    code: str | None = None,
+    odometer_km: int | None = None,
+) -> dict:
+    """One scan from a device, by the offline rule (docs/checkin.md). Idempotent per
+    (device, client_id): a scan sent again is answered as the first time, changing nothing."""
+    meet = device.meet
+    stored = _stored(device, client_id)
+    if stored is not None:
+        return _answer(stored, meet)
+    error = services.odometer_error(odometer_km)
+    if error:
+        return _unsaved_refusal(client_id, error, rsvp_id)
+    at = clamp_scanned_at(scanned_at, meet)
+    rsvp = _find_rsvp(meet, rsvp_id, code)
+    try:
+        with transaction.atomic():
+            result, reason = GateScan.Result.REFUSED, "unknown"
+            if rsvp is not None:
+                # The RSVP's lock first: a scan sent twice at once waits here, then finds
+                # the first one's row and answers as it did.
+                RSVP.objects.select_for_update().filter(pk=rsvp.pk).first()
+                if GateScan.objects.filter(device=device, client_id=client_id).exists():
+                    raise _Resent
+                result, reason = _check_in_locked(
+                    device=device, rsvp=rsvp, at=at, odometer_km=odometer_km
+                )
+            GateScan.objects.create(
+                device=device,
+                client_id=client_id,
+                rsvp=rsvp,
+                scanned_at=at,
+                result=result,
+                reason=reason,
+                odometer_km=odometer_km,
+            )
+    except (IntegrityError, _Resent):
+        pass
+    return _answer(_stored(device, client_id), meet)
+
+
+def checkins_apply(*, device: GateDevice, checkins: list[dict]) -> list[dict]:
+    return [checkin_apply(device=device, **item) for item in checkins]
+
+
+# --- Walk-ins ---------------------------------------------------------------------------------
+
+
+def card_token_of(value: str) -> str:
+    """A card's token, from the token or the URL its QR code holds (card_check_url)."""
+    value = value.strip()
+    if "/" in value:
+        value = unquote(urlsplit(value).path.rstrip("/").rsplit("/", 1)[-1])
+    return value[:200]
+
+
+def _member_for_walk_in(membership_number: int | None, card: str | None) -> tuple[User | None, str]:
+    members = User.objects.filter(is_active=True).select_related("seat__membership__level")
+    if card:
+        read = read_token(card_token_of(card))
+        if read is None:
+            return None, "card"
+        number, version = read
+        member = members.filter(membership_number=number).first()
+        if member is None or card_version(member, getattr(member, "seat", None)) != version:
+            return None, "card"
+        return member, ""
+    if membership_number is None or not 0 < membership_number <= 2**31 - 1:
+        return None, "no_member"
+    member = members.filter(membership_number=membership_number).first()
+    return member, "" if member else "no_member"
+
+
+def _car_for_walk_in(member: User, query: str) -> tuple[Car | None, str]:
+    raw = query.strip().lstrip("#").strip()
+    if raw.isdecimal() and len(raw) <= 6:
+        cars = Car.objects.filter(plaque_number=int(raw))
+    else:
+        vin = normalise_vin(raw)
+        if len(vin) == VIN_LENGTH:
+            cars = Car.objects.filter(vin=vin)
+        elif len(vin) >= 4 and vin.isalnum():
+            cars = Car.objects.filter(vin__endswith=vin)
+        else:
+            return None, "no_car"
+    theirs = list(
+        cars.filter(
+            pk__in=Ownership.objects.filter(member=member, ended_on__isnull=True).values("car")
+        )[:2]
+    )
+    if len(theirs) == 1:
+        return theirs[0], ""
+    if theirs:
+        return None, "ambiguous"
+    return None, "not_theirs" if cars.exists() else "no_car"
+
+
+def _walk_in_refusal(member: User, meet: Meet) -> str:
+    if rights.refusal(member, rights.RSVP):
+        return "lapsed" if member.membership_status == User.Status.LAPSED else "no_right"
+    if meet.members_only and not member.is_active_member:
+        return "members_only"
+    return ""
+
+
+def walk_in_apply(
+    *,
+    device: GateDevice,
+    client_id: uuid.UUID,
+    scanned_at: datetime.datetime,
+    car: str,
+    membership_number: int | None = None,
+    card: str | None = None,
+    odometer_km: int | None = None,
+) -> dict:
+    """A member who did not RSVP arrives with their car: an RSVP, going and checked in,
+    while the meet has places left. One who has a going RSVP is simply checked in."""
+    meet = device.meet
+    stored = _stored(device, client_id)
+    if stored is not None:
+        return _answer(stored, meet)
+    error = services.odometer_error(odometer_km)
+    if error:
+        return _unsaved_refusal(client_id, error)
+    at = clamp_scanned_at(scanned_at, meet)
+    member, reason = _member_for_walk_in(membership_number, card)
+    the_car = None
+    if member is not None:
+        reason = _walk_in_refusal(member, meet)
+    if member is not None and not reason:
+        the_car, reason = _car_for_walk_in(member, car)
+    rsvp, result = None, GateScan.Result.REFUSED
+    try:
+        with services._meet_transaction():
+            locked = services._lock_meet(meet.pk)
+            if GateScan.objects.filter(device=device, client_id=client_id).exists():
+                raise _Resent
+            if not reason and locked.status != Meet.Status.PUBLISHED:
+                reason = "not_open"
+            if not reason:
+                rsvp, result, reason = _walk_in_locked(
+                    device=device, meet=locked, member=member, car=the_car, at=at, km=odometer_km
+                )
+            GateScan.objects.create(
+                device=device,
+                client_id=client_id,
+                rsvp=rsvp,
+                walk_in=True,
+                scanned_at=at,
+                result=result,
+                reason=reason,
+                odometer_km=odometer_km,
+            )
+    except services.RSVPError as exc:  # the meet's lock was busy: nothing kept, send again
+        return _unsaved_refusal(client_id, str(exc))
+    except (IntegrityError, _Resent):
+        pass
+    return _answer(_stored(device, client_id), meet)
+
+
+def _walk_in_locked(*, device, meet, member, car, at, km) -> tuple[RSVP | None, str, str]:
+    """The walk-in's decision under the meet's lock: (rsvp, result, reason)."""
+    live = Q(status__in=RSVP.LIVE)
+    theirs = RSVP.objects.filter(meet=meet, member=member).filter(live).first()
+    if theirs is not None:
+        if theirs.status != RSVP.Status.GOING:
+            return theirs, GateScan.Result.REFUSED, "waitlisted"
+        result, reason = _check_in_locked(device=device, rsvp=theirs, at=at, odometer_km=km)
+        return theirs, result, reason
+    counts = RSVP.objects.filter(meet=meet).aggregate(
+        this_car=Count("pk", filter=live & Q(car=car)),
+        going=Count("pk", filter=Q(status=RSVP.Status.GOING)),
+    )
+    if counts["this_car"]:
+        return None, GateScan.Result.REFUSED, "car_taken"
+    if counts["going"] >= meet.capacity:
+        return None, GateScan.Result.REFUSED, "full"
+    rsvp = RSVP.objects.create(meet=meet, member=member, car=car, status=RSVP.Status.GOING)
+    services.rsvp_check_in(rsvp=rsvp, by=device.created_by, at=at, odometer_km=km, device=device)
+    return rsvp, GateScan.Result.CHECKED_IN, ""
