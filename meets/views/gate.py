@@ -37,6 +37,7 @@ STATIC_FILES = (
     "vendor/bootstrap/css/bootstrap.min.css",
     "gate/icon-192.png",
     "gate/icon-512.png",
+    "img/favicon.svg",
 )
 # The app's own files: unhashed while debugging, so their content names the cache too.
 OWN_FILES = ("gate/app.js", "gate/app.css")
@@ -69,7 +70,8 @@ def app(request):
         request,
         "meets/gate/app.html",
         {
-            "api_root": "/api/checkin/v1/",
+            # The check-in API's root (meets/gate_api.py), where the app adds "meet" etc.
+            "api_root": reverse("gate_api:meet").removesuffix("meet"),
             "service_worker_url": reverse("meets:gate_service_worker"),
             "theme_colour": THEME_COLOUR,
         },

@@ -294,7 +294,7 @@ async function checkIn(rsvpId, odometer) {
     rsvp.checked_in_by = null;
     rsvp.pending = item.client_id;
     await idb.put("lists", state.list);
-    say(`${t("checkedInCar", { car: item.label })} ${t("waiting")}`, "good");
+    say(t("waitingCar", { car: item.label }), "good");
     render();
   }).then(() => {
     if (navigator.onLine) sync({ quiet: true });
@@ -345,7 +345,7 @@ function applyResult(list, item, result) {
       const text =
         result.message ||
         t("alreadyBy", { time: hhmm(result.checked_in_at), by: result.checked_in_by || "?" });
-      notice(`${text} ${label}`, "warning");
+      notice(text, "warning", label);
     }
   } else {
     if (rsvp && rsvp.pending === item.client_id) {
@@ -667,10 +667,12 @@ function say(text, tone) {
   status.textContent = text;
 }
 
-function notice(text, tone) {
+function notice(text, tone, detail = "") {
   const close = el("button", { type: "button", class: "btn-close", "aria-label": t("dismiss") });
   const box = el("div", { class: `alert alert-${tone} d-flex gap-2 align-items-start`, role: "alert" });
-  box.append(el("div", { class: "flex-grow-1" }, text), close);
+  const body = el("div", { class: "flex-grow-1" }, el("p", { class: "mb-0" }, text));
+  if (detail) body.append(el("p", { class: "mb-0 small fw-normal" }, detail));
+  box.append(body, close);
   close.addEventListener("click", () => box.remove());
   $("#gate-notices").prepend(box);
 }

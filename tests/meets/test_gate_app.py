@@ -127,6 +127,7 @@ def test_the_service_worker_keeps_the_shell_and_every_file_it_needs_offline(clie
         static("vendor/bootstrap/css/bootstrap.min.css"),
         static("gate/icon-192.png"),
         static("gate/icon-512.png"),
+        static("img/favicon.svg"),
     ]
     # The API is left to the network (and to the app's own queue).
     assert "/api/" not in " ".join(precache_of(body))
