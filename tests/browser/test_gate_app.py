@@ -1,0 +1,146 @@
+"""The gate app in real Chromium: two phones at the gate, no signal, one car scanned twice.
+
+Two devices of the meet ("Gate A" and "Gate B", each its own browser context, as two
+phones) open their pairing links and download the list. The signal goes. Gate A checks a
+car in by search and one by a photo of its QR code; both gates check the third car in, B a
+moment later. A reload with no signal still opens the app (service worker) with its queue.
+Back online, A syncs, then B: the server holds one check-in of the third car, at A's time,
+and B is told "Already checked in at HH:MM by Gate A".
+"""
+
+import datetime
+
+import pytest
+import segno
+from django.utils import timezone
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from meets import gate
+from meets.models import RSVP
+from meets.models_gate import GateScan
+from meets.qr import checkin_url
+from tests.conftest import SCREENSHOTS
+from tests.meets.factories import MeetFactory, RSVPFactory
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+
+
+def shoot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def open_phone(browser: Browser, url: str, violations: list[str]) -> tuple[BrowserContext, Page]:
+    context = browser.new_context(viewport=PHONE, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.goto(url)
+    return context, page
+
+
+def summary(page: Page):
+    return page.locator("#gate-list-summary")
+
+
+def check_in_by_search(page: Page, query: str) -> None:
+    page.get_by_label("Plate, plaque, VIN, membership number (M9) or name").fill(query)
+    rows = page.locator("#gate-results li.gate-row")
+    expect(rows).to_have_count(1)
+    rows.get_by_role("button", name="Check in").click()
+    expect(rows.first).to_contain_text("Checked in (waiting to sync)")
+
+
+def test_two_offline_gates_check_in_one_car_once_and_the_later_one_is_told(
+    live_server, browser: Browser, organiser, tmp_path
+):
+    now = timezone.now()
+    meet = MeetFactory(
+        title="Nürburgring weekend",
+        starts_at=now - datetime.timedelta(hours=1),
+        ends_at=now + datetime.timedelta(hours=6),
+        rsvp_opens_at=now - datetime.timedelta(days=20),
+        organisers=[organiser],
+    )
+    rsvps = [RSVPFactory(meet=meet) for _ in range(5)]
+    first, second, third = rsvps[:3]
+    _device_a, token_a = gate.device_create(meet=meet, name="Gate A", by=organiser)
+    _device_b, token_b = gate.device_create(meet=meet, name="Gate B", by=organiser)
+    qr_png = tmp_path / "rsvp-qr.png"
+    segno.make(checkin_url(second), error="m").save(qr_png, kind="png", scale=6, border=4)
+    violations: list[str] = []
+    app = f"{live_server.url}/meets/gate/"
+
+    context_a, a = open_phone(browser, f"{app}#{meet.slug}:{token_a}", violations)
+    context_b, b = open_phone(browser, f"{app}#{meet.slug}:{token_b}", violations)
+    for page in (a, b):
+        expect(summary(page)).to_contain_text("5 cars, 0 checked in")
+        expect(page.locator("#gate-meet-title")).to_have_text("Nürburgring weekend")
+        # The token left the address bar once kept.
+        assert page.url == app
+        # The service worker is in control: the app can open with no signal.
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+    shoot(a, "gate-list")
+
+    context_a.set_offline(True)
+    context_b.set_offline(True)
+    expect(a.locator("#gate-network")).to_have_text("Offline")
+
+    # Gate A: the first car by its plaque, the second by a photo of its QR code, the third.
+    check_in_by_search(a, f"No. {first.car.plaque_number}")
+    a.get_by_label("Scan from a photo").set_input_files(qr_png)
+    scanned = a.locator(f'#gate-results li[data-rsvp="{second.pk}"]')
+    expect(scanned).to_be_visible()
+    expect(a.get_by_role("status")).to_contain_text(f"Scanned: No. {second.car.plaque_number}")
+    scanned.get_by_label("Odometer (km, optional)").fill("48210")
+    scanned.get_by_role("button", name="Check in").click()
+    expect(scanned).to_contain_text("Checked in (waiting to sync)")
+    check_in_by_search(a, third.car.vin[-7:])
+    # Gate B, a moment later: the same third car, by its owner's membership number.
+    check_in_by_search(b, f"M{third.member.membership_number}")
+    expect(a.locator("#gate-pending-summary")).to_have_text("3 check-ins waiting to sync")
+    expect(summary(a)).to_contain_text("5 cars, 3 checked in")
+    shoot(a, "gate-offline-queue")
+
+    # No signal, and the app is opened again: the service worker and IndexedDB bring it back.
+    a.reload()
+    expect(a.locator("#gate-pending-summary")).to_have_text("3 check-ins waiting to sync")
+    expect(summary(a)).to_contain_text("5 cars, 3 checked in")
+    assert RSVP.objects.filter(meet=meet, checked_in_at__isnull=False).count() == 0
+
+    # Signal again: A syncs first (on its own, when the browser says it is online).
+    context_a.set_offline(False)
+    expect(a.locator("#gate-pending-summary")).to_have_text("Everything is synced.")
+    third.refresh_from_db()
+    scan_a = GateScan.objects.get(device__name="Gate A", rsvp=third)
+    assert third.checked_in_at == scan_a.scanned_at
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.checked_in_at is not None and second.checked_in_at is not None
+    # The odometer typed at the gate became a reading on the car.
+    assert second.car.mileage_readings.get().kilometres == 48210
+
+    context_b.set_offline(False)
+    b.get_by_role("button", name="Sync now").click()
+    at = timezone.localtime(third.checked_in_at, meet.tz).strftime("%H:%M")
+    alert = b.locator("#gate-notices [role=alert]")
+    expect(alert).to_contain_text(f"Already checked in at {at} by Gate A.")
+    expect(b.locator("#gate-pending-summary")).to_have_text("Everything is synced.")
+    expect(summary(b)).to_contain_text("5 cars, 3 checked in")
+    shoot(b, "gate-already")
+
+    third.refresh_from_db()
+    assert third.checked_in_at == scan_a.scanned_at
+    assert GateScan.objects.filter(rsvp=third, result=GateScan.Result.CHECKED_IN).count() == 1
+    assert GateScan.objects.get(device__name="Gate B", rsvp=third).result == "already"
+    assert RSVP.objects.filter(meet=meet, checked_in_at__isnull=False).count() == 3
+    assert violations == []
+    context_a.close()
+    context_b.close()
