@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from config.lib.forms import model_text_field
 from config.lib.images import clean_image
 from meets.models import RSVP, Meet, Message
+from meets.services import ODOMETER_MAX_KM
 from register.models import Car
 
 LOCAL_DT = "%Y-%m-%dT%H:%M"
@@ -309,6 +310,14 @@ class CheckinForm(forms.Form):
         choices=[("checkin", _("Check-in list")), ("attendees", _("Attendee list"))],
         required=False,
     )
+    # Optional: the odometer as the car arrives becomes a dated mileage reading of the car.
+    odometer_km = forms.IntegerField(
+        label=_("Odometer (km)"),
+        required=False,
+        min_value=0,
+        max_value=ODOMETER_MAX_KM,
+        error_messages={"invalid": _("The odometer reading must be a whole number of kilometres.")},
+    )
 
 
 class HelperRemoveForm(forms.Form):
@@ -317,3 +326,19 @@ class HelperRemoveForm(forms.Form):
     def __init__(self, *args, meet: Meet, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["helper"].queryset = meet.checkin_helpers.all()
+
+
+class GateDeviceForm(forms.Form):
+    """A new device for the check-in app: its name, to tell devices apart."""
+
+    name = forms.CharField(
+        label=_("Device name"),
+        max_length=60,
+        help_text=_("E.g. “Gate A” or “Anna's phone”: shown with each check-in it makes."),
+    )
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError(_("Give the device a name."))
+        return name

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meets.views import checkin, gate, organiser, public
+from meets.views import checkin, gate, gate_devices, organiser, public
 
 app_name = "meets"
 
@@ -33,4 +33,11 @@ urlpatterns = [
     # Check-in (organisers and helpers)
     path("<slug:slug>/checkin/", checkin.checkin_list, name="checkin"),
     path("<slug:slug>/checkin/<int:pk>/", checkin.checkin_rsvp, name="checkin_rsvp"),
+    # The check-in app's devices (organisers and helpers)
+    path("<slug:slug>/gate/devices/", gate_devices.gate_devices, name="gate_devices"),
+    path(
+        "<slug:slug>/gate/devices/<int:pk>/revoke/",
+        gate_devices.gate_device_revoke,
+        name="gate_device_revoke",
+    ),
 ]

@@ -81,10 +81,10 @@ def _local_time(value, meet: Meet) -> str:
     return f"{timezone.localtime(value, meet.tz):%H:%M}"
 
 
-def _check_in(request, rsvp: RSVP) -> None:
+def _check_in(request, rsvp: RSVP, odometer_km: int | None = None) -> None:
     """Check `rsvp` in and tell the person at the gate what happened."""
     try:
-        done, new = services.rsvp_check_in(rsvp=rsvp, by=request.user)
+        done, new = services.rsvp_check_in(rsvp=rsvp, by=request.user, odometer_km=odometer_km)
     except services.RSVPError as exc:
         messages.error(request, _("Not checked in: %(reason)s") % {"reason": exc})
         return
@@ -153,8 +153,15 @@ def checkin_rsvp(request, slug: str, pk: int):
     meet = get_meet_for_checkin(request, slug)
     rsvp = get_object_or_404(RSVP.objects.select_related(*_RSVP_DETAILS), pk=pk, meet=meet)
     form = CheckinForm(request.POST)
-    back = form.cleaned_data["back"] if form.is_valid() else ""
-    _check_in(request, rsvp)
+    if form.is_valid():
+        back = form.cleaned_data["back"]
+        _check_in(request, rsvp, form.cleaned_data["odometer_km"])
+    else:
+        back = form.data.get("back", "")
+        for error in form.errors.get("odometer_km", ()):
+            messages.error(request, _("Not checked in: %(reason)s") % {"reason": error})
+        if "odometer_km" not in form.errors:
+            _check_in(request, rsvp)
     if back == "attendees" and is_organiser(request.user, meet):
         return redirect("meets:attendees", slug=meet.slug)
     return redirect("meets:checkin", slug=meet.slug)
@@ -179,7 +186,7 @@ def checkin_code(request, code: str):
         raise Http404(_("No such check-in code."))
     form = CheckinForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
-        _check_in(request, rsvp)
+        _check_in(request, rsvp, form.cleaned_data["odometer_km"])
         return redirect("meets:checkin", slug=rsvp.meet.slug)
     meet = rsvp.meet
     context = {

@@ -1,74 +1,568 @@
-"""The check-in app's API (meets/gate_api.py): devices' tokens, the download, the scans."""
+"""The check-in app's API (meets/gate_api.py, meets/gate.py, docs/checkin.md)."""
 
 import datetime
 import uuid
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
+from accounts.models import User
 from meets import gate
 from meets.models import RSVP, GateScan
+from membership.card import card_check_url, card_token
+from tests.factories import MemberFactory
 from tests.meets.factories import MeetFactory, RSVPFactory, WaitlistedRSVPFactory
+from tests.register.factories import CarFactory
 
 pytestmark = pytest.mark.django_db
 
 MEET_URL = "/api/checkin/v1/meet"
 CHECKINS_URL = "/api/checkin/v1/checkins"
+CARDS_URL = "/api/checkin/v1/cards"
+WALKINS_URL = "/api/checkin/v1/walkins"
 
 
-@pytest.fixture
-def meet(organiser):
+def started_meet(**fields):
+    """A published meet that started an hour ago."""
     start = (timezone.now() - datetime.timedelta(hours=1)).replace(microsecond=0)
     return MeetFactory(
         starts_at=start,
         ends_at=start + datetime.timedelta(hours=8),
         rsvp_opens_at=start - datetime.timedelta(days=30),
-        organisers=[organiser],
+        **fields,
     )
 
 
 @pytest.fixture
-def device_and_token(meet, organiser):
-    return gate.device_create(meet=meet, name="Gate A", by=organiser)
+def meet(organiser):
+    return started_meet(organisers=[organiser])
+
+
+def device(meet, by, name="Gate A"):
+    """A device of `meet` and the headers it sends."""
+    made, token = gate.device_create(meet=meet, name=name, by=by)
+    return made, {"HTTP_AUTHORIZATION": f"Device {token}"}
 
 
 @pytest.fixture
-def auth(device_and_token):
-    return {"HTTP_AUTHORIZATION": f"Device {device_and_token[1]}"}
+def gate_a(meet, organiser):
+    return device(meet, organiser, "Gate A")
+
+
+@pytest.fixture
+def gate_b(meet, organiser):
+    return device(meet, organiser, "Gate B")
 
 
 def scan(rsvp, at, **extra):
     return {"client_id": str(uuid.uuid4()), "rsvp": rsvp.pk, "scanned_at": at.isoformat(), **extra}
 
 
-def test_a_device_downloads_its_meets_list(client, meet, auth):
-    going = RSVPFactory(meet=meet)
-    WaitlistedRSVPFactory(meet=meet)
+def send(client, headers, *scans):
+    response = client.post(
+        CHECKINS_URL, {"checkins": list(scans)}, content_type="application/json", **headers
+    )
+    assert response.status_code == 200, response.content
+    return response.json()["results"]
+
+
+# --- Authentication ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header",
+    [None, "Device ", "Device not-a-token", "Bearer x", "Device " + "x" * 5000],
+    ids=["none", "empty", "garbage", "other scheme", "huge"],
+)
+def test_a_request_without_a_valid_token_is_401(client, meet, gate_a, header):
+    headers = {"HTTP_AUTHORIZATION": header} if header else {}
+    response = client.get(MEET_URL, **headers)
+    assert response.status_code == 401
+    assert "detail" in response.json()
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_a_revoked_device_is_401(client, gate_a):
+    gate.device_revoke(device=gate_a[0])
+    assert client.get(MEET_URL, **gate_a[1]).status_code == 401
+
+
+def test_a_device_of_a_cancelled_or_long_finished_meet_is_401(client, meet, gate_a):
+    meet.status = meet.Status.CANCELLED
+    meet.save()
+    assert client.get(MEET_URL, **gate_a[1]).status_code == 401
+    meet.status = meet.Status.PUBLISHED
+    meet.starts_at = timezone.now() - datetime.timedelta(days=4)
+    meet.ends_at = timezone.now() - datetime.timedelta(days=3)
+    meet.save()
+    assert client.get(MEET_URL, **gate_a[1]).status_code == 401
+    meet.ends_at = timezone.now() - datetime.timedelta(days=1)
+    meet.save()
+    assert client.get(MEET_URL, **gate_a[1]).status_code == 200
+
+
+def test_another_meets_device_sees_only_its_own_meet(client, meet, organiser):
+    mine = RSVPFactory(meet=meet)
+    other = started_meet(organisers=[organiser])
+    _device, headers = device(other, organiser)
+    data = client.get(MEET_URL, **headers).json()
+    assert data["meet"]["slug"] == other.slug
+    assert data["rsvps"] == []
+    result = send(client, headers, scan(mine, timezone.now()))[0]
+    assert result["result"] == "refused"
+    mine.refresh_from_db()
+    assert mine.checked_in_at is None
+
+
+def test_requests_note_the_device_last_seen_at_most_once_a_minute(client, gate_a):
+    made, headers = gate_a
+    client.get(MEET_URL, **headers)
+    made.refresh_from_db()
+    first = made.last_seen_at
+    assert first is not None
+    client.get(MEET_URL, **headers)
+    made.refresh_from_db()
+    assert made.last_seen_at == first
+
+
+# --- The download ---------------------------------------------------------------------------
+
+
+def test_the_download_holds_going_and_waiting_rsvps_with_car_person_and_cards(
+    client, meet, gate_a, lapsed_member
+):
+    going = RSVPFactory(meet=meet, member=MemberFactory(display_name="Gina Going"))
+    going.car.vin_visibility = going.car.VinVisibility.FULL
+    going.car.save()
+    waiting = WaitlistedRSVPFactory(meet=meet)
     RSVPFactory(meet=meet, status=RSVP.Status.CANCELLED)
 
-    response = client.get(MEET_URL, **auth)
+    response = client.get(MEET_URL, **gate_a[1])
 
-    assert response.status_code == 200, response.content
-    data = response.json()
-    assert data["meet"]["slug"] == meet.slug
-    assert data["device"]["name"] == "Gate A"
-    assert {r["status"] for r in data["rsvps"]} == {"going", "waitlisted"}
-    row = next(r for r in data["rsvps"] if r["id"] == going.pk)
-    assert row["code"] == going.checkin_code
+    assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     assert "Access-Control-Allow-Origin" not in response
+    assert "ETag" not in response
+    data = response.json()
+    assert data["meet"] | {"starts_at": None, "ends_at": None} == {
+        "slug": meet.slug,
+        "title": meet.title,
+        "starts_at": None,
+        "ends_at": None,
+        "time_zone": "Europe/Berlin",
+        "capacity": 10,
+        "going": 1,
+        "checked_in": 0,
+        "places_left": 9,
+    }
+    assert data["meet"]["starts_at"].endswith("+00:00")
+    assert data["device"] == {"id": gate_a[0].pk, "name": "Gate A"}
+    assert [r["id"] for r in data["rsvps"]] == sorted(
+        [going.pk, waiting.pk], key=lambda pk: RSVP.objects.get(pk=pk).car.plaque_number
+    )
+    row = next(r for r in data["rsvps"] if r["id"] == going.pk)
+    assert row == {
+        "id": going.pk,
+        "code": going.checkin_code,
+        "status": "going",
+        "car": {
+            "plaque": going.car.plaque_number,
+            "model_line": going.car.model_line.name,
+            "colour": going.car.colour.name if going.car.colour else "",
+            "vin_tail": going.car.vin[-7:],
+            "vin": going.car.vin,
+            "plate": "",
+        },
+        "person": {"name": "Gina Going", "number": going.member.membership_number},
+        "checked_in_at": None,
+        "checked_in_by": None,
+    }
+    waiting_row = next(r for r in data["rsvps"] if r["id"] == waiting.pk)
+    assert waiting_row["status"] == "waitlisted"
+    assert waiting_row["car"]["vin"] is None  # its owner shows only the last 7
+    cards = {c["number"]: c for c in data["cards"]}
+    assert cards[going.member.membership_number]["state"] == "valid"
+    assert cards[lapsed_member.membership_number]["state"] == "lapsed"
+    assert set(cards[lapsed_member.membership_number]) == {
+        "number",
+        "version",
+        "state",
+        "last_day",
+    }
 
 
-def test_a_scan_checks_the_car_in(client, meet, auth):
+def test_the_download_shows_people_only_as_a_helper_may_see_them(client, meet, staff):
+    hidden = MemberFactory(display_name="Hilde Hidden", name_visibility=User.Visibility.NOBODY)
+    RSVPFactory(meet=meet, member=hidden)
+    # Staff made the device, and has an RSVP of their own: the device still sees as a helper.
+    RSVPFactory(meet=meet, member=staff)
+    _device, headers = device(meet, staff)
+
+    body = client.get(MEET_URL, **headers).content.decode()
+
+    assert "Hilde Hidden" not in body
+    assert f"Member No. {hidden.membership_number}" in body
+    assert "@" not in body  # no e-mail address anywhere
+    assert "Stella Staff" in body
+
+
+def test_the_download_asks_a_constant_number_of_queries(
+    client, meet, gate_a, django_assert_num_queries
+):
+    def count_for(n):
+        RSVP.objects.filter(meet=meet).delete()
+        for _ in range(n):
+            RSVPFactory(meet=meet)
+        client.get(MEET_URL, **gate_a[1])  # its "last seen" is written, once a minute
+        cache.clear()
+        # The device (with its meet), the RSVPs with member, car, model line, colour and
+        # who checked them in, the members' cards (with seat and membership).
+        with django_assert_num_queries(3) as captured:
+            assert len(client.get(MEET_URL, **gate_a[1]).json()["rsvps"]) == n
+        return len(captured)
+
+    assert count_for(2) == count_for(50)
+
+
+# --- Check-ins and the offline rule ------------------------------------------------------------
+
+
+def test_a_scan_checks_the_car_in_and_says_so(client, meet, gate_a):
+    rsvp = RSVPFactory(meet=meet)
+    at = timezone.now() - datetime.timedelta(minutes=5)
+    result = send(client, gate_a[1], scan(rsvp, at))[0]
+    assert result["result"] == "checked_in"
+    assert result["rsvp"] == rsvp.pk
+    assert result["checked_in_by"] == "Gate A"
+    assert result["message"].startswith("Checked in at ")
+    rsvp.refresh_from_db()
+    assert rsvp.checked_in_at == at.replace(microsecond=at.microsecond)
+    assert rsvp.checked_in_device == gate_a[0]
+
+
+def test_a_scan_by_code_or_its_url_checks_in(client, meet, gate_a):
+    by_code, by_url = RSVPFactory(meet=meet), RSVPFactory(meet=meet)
+    now = timezone.now().isoformat()
+    results = send(
+        client,
+        gate_a[1],
+        {"client_id": str(uuid.uuid4()), "code": by_code.checkin_code, "scanned_at": now},
+        {
+            "client_id": str(uuid.uuid4()),
+            "code": f"https://paddock.example/meets/checkin/{by_url.checkin_code}/",
+            "scanned_at": now,
+        },
+    )
+    assert [r["result"] for r in results] == ["checked_in", "checked_in"]
+    assert RSVP.objects.filter(checked_in_at__isnull=False).count() == 2
+
+
+def test_a_resent_batch_changes_nothing_and_gets_the_same_results(client, meet, gate_a):
+    rsvp = RSVPFactory(meet=meet)
+    batch = [scan(rsvp, timezone.now()), scan(WaitlistedRSVPFactory(meet=meet), timezone.now())]
+    first = send(client, gate_a[1], *batch)
+    checked_in_at = RSVP.objects.get(pk=rsvp.pk).checked_in_at
+
+    again = send(client, gate_a[1], *batch)
+
+    assert again == first
+    assert [r["result"] for r in again] == ["checked_in", "refused"]
+    assert GateScan.objects.count() == 2
+    assert RSVP.objects.get(pk=rsvp.pk).checked_in_at == checked_in_at
+    assert rsvp.car.timeline.count() == 1
+
+
+def test_a_later_scan_from_another_device_is_told_who_was_first(client, meet, gate_a, gate_b):
+    rsvp = RSVPFactory(meet=meet)
+    early = meet.starts_at + datetime.timedelta(minutes=14)
+    send(client, gate_b[1], scan(rsvp, early))
+
+    result = send(client, gate_a[1], scan(rsvp, early + datetime.timedelta(minutes=3)))[0]
+
+    assert result["result"] == "already"
+    assert result["checked_in_by"] == "Gate B"
+    local = timezone.localtime(early, meet.tz)
+    assert result["message"] == f"Already checked in at {local:%H:%M} by Gate B."
+    rsvp.refresh_from_db()
+    assert rsvp.checked_in_at == early
+    assert rsvp.checked_in_device == gate_b[0]
+
+
+def test_an_earlier_scan_synced_late_wins(client, meet, gate_a, gate_b):
+    rsvp = RSVPFactory(meet=meet)
+    early = meet.starts_at + datetime.timedelta(minutes=10)
+    late = early + datetime.timedelta(minutes=5)
+    # Gate A scanned later but had signal; Gate B scanned first, offline, and syncs now.
+    assert send(client, gate_a[1], scan(rsvp, late))[0]["result"] == "checked_in"
+
+    result = send(client, gate_b[1], scan(rsvp, early))[0]
+
+    assert result["result"] == "checked_in"
+    assert result["checked_in_by"] == "Gate B"
+    rsvp.refresh_from_db()
+    assert rsvp.checked_in_at == early
+    assert rsvp.checked_in_device == gate_b[0]
+    # Gate A learns it on its next download.
+    row = client.get(MEET_URL, **gate_a[1]).json()["rsvps"][0]
+    assert row["checked_in_by"] == "Gate B"
+    assert row["checked_in_at"] == early.astimezone(datetime.UTC).isoformat()
+    assert rsvp.car.timeline.count() == 1  # seen once
+
+
+def test_two_scans_in_the_same_second_make_one_check_in(client, meet, gate_a, gate_b):
+    rsvp = RSVPFactory(meet=meet)
+    at = meet.starts_at + datetime.timedelta(minutes=10)
+    first = send(client, gate_a[1], scan(rsvp, at))[0]
+    second = send(client, gate_b[1], scan(rsvp, at))[0]
+    assert (first["result"], second["result"]) == ("checked_in", "already")
+    assert second["checked_in_by"] == "Gate A"
+
+
+def test_a_scan_time_is_clamped_to_the_day_before_the_meet_and_now(client, meet, gate_a):
+    early, late = RSVPFactory(meet=meet), RSVPFactory(meet=meet)
+    send(
+        client,
+        gate_a[1],
+        scan(early, meet.starts_at - datetime.timedelta(days=30)),
+        scan(late, timezone.now() + datetime.timedelta(days=30)),
+    )
+    early.refresh_from_db()
+    late.refresh_from_db()
+    assert early.checked_in_at == meet.starts_at - datetime.timedelta(days=1)
+    assert late.checked_in_at <= timezone.now()
+
+
+def test_scans_that_cannot_check_in_are_refused_with_the_reason(client, meet, gate_a):
+    waiting = WaitlistedRSVPFactory(meet=meet)
+    cancelled = RSVPFactory(meet=meet, status=RSVP.Status.CANCELLED)
+    elsewhere = RSVPFactory(meet=MeetFactory())
+    now = timezone.now()
+    results = send(
+        client,
+        gate_a[1],
+        scan(waiting, now),
+        scan(cancelled, now),
+        scan(elsewhere, now),
+        {"client_id": str(uuid.uuid4()), "rsvp": 2**70, "scanned_at": now.isoformat()},
+        {"client_id": str(uuid.uuid4()), "code": "no-such-code", "scanned_at": now.isoformat()},
+    )
+    assert [r["result"] for r in results] == ["refused"] * 5
+    assert [r["message"] for r in results] == [
+        "This RSVP is on the waiting list, not going.",
+        "This RSVP is cancelled, not going.",
+        "No such RSVP at this meet.",
+        "No such RSVP at this meet.",
+        "No such RSVP at this meet.",
+    ]
+    assert not RSVP.objects.filter(checked_in_at__isnull=False).exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"checkins": "x"},
+        {"checkins": [{"client_id": "not-a-uuid", "rsvp": 1, "scanned_at": "2027-01-01T00:00Z"}]},
+        {"checkins": [{"client_id": str(uuid.uuid4()), "scanned_at": "2027-01-01T00:00Z"}]},
+        {"checkins": [{"client_id": str(uuid.uuid4()), "rsvp": 1, "scanned_at": "yesterday"}]},
+        {"checkins": [{"client_id": str(uuid.uuid4()), "rsvp": "x", "scanned_at": "2027"}]},
+    ],
+    ids=["not a list", "bad uuid", "no rsvp", "bad time", "bad id"],
+)
+def test_a_malformed_batch_is_422_and_nothing_is_kept(client, meet, gate_a, body):
+    response = client.post(CHECKINS_URL, body, content_type="application/json", **gate_a[1])
+    assert response.status_code == 422
+    assert not GateScan.objects.exists()
+
+
+def test_a_batch_of_more_than_500_is_refused(client, meet, gate_a):
+    rsvp = RSVPFactory(meet=meet)
+    body = {"checkins": [scan(rsvp, timezone.now()) for _ in range(501)]}
+    response = client.post(CHECKINS_URL, body, content_type="application/json", **gate_a[1])
+    assert response.status_code == 422
+    assert not GateScan.objects.exists()
+
+
+def test_a_body_that_is_not_json_is_an_error_not_a_500(client, meet, gate_a):
+    response = client.post(CHECKINS_URL, "{nope", content_type="application/json", **gate_a[1])
+    assert 400 <= response.status_code < 500
+
+
+# --- The odometer ---------------------------------------------------------------------------
+
+
+def test_an_odometer_at_the_gate_becomes_a_reading_a_timeline_entry_and_last_seen(
+    client, meet, gate_a
+):
+    rsvp = RSVPFactory(meet=meet)
+    send(client, gate_a[1], scan(rsvp, timezone.now(), odometer_km=123_456))
+    car = rsvp.car
+    car.refresh_from_db()
+    local_day = timezone.localtime(rsvp.meet.starts_at, meet.tz).date()
+    reading = car.mileage_readings.get()
+    assert (reading.kilometres, reading.read_on, reading.flagged) == (123_456, local_day, False)
+    entry = car.timeline.get()
+    assert entry.system_text == "seen_at_meet"
+    assert entry.display_title == f"Seen at {meet.title}"
+    assert car.last_seen_on == local_day
+    # Scanned again (another device): nothing twice.
+    _other, headers = device(meet, meet.organisers.first(), "Gate C")
+    send(client, headers, scan(rsvp, timezone.now(), odometer_km=123_999))
+    assert car.mileage_readings.count() == 1
+    assert car.timeline.count() == 1
+
+
+@pytest.mark.parametrize("km", [-1, 2_000_001])
+def test_a_bad_odometer_is_refused_and_nothing_is_saved(client, meet, gate_a, km):
+    rsvp = RSVPFactory(meet=meet)
+    result = send(client, gate_a[1], scan(rsvp, timezone.now(), odometer_km=km))[0]
+    assert result["result"] == "refused"
+    assert "odometer" in result["message"]
+    rsvp.refresh_from_db()
+    assert rsvp.checked_in_at is None
+    assert not GateScan.objects.exists()
+    assert not rsvp.car.mileage_readings.exists()
+
+
+def test_an_odometer_that_is_not_a_number_is_422(client, meet, gate_a):
     rsvp = RSVPFactory(meet=meet)
     response = client.post(
         CHECKINS_URL,
-        {"checkins": [scan(rsvp, timezone.now())]},
+        {"checkins": [scan(rsvp, timezone.now(), odometer_km="lots")]},
         content_type="application/json",
-        **auth,
+        **gate_a[1],
     )
-    assert response.status_code == 200, response.content
-    assert response.json()["results"][0]["result"] == "checked_in"
+    assert response.status_code == 422
     rsvp.refresh_from_db()
-    assert rsvp.checked_in_device.name == "Gate A"
-    assert GateScan.objects.count() == 1
+    assert rsvp.checked_in_at is None
+
+
+# --- Cards --------------------------------------------------------------------------------------
+
+
+def test_a_scanned_card_says_valid_or_lapsed(client, gate_a, member, lapsed_member):
+    def check(token):
+        response = client.post(
+            CARDS_URL, {"token": token}, content_type="application/json", **gate_a[1]
+        )
+        assert response.status_code == 200
+        return response.json()
+
+    valid = check(card_check_url(member, member.seat))
+    assert valid["state"] == "valid"
+    assert valid["number"] == member.membership_number
+    lapsed_seat = getattr(lapsed_member, "seat", None)
+    assert check(card_token(lapsed_member, lapsed_seat))["state"] == "lapsed"
+    assert check("forged:token")["state"] == "not valid"
+
+
+# --- Walk-ins ---------------------------------------------------------------------------------
+
+
+def walk_in(client, headers, **fields):
+    body = {"client_id": str(uuid.uuid4()), "scanned_at": timezone.now().isoformat(), **fields}
+    response = client.post(WALKINS_URL, body, content_type="application/json", **headers)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_a_walk_in_with_places_left_is_going_and_checked_in(client, meet, gate_a, member):
+    car = CarFactory(owner=member)
+    result = walk_in(
+        client,
+        gate_a[1],
+        membership_number=member.membership_number,
+        car=str(car.plaque_number),
+        odometer_km=50_000,
+    )
+    assert result["result"] == "checked_in"
+    rsvp = RSVP.objects.get(meet=meet, member=member)
+    assert (rsvp.status, rsvp.car, rsvp.checked_in_device) == ("going", car, gate_a[0])
+    assert car.mileage_readings.get().kilometres == 50_000
+
+
+def test_a_walk_in_by_card_and_vin_tail(client, meet, gate_a, member):
+    car = CarFactory(owner=member)
+    result = walk_in(
+        client, gate_a[1], card=card_check_url(member, member.seat), car=car.vin[-7:].lower()
+    )
+    assert result["result"] == "checked_in"
+
+
+def test_a_walk_in_is_idempotent(client, meet, gate_a, member):
+    car = CarFactory(owner=member)
+    body = {
+        "client_id": str(uuid.uuid4()),
+        "membership_number": member.membership_number,
+        "car": car.vin,
+        "scanned_at": timezone.now().isoformat(),
+    }
+    first = client.post(WALKINS_URL, body, content_type="application/json", **gate_a[1]).json()
+    again = client.post(WALKINS_URL, body, content_type="application/json", **gate_a[1]).json()
+    assert first == again
+    assert RSVP.objects.filter(meet=meet, member=member).count() == 1
+
+
+def test_a_walk_in_when_full_is_refused(client, organiser, member):
+    meet = started_meet(organisers=[organiser], capacity=1)
+    RSVPFactory(meet=meet)
+    _device, headers = device(meet, organiser)
+    car = CarFactory(owner=member)
+    result = walk_in(
+        client, headers, membership_number=member.membership_number, car=str(car.plaque_number)
+    )
+    assert (result["result"], result["message"]) == ("refused", "Full: no places left.")
+    assert not RSVP.objects.filter(member=member).exists()
+
+
+def test_a_walk_in_with_someone_elses_car_is_refused(client, meet, gate_a, member, other_member):
+    car = CarFactory(owner=other_member)
+    result = walk_in(
+        client, gate_a[1], membership_number=member.membership_number, car=str(car.plaque_number)
+    )
+    assert (result["result"], result["message"]) == ("refused", "That car is not theirs.")
+
+
+def test_a_lapsed_member_cannot_walk_in(client, meet, gate_a, lapsed_member):
+    car = CarFactory(owner=lapsed_member)
+    result = walk_in(
+        client,
+        gate_a[1],
+        membership_number=lapsed_member.membership_number,
+        car=str(car.plaque_number),
+    )
+    assert (result["result"], result["message"]) == ("refused", "Lapsed membership.")
+    assert not RSVP.objects.filter(member=lapsed_member).exists()
+
+
+def test_a_walk_in_of_a_member_going_already_is_the_normal_check_in(client, meet, gate_a):
+    rsvp = RSVPFactory(meet=meet)
+    result = walk_in(
+        client,
+        gate_a[1],
+        membership_number=rsvp.member.membership_number,
+        car=str(rsvp.car.plaque_number),
+    )
+    assert (result["result"], result["rsvp"]) == ("checked_in", rsvp.pk)
+    assert RSVP.objects.filter(meet=meet).count() == 1
+
+
+def test_a_walk_in_of_nobody_is_refused(client, meet, gate_a):
+    result = walk_in(client, gate_a[1], membership_number=999_999, car="12")
+    assert result["message"] == "No member has that membership number."
+    result = walk_in(client, gate_a[1], card="made:up", car="12")
+    assert result["message"] == "That membership card is not valid."
+
+
+# --- The public API stays as it was ---------------------------------------------------------
+
+
+def test_the_public_api_is_still_read_only_and_open_to_other_sites(client):
+    response = client.post("/api/v1/cars", {})
+    assert response.status_code == 405
+    assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_the_checkin_api_docs_are_served(client):
+    assert client.get("/api/checkin/v1/openapi.json").status_code == 200
+    assert client.get("/api/checkin/v1/docs").status_code == 200

@@ -40,6 +40,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.models import ORGANISERS_GROUP, User
+from meets import gate
 from meets.models import Meet
 from membership import services as membership_services
 from membership.card import card_token
@@ -178,6 +179,16 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     # A car waiting for staff is not in the API, for its owner and staff neither.
     "api:car": {"public car (api)": EVERYONE, "pending car (api)": NOBODY},
     "api:car_by_plaque": {"public car's plaque": EVERYONE, "a plaque no car has": NOBODY},
+    # --- The check-in app's API (meets/gate_api.py): a device's token, never a session ----
+    "gate_api:api-root": {NO_ARGS: NOBODY},
+    "gate_api:openapi-json": {NO_ARGS: EVERYONE},
+    "gate_api:openapi-view": {NO_ARGS: EVERYONE},
+    # Without `Authorization: Device <token>` nobody gets the list, staff included.
+    "gate_api:meet": {NO_ARGS: answers(401, 401, 401, 401, 401, 401, 401, 401, 401)},
+    # POST only (ninja answers a GET with 405); tests/meets/test_gate_api.py posts to them.
+    "gate_api:checkins": {NO_ARGS: answers(405, 405, 405, 405, 405, 405, 405, 405, 405)},
+    "gate_api:cards": {NO_ARGS: answers(405, 405, 405, 405, 405, 405, 405, 405, 405)},
+    "gate_api:walkins": {NO_ARGS: answers(405, 405, 405, 405, 405, 405, 405, 405, 405)},
     # --- The register: members --------------------------------------------------------
     "register:garage": {NO_ARGS: LOGGED_IN},
     "register:add": {NO_ARGS: ACTIVE_MEMBERS},
@@ -323,6 +334,12 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "draft meet": ORGANISER_OF_DRAFT,
     },
     "meets:checkin_rsvp": {"rsvp at its meet": POST_ONLY},
+    # The check-in app's devices: the meet's organisers and helpers.
+    "meets:gate_devices": {
+        "published meet": answers(302, 404, 404, 404, 404, 404, 200, 200, 200),
+        "draft meet": ORGANISER_OF_DRAFT,
+    },
+    "meets:gate_device_revoke": {"organiser's device": POST_ONLY},
     # --- The club office: a member's own documents -----------------------------------------
     # Someone else's invoice or receipt does not exist (404); staff may open any.
     "membership:invoice": {"owner's invoice": OWN_DOCUMENT},
@@ -432,6 +449,10 @@ EXPECTED_POST: dict[str, dict[str, dict[str, int]]] = {
     },
     "meets:checkin_rsvp": {
         "rsvp at its meet": answers(302, 404, 404, 404, 404, 404, 302, 302, 302)
+    },
+    # A helper may revoke only a device of their own (403); organisers and staff any.
+    "meets:gate_device_revoke": {
+        "organiser's device": answers(302, 404, 404, 404, 404, 404, 302, 403, 302)
     },
     # No membership to renew before approval (403); members not yet due are told so (302).
     "membership:renew": {NO_ARGS: answers(302, 403, 403, 302, 302, 302, 302, 302, 302)},
@@ -582,6 +603,7 @@ def build_world() -> SimpleNamespace:
         slug="summer-meet", organisers=[organiser], checkin_helpers=[people["helper"]]
     )
     rsvp = RSVPFactory(meet=meet, member=owner, car=public_car)
+    device, _token = gate.device_create(meet=meet, name="Gate A", by=organiser)
     draft = MeetFactory(
         slug="secret-draft",
         status=Meet.Status.DRAFT,
@@ -649,6 +671,7 @@ def build_world() -> SimpleNamespace:
         "rsvp": {"pk": rsvp.pk},
         "rsvp's code": {"code": rsvp.checkin_code},
         "rsvp at its meet": {"slug": meet.slug, "pk": rsvp.pk},
+        "organiser's device": {"slug": meet.slug, "pk": device.pk},
         "collection": {"pk": collection.pk},
         "debit": {"pk": debit.pk},
         "car photo file": {"path": photo.image.name},
