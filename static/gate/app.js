@@ -119,6 +119,7 @@ const state = {
   outbox: [], // every queued check-in, of every paired meet
   query: "",
   shown: null, // an RSVP id chosen by a scan: shown alone
+  card: null, // the last membership card scanned: {number, token}
 };
 
 function uuid() {
@@ -309,6 +310,8 @@ function alreadyText(rsvp) {
 }
 
 async function queueWalkin({ number, car, odometer }) {
+  // The card scanned for this member goes along: the server checks its signature.
+  const card = state.card?.number === number ? state.card.token : null;
   const item = {
     client_id: uuid(),
     slug: state.list.slug,
@@ -317,6 +320,7 @@ async function queueWalkin({ number, car, odometer }) {
     body: {
       client_id: null,
       membership_number: number,
+      ...(card ? { card } : {}),
       car,
       scanned_at: new Date().toISOString(),
       odometer_km: odometer,
@@ -525,6 +529,7 @@ async function checkCard(token) {
       verdict = { state: "not valid", number: payload ? payload[0] : null };
     }
   }
+  if (verdict.number) state.card = { number: verdict.number, token };
   showCard(verdict, offline);
 }
 
@@ -534,10 +539,9 @@ function showCard(verdict, offline) {
   let text;
   let tone;
   if (verdict.state === "valid") {
-    text =
-      verdict.for_life || !verdict.last_day
-        ? t("cardValidForLife")
-        : t("cardValidUntil", { date: longDate(verdict.last_day) });
+    if (verdict.for_life) text = t("cardValidForLife");
+    else if (verdict.last_day) text = t("cardValidUntil", { date: longDate(verdict.last_day) });
+    else text = t("cardValid");
     tone = "success";
   } else if (verdict.state === "lapsed") {
     text = t("cardLapsed");

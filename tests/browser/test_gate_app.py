@@ -12,6 +12,7 @@ import datetime
 
 import pytest
 import segno
+from django.templatetags.static import static
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -19,8 +20,11 @@ from meets import gate
 from meets.models import RSVP
 from meets.models_gate import GateScan
 from meets.qr import checkin_url
+from membership.card import card_check_url
 from tests.conftest import SCREENSHOTS
+from tests.factories import MemberFactory
 from tests.meets.factories import MeetFactory, RSVPFactory
+from tests.register.factories import CarFactory
 
 pytestmark = pytest.mark.browser
 
@@ -58,6 +62,45 @@ def check_in_by_search(page: Page, query: str) -> None:
     expect(rows.first).to_contain_text("Checked in (waiting to sync)")
 
 
+# What the gate types, and whether it finds the car with plaque 12, plate "B-PD 911",
+# VIN WBS1234567890ABCD of member M9, Olga Owner (app.js `matches`).
+SEARCHES = {
+    "12": True,
+    "No. 12": True,
+    "#12": True,
+    "Nr. 12": True,
+    "13": False,
+    "bpd911": True,
+    "B PD-911": True,
+    "b-pd 911": True,
+    "M9": True,
+    "m 9": True,
+    "Member 9": True,
+    "M12": False,
+    "890abcd": True,
+    "WBS1234567890ABCD": True,
+    "WBS1234567890ABCE": False,
+    "olga": True,
+    "olgx": False,
+    "9": False,
+}
+CAR_12 = {
+    "car": {"plaque": 12, "plate": "B-PD 911", "vin": "WBS1234567890ABCD", "vin_tail": "890ABCD"},
+    "person": {"name": "Olga Owner", "number": 9},
+}
+
+
+def search_finds(page: Page) -> dict[str, bool]:
+    """The app's own search (the module is loaded once: importing it again runs nothing)."""
+    return page.evaluate(
+        """async ([src, rsvp, queries]) => {
+            const app = await import(src);
+            return Object.fromEntries(queries.map((q) => [q, app.matches(rsvp, q)]));
+        }""",
+        [static("gate/app.js"), CAR_12, list(SEARCHES)],
+    )
+
+
 def test_two_offline_gates_check_in_one_car_once_and_the_later_one_is_told(
     live_server, browser: Browser, organiser, tmp_path
 ):
@@ -75,6 +118,12 @@ def test_two_offline_gates_check_in_one_car_once_and_the_later_one_is_told(
     _device_b, token_b = gate.device_create(meet=meet, name="Gate B", by=organiser)
     qr_png = tmp_path / "rsvp-qr.png"
     segno.make(checkin_url(second), error="m").save(qr_png, kind="png", scale=6, border=4)
+    # A member who did not RSVP comes anyway, with their car and their membership card.
+    walker = MemberFactory(display_name="Walter Walk-in")
+    walkers_car = CarFactory(owner=walker)
+    card_png = tmp_path / "card-qr.png"
+    card = card_check_url(walker, walker.seat)
+    segno.make(card, error="m").save(card_png, kind="png", scale=6)
     violations: list[str] = []
     app = f"{live_server.url}/meets/gate/"
 
@@ -88,6 +137,7 @@ def test_two_offline_gates_check_in_one_car_once_and_the_later_one_is_told(
         # The service worker is in control: the app can open with no signal.
         page.wait_for_function("navigator.serviceWorker.controller !== null")
     shoot(a, "gate-list")
+    assert search_finds(a) == SEARCHES
 
     context_a.set_offline(True)
     context_b.set_offline(True)
@@ -108,6 +158,17 @@ def test_two_offline_gates_check_in_one_car_once_and_the_later_one_is_told(
     expect(a.locator("#gate-pending-summary")).to_have_text("3 check-ins waiting to sync")
     expect(summary(a)).to_contain_text("5 cars, 3 checked in")
     shoot(a, "gate-offline-queue")
+    # Gate B: the walk-in's card, checked against the downloaded list, then the walk-in.
+    b.get_by_label("Scan from a photo").set_input_files(card_png)
+    expect(b.locator("#gate-card")).to_contain_text("Membership card valid")
+    expect(b.locator("#gate-card")).to_contain_text("Checked against the list downloaded at")
+    b.get_by_text("Walk-in: a member without an RSVP").click()
+    number = b.get_by_label("Membership number", exact=True)
+    expect(number).to_have_value(f"M{walker.membership_number}")
+    b.get_by_label("Car: plaque number or VIN").fill(str(walkers_car.plaque_number))
+    b.get_by_role("button", name="Check in the walk-in").click()
+    expect(b.get_by_role("status")).to_contain_text("Walk-in queued")
+    expect(b.locator("#gate-pending-summary")).to_have_text("2 check-ins waiting to sync")
 
     # No signal, and the app is opened again: the service worker and IndexedDB bring it back.
     a.reload()
@@ -133,14 +194,17 @@ def test_two_offline_gates_check_in_one_car_once_and_the_later_one_is_told(
     alert = b.locator("#gate-notices [role=alert]")
     expect(alert).to_contain_text(f"Already checked in at {at} by Gate A.")
     expect(b.locator("#gate-pending-summary")).to_have_text("Everything is synced.")
-    expect(summary(b)).to_contain_text("5 cars, 3 checked in")
+    # The walk-in is on the list now, as an RSVP of the meet, checked in.
+    expect(summary(b)).to_contain_text("6 cars, 4 checked in")
     shoot(b, "gate-already")
+    walk_in = RSVP.objects.get(meet=meet, member=walker)
+    assert walk_in.car == walkers_car and walk_in.checked_in_at is not None
 
     third.refresh_from_db()
     assert third.checked_in_at == scan_a.scanned_at
     assert GateScan.objects.filter(rsvp=third, result=GateScan.Result.CHECKED_IN).count() == 1
     assert GateScan.objects.get(device__name="Gate B", rsvp=third).result == "already"
-    assert RSVP.objects.filter(meet=meet, checked_in_at__isnull=False).count() == 3
+    assert RSVP.objects.filter(meet=meet, checked_in_at__isnull=False).count() == 4
     assert violations == []
     context_a.close()
     context_b.close()
