@@ -21,6 +21,7 @@ from meets.models import RSVP
 from meets.models_gate import GateScan
 from meets.qr import checkin_url
 from membership.card import card_check_url
+from tests.browser.test_accessibility import describe, serious_violations
 from tests.conftest import SCREENSHOTS
 from tests.factories import MemberFactory
 from tests.meets.factories import MeetFactory, RSVPFactory
@@ -197,6 +198,10 @@ def test_two_offline_gates_check_in_one_car_once_and_the_later_one_is_told(
     # The walk-in is on the list now, as an RSVP of the meet, checked in.
     expect(summary(b)).to_contain_text("6 cars, 4 checked in")
     shoot(b, "gate-already")
+    # Everything on show at once (notice, card, result, walk-in form): axe-core finds no
+    # serious or critical accessibility problem.
+    problems = serious_violations(b)
+    assert not problems, describe(problems)
     walk_in = RSVP.objects.get(meet=meet, member=walker)
     assert walk_in.car == walkers_car and walk_in.checked_in_at is not None
 
