@@ -116,7 +116,7 @@ def test_two_offline_gates_check_in_one_car_once_and_the_later_one_is_told(
     rsvps = [RSVPFactory(meet=meet) for _ in range(5)]
     first, second, third = rsvps[:3]
     _device_a, token_a = gate.device_create(meet=meet, name="Gate A", by=organiser)
-    _device_b, token_b = gate.device_create(meet=meet, name="Gate B", by=organiser)
+    device_b, token_b = gate.device_create(meet=meet, name="Gate B", by=organiser)
     qr_png = tmp_path / "rsvp-qr.png"
     segno.make(checkin_url(second), error="m").save(qr_png, kind="png", scale=6, border=4)
     # A member who did not RSVP comes anyway, with their car and their membership card.
@@ -136,7 +136,11 @@ def test_two_offline_gates_check_in_one_car_once_and_the_later_one_is_told(
         # The token left the address bar once kept.
         assert page.url == app
         # The service worker is in control: the app can open with no signal.
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        # (page.wait_for_function would evaluate a string in the page, which the CSP refuses.)
+        page.evaluate(
+            """() => navigator.serviceWorker.controller || new Promise((resolve) =>
+                navigator.serviceWorker.addEventListener("controllerchange", resolve))"""
+        )
     shoot(a, "gate-list")
     assert search_finds(a) == SEARCHES
 
@@ -210,6 +214,10 @@ def test_two_offline_gates_check_in_one_car_once_and_the_later_one_is_told(
     assert GateScan.objects.filter(rsvp=third, result=GateScan.Result.CHECKED_IN).count() == 1
     assert GateScan.objects.get(device__name="Gate B", rsvp=third).result == "already"
     assert RSVP.objects.filter(meet=meet, checked_in_at__isnull=False).count() == 4
+    # The organiser revokes Gate B: its next call is refused, and it says why.
+    gate.device_revoke(device=device_b)
+    b.get_by_role("button", name="Download list").click()
+    expect(b.locator("#gate-notices")).to_contain_text("withdrawn by its organiser")
     assert violations == []
     context_a.close()
     context_b.close()
