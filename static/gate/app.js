@@ -22,6 +22,7 @@
 const config = document.getElementById("gate-config").dataset;
 const LANG = config.lang || "en";
 const SYNC_EVERY_MS = 20000;
+const REFRESH_EVERY_MS = 60000;
 const FETCH_TIMEOUT_MS = 10000;
 const MAX_RESULTS = 20;
 
@@ -231,7 +232,8 @@ function download({ quiet = false } = {}) {
     if (!pairing || pairing.revoked) return;
     try {
       const data = await api(pairing, "meet");
-      const list = { slug: pairing.slug, data, generated_at: data.generated_at };
+      // fetched_at: by this device's clock, which may differ from the server's.
+      const list = { slug: pairing.slug, data, generated_at: data.generated_at, fetched_at: Date.now() };
       applyPending(list);
       await idb.put("lists", list);
       pairing.title = data.meet?.title || pairing.title;
@@ -402,7 +404,7 @@ function sync({ quiet = false } = {}) {
     return { failed, walkins };
   }).then((outcome) => {
     // Fresh from the server: other devices' check-ins, and walk-ins as RSVPs.
-    if (!outcome.failed && navigator.onLine) return download({ quiet: true });
+    if (outcome && !outcome.failed && navigator.onLine) return download({ quiet: true });
   });
 }
 
@@ -857,8 +859,12 @@ function wire() {
     sync({ quiet: true });
   });
   window.addEventListener("offline", render);
+  // Queued check-ins go out within SYNC_EVERY_MS; other devices' check-ins come in with a
+  // fresh list at least every REFRESH_EVERY_MS (a sync downloads the list after it).
   setInterval(() => {
-    if (navigator.onLine && state.outbox.length) sync({ quiet: true });
+    if (!navigator.onLine || !state.active) return;
+    const age = Date.now() - (state.list?.fetched_at || 0);
+    if (state.outbox.length || !(age >= 0 && age < REFRESH_EVERY_MS)) sync({ quiet: true });
   }, SYNC_EVERY_MS);
 }
 
