@@ -59,6 +59,10 @@ def seed(stdout, rng: random.Random) -> None:
         _cars_seen_at_meets()
     if not Meet.objects.filter(slug=SUNDAY_DRIVE_SLUG).exists():
         made.append(_seed_sunday_drive(organiser=organiser, demo_member=demo_member))
+    from meets.gate import seed_gate
+
+    if gate_made := seed_gate(organiser=organiser):
+        made.append(gate_made)
     moved = _keep_upcoming()
     if moved:
         made.append(f"{moved} moved on by whole weeks to stay ahead")

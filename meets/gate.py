@@ -581,3 +581,19 @@ def _walk_in_locked(*, device, meet, member, car, at, km) -> tuple[RSVP | None, 
     rsvp = RSVP.objects.create(meet=meet, member=member, car=car, status=RSVP.Status.GOING)
     services.rsvp_check_in(rsvp=rsvp, by=device.created_by, at=at, odometer_km=km, device=device)
     return rsvp, GateScan.Result.CHECKED_IN, ""
+
+
+# --- The demo ---------------------------------------------------------------------------------
+
+
+def seed_gate(*, organiser: User) -> str:
+    """The demo's check-in device "Gate A" on the upcoming Nürburgring weekend, once.
+
+    Its token is random and shown nowhere: to try the app, create another device on the
+    meet's devices page (/meets/nurburgring-2027/gate/devices/).
+    """
+    meet = Meet.objects.filter(slug="nurburgring-2027").first()
+    if meet is None or GateDevice.objects.filter(meet=meet).exists():
+        return ""
+    device_create(meet=meet, name="Gate A", by=organiser)
+    return "a check-in device"
