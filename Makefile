@@ -79,6 +79,9 @@ vendor:
 	  js/bootstrap.bundle.min.js.map; do \
 	  install -D -m 644 node_modules/bootstrap/dist/$$f static/vendor/bootstrap/$$f; done
 	install -m 644 node_modules/bootstrap/LICENSE static/vendor/bootstrap/LICENSE
+	@# jsQR decodes the QR codes the gate app (/meets/gate/) scans, in the browser.
+	install -D -m 644 node_modules/jsqr/dist/jsQR.js static/vendor/jsqr/jsQR.js
+	install -m 644 node_modules/jsqr/LICENSE static/vendor/jsqr/LICENSE
 
 # The German translation: locale/de/LC_MESSAGES/django.mo is committed beside its .po, so
 # neither make run nor a server needs gettext. After editing the .po, compile it here (msgfmt

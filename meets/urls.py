@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meets.views import albums, checkin, gate_devices, offers, organiser, public, series
+from meets.views import albums, checkin, gate, gate_devices, offers, organiser, public, series
 
 app_name = "meets"
 
@@ -24,6 +24,11 @@ urlpatterns = [
     path("offers/<int:pk>/accept/", offers.offer_accept, name="offer_accept"),
     path("offers/<int:pk>/decline/", offers.offer_decline, name="offer_decline"),
     path("no-shows/", offers.no_shows, name="no_shows"),
+    # The gate app (its data comes from the check-in API with a device's token). Before
+    # "<slug>/": a meet's slug always ends in its date, so none is "gate".
+    path("gate/", gate.app, name="gate"),
+    path("gate/manifest.webmanifest", gate.manifest, name="gate_manifest"),
+    path("gate/sw.js", gate.service_worker, name="gate_service_worker"),
     path("<slug:slug>/", public.meet_detail, name="detail"),
     path("<slug:slug>/meet.ics", public.meet_ics, name="ics"),
     path("<slug:slug>/rsvp/", public.rsvp, name="rsvp"),

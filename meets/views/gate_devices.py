@@ -21,12 +21,11 @@ from meets.access import get_meet_for_checkin, is_organiser
 from meets.forms import GateDeviceForm
 from meets.models_gate import GateDevice
 
-# Where the check-in app lives (built with issue 16's app): a token rides in the fragment.
-APP_PATH = "/meets/gate/"
-
 
 def app_link(meet, token: str) -> str:
-    return absolute_url(f"{APP_PATH}#{meet.slug}:{token}")
+    """The gate app's address for this device: the token rides in the fragment, which the
+    browser never sends to a server (nor to its logs)."""
+    return absolute_url(f"{reverse('meets:gate')}#{meet.slug}:{token}")
 
 
 @login_required

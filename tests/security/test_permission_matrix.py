@@ -322,6 +322,11 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     # A scanned code: the gate (organiser, helper, staff) sees the RSVP; its own member
     # is sent to the meet's page; anyone else: no such code.
     "meets:checkin_code": {"rsvp's code": answers(302, 404, 404, 404, 302, 404, 200, 200, 200)},
+    # The gate app's shell, manifest and service worker: the device's token (in the
+    # pairing link's fragment, sent to the API only) is the credential, not the session.
+    "meets:gate": {NO_ARGS: EVERYONE},
+    "meets:gate_manifest": {NO_ARGS: EVERYONE},
+    "meets:gate_service_worker": {NO_ARGS: EVERYONE},
     # --- Meets: organisers and helpers ------------------------------------------------
     "meets:edit": {
         "published meet": ORGANISER_OF_MEET,
