@@ -117,9 +117,6 @@ class Meet(models.Model):
         choices=AttendeeVisibility.choices,
         default=AttendeeVisibility.MEMBERS,
     )
-    questions = models.TextField(
-        _("questions for attendees"), blank=True, help_text=_("One question per line.")
-    )
     organisers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("organisers"),
@@ -173,10 +170,6 @@ class Meet(models.Model):
     @property
     def local_end(self):
         return in_zone(self.ends_at, self.tz)
-
-    @property
-    def question_list(self) -> list[str]:
-        return [q.strip() for q in self.questions.splitlines() if q.strip()]
 
     @property
     def is_published(self) -> bool:
@@ -362,3 +355,7 @@ class Message(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+# Typed questions for attendees (issue 16): their own module, a model of this app.
+from meets.questions import Question  # noqa: E402, F401

@@ -15,6 +15,7 @@ from django_tasks import task
 from accounts.models import User
 from config.lib.email import send_templated
 from config.lib.tasks import enqueue_with_transaction
+from meets import questions
 from meets.cache import meets_cache
 from meets.ics import calendar_for
 from meets.models import RSVP, Meet, Message
@@ -336,8 +337,13 @@ def meet_cancellation_send(meet_id: int, reason: str) -> None:
         )
 
 
-def rsvp_check_in(*, rsvp: RSVP, by: User) -> tuple[RSVP, bool]:
-    """Check a car in at the gate. A second scan changes nothing: returns (rsvp, was_new)."""
+def rsvp_check_in(*, rsvp: RSVP, by: User, answers: dict | None = None) -> tuple[RSVP, bool]:
+    """Check a car in at the gate. A second scan changes nothing: returns (rsvp, was_new).
+
+    `answers` to the meet's check-in questions, already validated
+    (meets.questions.validate_answers), join the RSVP's; while a required check-in question
+    has no answer the car is not checked in (RSVPError names the questions).
+    """
     with transaction.atomic():
         rsvp = RSVP.objects.select_for_update().get(pk=rsvp.pk)
         if rsvp.status != RSVP.Status.GOING:
@@ -346,9 +352,18 @@ def rsvp_check_in(*, rsvp: RSVP, by: User) -> tuple[RSVP, bool]:
             raise RSVPError(_("This RSVP is cancelled, not going."))
         if rsvp.checked_in_at is not None:
             return rsvp, False
+        rsvp.answers = {**(rsvp.answers or {}), **(answers or {})}
+        missing = questions.missing_required(
+            questions.checkin_questions(rsvp.meet_id), rsvp.answers
+        )
+        if missing:
+            raise RSVPError(
+                _("Answer the check-in questions first: %(questions)s.")
+                % {"questions": ", ".join(f"“{q.label}”" for q in missing)}
+            )
         rsvp.checked_in_at = timezone.now()
         rsvp.checked_in_by = by
-        rsvp.save(update_fields=["checked_in_at", "checked_in_by"])
+        rsvp.save(update_fields=["checked_in_at", "checked_in_by", "answers"])
         # The car was seen at the gate: on the meet's own calendar day.
         meet_tz = Meet.objects.only("time_zone").get(pk=rsvp.meet_id).tz
         seen_on = timezone.localtime(rsvp.checked_in_at, meet_tz).date()
@@ -453,6 +468,10 @@ def reminders_send(*, now=None) -> int:
 
 
 def member_meets_data(*, member: User) -> dict[str, Any]:
+    rsvps = list(RSVP.objects.filter(member=member).select_related("meet", "car"))
+    asked: dict[int, list] = {}
+    for q in questions.Question.objects.filter(meet__in={r.meet_id for r in rsvps}):
+        asked.setdefault(q.meet_id, []).append(q)
     return {
         "rsvps": [
             {
@@ -460,11 +479,16 @@ def member_meets_data(*, member: User) -> dict[str, Any]:
                 "starts_at": r.meet.starts_at,
                 "car_vin": r.car.vin,
                 "guests": r.guests,
-                "answers": r.answers,
+                # Each answer under its question, as the member was asked it.
+                "answers": {
+                    q.label: r.answers[q.key]
+                    for q in asked.get(r.meet_id, [])
+                    if q.key in (r.answers or {})
+                },
                 "status": r.status,
                 "checked_in_at": r.checked_in_at,
             }
-            for r in RSVP.objects.filter(member=member).select_related("meet", "car")
+            for r in rsvps
         ]
     }
 
@@ -520,3 +544,24 @@ def rsvps_purge_personal_data(*, older_than_days: int, now=None) -> int:
         )
         meets_cache.bump_on_commit()  # update() sends no signals
     return purged
+
+
+# --- Typed questions (meets/questions.py) ----------------------------------------------------
+
+
+def questions_save(*, meet: Meet, formset) -> None:
+    """Save the organiser's valid question formset under the meet's lock, numbering the
+    questions 0, 1, 2… in the order asked; more than QUESTIONS_MAX in all is refused (two
+    organisers saving at once cannot pass it together)."""
+    with _meet_transaction():
+        meet = _lock_meet(meet.pk)
+        formset.save()
+        asked = list(questions.Question.objects.filter(meet=meet).order_by("position", "id"))
+        if len(asked) > questions.QUESTIONS_MAX:
+            raise RSVPError(
+                _("A meet asks at most %(max)s questions.") % {"max": questions.QUESTIONS_MAX}
+            )
+        for position, question in enumerate(asked):
+            if question.position != position:
+                question.position = position
+                question.save(update_fields=["position"])

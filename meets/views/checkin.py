@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import privacy
-from meets import services
+from meets import questions, services
 from meets.access import get_meet_for_checkin, is_helper, is_organiser
-from meets.forms import CheckinForm, CheckinSearchForm
+from meets.forms import CheckinAnswersForm, CheckinForm, CheckinSearchForm
 from meets.models import RSVP, Meet
+from meets.questions import answer_rows
 from register.validators import VIN_LENGTH, normalise_vin
 
 _PLAQUE_PREFIX = re.compile(r"^(no\.?\s*|#)", re.IGNORECASE)
@@ -81,10 +82,10 @@ def _local_time(value, meet: Meet) -> str:
     return f"{timezone.localtime(value, meet.tz):%H:%M}"
 
 
-def _check_in(request, rsvp: RSVP) -> None:
+def _check_in(request, rsvp: RSVP, answers: dict | None = None) -> None:
     """Check `rsvp` in and tell the person at the gate what happened."""
     try:
-        done, new = services.rsvp_check_in(rsvp=rsvp, by=request.user)
+        done, new = services.rsvp_check_in(rsvp=rsvp, by=request.user, answers=answers)
     except services.RSVPError as exc:
         messages.error(request, _("Not checked in: %(reason)s") % {"reason": exc})
         return
@@ -154,6 +155,16 @@ def checkin_rsvp(request, slug: str, pk: int):
     rsvp = get_object_or_404(RSVP.objects.select_related(*_RSVP_DETAILS), pk=pk, meet=meet)
     form = CheckinForm(request.POST)
     back = form.cleaned_data["back"] if form.is_valid() else ""
+    if not rsvp.checked_in_at and questions.missing_required(
+        questions.checkin_questions(meet), rsvp.answers or {}
+    ):
+        # The questions asked at the gate are on the code's page: answer them there.
+        messages.warning(
+            request,
+            _("Answer the check-in questions to check this car in: %(car)s.")
+            % {"car": _label(rsvp, request.user)},
+        )
+        return redirect(rsvp.get_checkin_url())
     _check_in(request, rsvp)
     if back == "attendees" and is_organiser(request.user, meet):
         return redirect("meets:attendees", slug=meet.slug)
@@ -177,11 +188,14 @@ def checkin_code(request, code: str):
         is_organiser(request.user, rsvp.meet) or is_helper(request.user, rsvp.meet)
     ):
         raise Http404(_("No such check-in code."))
-    form = CheckinForm(request.POST if request.method == "POST" else None)
-    if form.is_bound and form.is_valid():
-        _check_in(request, rsvp)
-        return redirect("meets:checkin", slug=rsvp.meet.slug)
     meet = rsvp.meet
+    asked = questions.checkin_questions(meet)
+    form = CheckinAnswersForm(
+        request.POST if request.method == "POST" else None, asked=asked, rsvp=rsvp
+    )
+    if form.is_bound and form.is_valid():
+        _check_in(request, rsvp, form.answers())
+        return redirect("meets:checkin", slug=rsvp.meet.slug)
     context = {
         "as_role": (
             privacy.Viewer.ORGANISER if is_organiser(request.user, meet) else privacy.Viewer.HELPER
@@ -190,7 +204,11 @@ def checkin_code(request, code: str):
         "meet": meet,
         "car": rsvp.car,
         "form": form,
-        "answers": [(q, a) for q, a in (rsvp.answers or {}).items() if a],
+        "answers": [
+            (q.label, answer)
+            for q, answer in answer_rows([*questions.rsvp_questions(meet), *asked], rsvp.answers)
+        ],
+        "asks_questions": bool(asked),
         "checked_in_time": _local_time(rsvp.checked_in_at, meet) if rsvp.checked_in_at else "",
         "other_day": not (
             meet.local_start.date()

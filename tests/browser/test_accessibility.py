@@ -31,6 +31,7 @@ from tests.meets.factories import (
     CheckedInRSVPFactory,
     MeetFactory,
     PastMeetFactory,
+    QuestionFactory,
     RSVPFactory,
     WaitlistedRSVPFactory,
 )
@@ -206,9 +207,9 @@ def club(member, organiser):
         title="Eifel drive",
         description="Coffee at the track, then the Eifel roads to Adenau.",
         capacity=3,
-        questions="Dietary needs for the lunch",
         organisers=[organiser],
     )
+    QuestionFactory(meet=meet, label="Dietary needs for the lunch")
     going = [
         RSVPFactory(meet=meet, car=CarFactory(colour=colour, owner=MemberFactory()))
         for colour in (orange, white, black)
