@@ -37,7 +37,7 @@ QUESTIONS = {
         ("Will you join the drive afterwards?", Kind.YES_NO, False, Stage.RSVP, [], None, None),
     ],
     "eifel-sunday-drive": [
-        ("Joining the lunch stop?", Kind.YES_NO, True, Stage.RSVP, [], None, None),
+        ("Joining the lunch stop?", Kind.YES_NO, False, Stage.RSVP, [], None, None),
     ],
 }
 
