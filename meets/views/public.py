@@ -19,6 +19,7 @@ from meets.forms import RSVPForm
 from meets.ics import calendar_for
 from meets.models import RSVP, Meet
 from meets.qr import qr_svg
+from meets.questions import Question, answer_rows
 from membership import rights
 from register.models import Car
 from register.stats import Bar, Chart, safe_swatch
@@ -112,6 +113,10 @@ def meet_detail(request, slug: str):
         "cars_html": cars,
         "mine": mine,
         "mine_qr": qr_svg(mine) if mine and mine.status == RSVP.Status.GOING else "",
+        # Their own answers, each under its question (a query only when they answered).
+        "mine_answers": answer_rows(Question.objects.filter(meet=meet), mine.answers)
+        if mine and mine.answers
+        else [],
         "organiser_view": organiser,
         "helper_view": roles.helper,
         # Only asked of a member without an RSVP: the page offers them the button, or why not.

@@ -560,3 +560,19 @@ def test_the_questions_page_climbs_the_permission_ladder(
     assert response.status_code == 200
     assert "Dinner on Saturday?" in response.content.decode()
     assert response.context["formset"].total_form_count() == len(asked) + 1  # and a new one
+
+
+def test_the_member_sees_their_own_answers_on_the_meets_page(going, asked):
+    response = login(going.member).get(going.meet.get_absolute_url())
+
+    rows = response.context["mine_answers"]
+    assert [(q.label, answer) for q, answer in rows] == [
+        ("Dietary notes", "No nuts"),
+        ("Passengers", "2"),
+        ("Dinner on Saturday?", "Yes"),
+        ("T-shirt size", "L"),
+        ("Diet", "Vegetarian; Vegan"),
+        ("Arriving on", "18 Jun 2027"),
+        ("Driving from", "Netherlands"),
+    ]
+    assert "<dt>Driving from</dt>" in response.content.decode()
