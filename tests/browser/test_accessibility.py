@@ -219,6 +219,17 @@ def club(member, organiser):
 
     open_meet = MeetFactory(title="Sunday breakfast", capacity=20, organisers=[organiser])
     RSVPFactory(meet=open_meet)
+    # A question of each kind on the RSVP form, and one asked at the gate.
+    for label, kind, extra in [
+        ("Dinner?", "yes_no", {"required": True}),
+        ("Diet", "multiple", {"choices": ["Vegan", "None"]}),
+        ("T-shirt size", "single", {"choices": ["S", "M"], "required": True}),
+        ("Arriving on", "date", {}),
+        ("Passengers", "number", {"min_value": 0, "max_value": 3}),
+        ("Driving from", "country", {}),
+    ]:
+        QuestionFactory(meet=open_meet, label=label, kind=kind, **extra)
+    QuestionFactory(meet=meet, label="Wristband", asked_at="checkin", required=True)
 
     past = PastMeetFactory(title="Spring gathering", organisers=[organiser])
     for colour in (orange, blue):
@@ -269,6 +280,7 @@ def test_no_serious_accessibility_violation_on_the_main_pages(
         ("check-in list", organiser, f"/meets/{meet.slug}/checkin/"),
         ("check-in by QR code", organiser, club["rsvp"].get_checkin_url()),
         ("new meet form", organiser, "/meets/new/"),
+        ("questions form", organiser, f"/meets/{open_meet.slug}/questions/"),
     ]
 
     failures = check_pages(page, live_server, visits)
