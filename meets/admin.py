@@ -8,7 +8,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from config.lib.admin import BoundedSearchMixin, SafeAutocompleteMixin
 from meets import services
-from meets.models import RSVP, Meet, Message
+from meets.models import RSVP, Meet, Message, Question
+from meets.question_forms import QuestionForm
 from meets.views.organiser import attendees_csv_response
 
 
@@ -24,6 +25,15 @@ class RSVPInline(admin.TabularInline):
         return super().get_queryset(request).select_related("member", "car", "car__model_line")
 
 
+class QuestionInline(admin.StackedInline):
+    """The meet's typed questions, with the organisers' form and its rules (an answered
+    question keeps its kind and choices)."""
+
+    model = Question
+    form = QuestionForm
+    extra = 0
+
+
 @admin.register(Meet)
 class MeetAdmin(BoundedSearchMixin, SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = ("title", "starts_at", "venue_name", "status", "capacity", "going")
@@ -33,7 +43,7 @@ class MeetAdmin(BoundedSearchMixin, SafeAutocompleteMixin, admin.ModelAdmin):
     autocomplete_fields = ("organisers", "checkin_helpers")
     date_hierarchy = "starts_at"
     readonly_fields = ("created_at",)
-    inlines = [RSVPInline]
+    inlines = [QuestionInline, RSVPInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["promote_from_waitlist", "export_attendees"]
 

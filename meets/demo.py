@@ -15,6 +15,7 @@ from meets.albums_demo import seed_albums
 from meets.cache import meets_cache
 from meets.demo_offers import seed_offers
 from meets.models import RSVP, Meet
+from meets.questions_demo import seed_questions
 from meets.series_demo import seed_series
 from register.models import Car, Ownership
 
@@ -69,6 +70,7 @@ def seed(stdout, rng: random.Random) -> None:
     seed_albums(stdout)  # the 2023 meet's album (meets/albums_demo.py)
     made += seed_series()  # issue 16: the monthly Cars & Coffee (meets/series_demo.py)
     made += seed_offers()  # meets/demo_offers.py: waiting-list offers and no-shows
+    made += seed_questions()  # typed questions and their answers (meets/questions_demo.py)
     moved = _keep_upcoming()
     if moved:
         made.append(f"{moved} moved on by whole weeks to stay ahead")
@@ -146,7 +148,6 @@ def _seed_club_meets(rng: random.Random, *, organiser: User, demo_member: User) 
             capacity=90,
             status=Meet.Status.PUBLISHED,
             attendee_visibility=Meet.AttendeeVisibility.PUBLIC,
-            questions="Dietary needs for the dinner",
             **NURBURGRING,
         )
         past.organisers.add(organiser)
@@ -179,7 +180,6 @@ def _seed_club_meets(rng: random.Random, *, organiser: User, demo_member: User) 
             status=Meet.Status.PUBLISHED,
             members_only=True,
             attendee_visibility=Meet.AttendeeVisibility.MEMBERS,
-            questions="Dietary needs\nWill you join the drive afterwards?",
             venue_name="Café am Ring, Adenau",
             venue_address="Hauptstraße 1, 53518 Adenau",
             venue_country="DE",
@@ -197,7 +197,6 @@ def _seed_club_meets(rng: random.Random, *, organiser: User, demo_member: User) 
                     member=member,
                     car=car,
                     status=RSVP.Status.GOING,
-                    answers={"Dietary needs": rng.choice(["", "", "Vegetarian", "No nuts"])},
                     created_at=now - datetime.timedelta(days=9, minutes=-13 * i),
                 )
                 for i, (member, car) in enumerate(coming)
@@ -225,7 +224,6 @@ def _seed_club_meets(rng: random.Random, *, organiser: User, demo_member: User) 
             rsvp_closes_at=_at(2027, 6, 1, 23, 59),
             status=Meet.Status.DRAFT,
             attendee_visibility=Meet.AttendeeVisibility.PUBLIC,
-            questions="Dietary needs for the dinner\nT-shirt size",
             **NURBURGRING,
         )
         draft.organisers.add(organiser)
@@ -260,7 +258,6 @@ def _seed_sunday_drive(*, organiser: User, demo_member: User) -> str:
             rsvp_opens_at=now - datetime.timedelta(days=3),
             status=Meet.Status.PUBLISHED,
             attendee_visibility=Meet.AttendeeVisibility.MEMBERS,
-            questions="Joining the lunch stop?",
             venue_name="Landgasthof Maarblick, Daun (start and finish)",
             venue_address="Maarstraße 12, 54550 Daun",
             venue_country="DE",
@@ -274,7 +271,6 @@ def _seed_sunday_drive(*, organiser: User, demo_member: User) -> str:
                 car=car,
                 guests=i % 2,
                 status=RSVP.Status.GOING,
-                answers={"Joining the lunch stop?": "Yes" if i % 3 else ""},
                 created_at=now - datetime.timedelta(days=2, minutes=-41 * i),
             )
             for i, (member, car) in enumerate(going)

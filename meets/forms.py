@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.lib.forms import model_text_field
 from config.lib.images import clean_image
+from meets import questions
 from meets.models import RSVP, Meet, Message
 from meets.services import ODOMETER_MAX_KM
 from register.models import Car
@@ -22,10 +23,6 @@ LOCAL_DT = "%Y-%m-%dT%H:%M"
 # Longest free texts an organiser or member may type (characters), checked by the forms:
 # the database's text columns have no limit of their own. README "Limits" lists them all.
 DESCRIPTION_MAX_LENGTH = 5000
-QUESTIONS_MAX = 10  # questions for attendees, one a line
-QUESTION_MAX_LENGTH = 200
-QUESTIONS_MAX_LENGTH = QUESTIONS_MAX * (QUESTION_MAX_LENGTH + 1)
-ANSWER_MAX_LENGTH = 500
 MESSAGE_BODY_MAX_LENGTH = 5000
 CANCEL_REASON_MAX_LENGTH = 1000
 OFFER_HOURS_MAX = 168  # a week to accept a waiting-list offer
@@ -71,14 +68,6 @@ class MeetForm(forms.ModelForm):
         max_length=DESCRIPTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
-    questions = model_text_field(
-        Meet,
-        "questions",
-        max_length=QUESTIONS_MAX_LENGTH,
-        max_lines=QUESTIONS_MAX,
-        max_line_length=QUESTION_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
 
     class Meta:
         model = Meet
@@ -100,7 +89,6 @@ class MeetForm(forms.ModelForm):
             "rsvp_closes_at",
             "members_only",
             "attendee_visibility",
-            "questions",
             "promotion",
             "offer_hours",
         ]
@@ -150,7 +138,7 @@ class MeetForm(forms.ModelForm):
                     css_class="row",
                 ),
             ),
-            Fieldset(_("Who"), "capacity", "members_only", "attendee_visibility", "questions"),
+            Fieldset(_("Who"), "capacity", "members_only", "attendee_visibility"),
             Fieldset(_("The waiting list"), "promotion", "offer_hours"),
         )
 
@@ -262,18 +250,14 @@ class RSVPForm(forms.Form):
             only = list(cars[:2])
             if len(only) == 1:
                 self.fields["car"].initial = only[0]
-        for index, question in enumerate(meet.question_list):
-            self.fields[f"answer_{index}"] = forms.CharField(
-                label=question, max_length=ANSWER_MAX_LENGTH, required=False
-            )
+        self.questions = questions.rsvp_questions(meet)
+        questions.add_question_fields(self, self.questions)
         self.helper = FormHelper()
         self.helper.form_tag = False
 
-    def answers(self) -> dict[str, str]:
-        return {
-            question: self.cleaned_data.get(f"answer_{index}", "")
-            for index, question in enumerate(self.meet.question_list)
-        }
+    def answers(self) -> dict:
+        """The answers to the meet's questions, keyed and typed as RSVP.answers keeps them."""
+        return questions.cleaned_answers(self, self.questions)
 
 
 class CheckinSearchForm(forms.Form):
@@ -340,6 +324,27 @@ class CheckinForm(forms.Form):
         max_value=ODOMETER_MAX_KM,
         error_messages={"invalid": _("The odometer reading must be a whole number of kilometres.")},
     )
+
+
+class CheckinAnswersForm(CheckinForm):
+    """A check-in code's Check in button, with the meet's questions asked at check-in,
+    filled in with what the RSVP answered already."""
+
+    def __init__(self, *args, asked: list, rsvp: RSVP, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = asked
+        questions.add_question_fields(self, asked)
+        for question in asked:
+            if question.key in (rsvp.answers or {}):
+                self.initial[questions.field_name(question)] = questions.to_form_data(
+                    question, rsvp.answers[question.key]
+                )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(*[questions.field_name(q) for q in asked])
+
+    def answers(self) -> dict:
+        return questions.cleaned_answers(self, self.questions)
 
 
 class HelperRemoveForm(forms.Form):

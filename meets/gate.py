@@ -384,7 +384,12 @@ def _check_in_locked(
             "waitlisted" if status == RSVP.Status.WAITLISTED else "cancelled"
         )
     _rsvp, new = services.rsvp_check_in(
-        rsvp=rsvp, by=device.created_by, at=at, odometer_km=odometer_km, device=device
+        rsvp=rsvp,
+        by=device.created_by,
+        at=at,
+        odometer_km=odometer_km,
+        device=device,
+        require_answers=False,  # a scan is a fact: questions are asked on the web page
     )
     return (GateScan.Result.CHECKED_IN if new else GateScan.Result.ALREADY), ""
 
@@ -572,7 +577,9 @@ def _walk_in_locked(*, device, meet, member, car, at, km) -> tuple[RSVP | None, 
     if counts["going"] >= meet.capacity:
         return None, GateScan.Result.REFUSED, "full"
     rsvp = RSVP.objects.create(meet=meet, member=member, car=car, status=RSVP.Status.GOING)
-    services.rsvp_check_in(rsvp=rsvp, by=device.created_by, at=at, odometer_km=km, device=device)
+    services.rsvp_check_in(
+        rsvp=rsvp, by=device.created_by, at=at, odometer_km=km, device=device, require_answers=False
+    )
     return rsvp, GateScan.Result.CHECKED_IN, ""
 
 

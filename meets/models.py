@@ -121,9 +121,6 @@ class Meet(models.Model):
         choices=AttendeeVisibility.choices,
         default=AttendeeVisibility.MEMBERS,
     )
-    questions = models.TextField(
-        _("questions for attendees"), blank=True, help_text=_("One question per line.")
-    )
     organisers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("organisers"),
@@ -212,10 +209,6 @@ class Meet(models.Model):
     @property
     def local_end(self):
         return in_zone(self.ends_at, self.tz)
-
-    @property
-    def question_list(self) -> list[str]:
-        return [q.strip() for q in self.questions.splitlines() if q.strip()]
 
     @property
     def is_published(self) -> bool:
@@ -413,8 +406,9 @@ class Message(models.Model):
 
 
 # Issue 16's models, each in its own module: the meet album, the check-in app's devices and
-# scans, series of meets, waiting-list offers.
+# scans, series of meets, waiting-list offers, typed questions.
 from meets.album_models import AlbumPhoto  # noqa: E402, F401
 from meets.models_gate import GateDevice, GateScan  # noqa: E402, F401
 from meets.offer_models import Offer  # noqa: E402, F401
+from meets.questions import Question  # noqa: E402, F401
 from meets.series_models import MeetSeries  # noqa: E402, F401

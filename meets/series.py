@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from meets import services
 from meets.models import RSVP, Meet, MeetSeries
+from meets.questions import Question
 
 MAX_DATES = 24
 MAX_YEARS = 2
@@ -231,13 +232,12 @@ def _unique_slug(base: str, *, model=Meet) -> str:
 
 
 def _copy_questions(source: Meet, target: Meet) -> None:
-    """HOOK (issue 16, typed questions): copy `source`'s questions to `target`.
-
-    Today the questions are `Meet.questions`, a text field, copied as it is. The lead
-    completes this at merge, when questions become rows of their own: copy each row.
-    """
-    target.questions = source.questions
-    target.save(update_fields=["questions"])
+    """Ask `target` the questions `source` asks: each a new row, in the same order."""
+    copies = []
+    for question in Question.objects.filter(meet=source).order_by("position", "pk"):
+        question.pk, question.id, question.meet = None, None, target
+        copies.append(question)
+    Question.objects.bulk_create(copies)
 
 
 def meet_clone(*, source: Meet, meet: Meet, by: User) -> Meet:

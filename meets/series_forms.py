@@ -25,7 +25,6 @@ COPIED = [
     "capacity",
     "members_only",
     "attendee_visibility",
-    "questions",
 ]
 
 
@@ -45,14 +44,11 @@ def clone_initial(source: Meet, shift: str) -> dict:
 
 class CloneForm(MeetForm):
     """The meet form, filled in from the meet it copies. The questions come along as
-    they are (changed afterwards on the new draft); the cover image too, unless a new
-    one is chosen."""
+    they are (meets.series._copy_questions; changed afterwards on the new draft); the
+    cover image too, unless a new one is chosen."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        questions = self.fields["questions"]
-        questions.disabled = True
-        questions.help_text = _("Copied from the meet. Change them on the new draft.")
         self.fields["cover_image"].help_text = _("Leave it empty to keep the meet's cover image.")
 
 

@@ -16,6 +16,7 @@ from django_tasks import task
 from accounts.models import User
 from config.lib.email import send_templated
 from config.lib.tasks import enqueue_with_transaction
+from meets import questions
 from meets.cache import meets_cache
 from meets.ics import calendar_for
 from meets.models import RSVP, Meet, Message
@@ -403,6 +404,8 @@ def rsvp_check_in(
     at: datetime.datetime | None = None,
     odometer_km: int | None = None,
     device=None,
+    answers: dict | None = None,
+    require_answers: bool = True,
 ) -> tuple[RSVP, bool]:
     """Check a car in at the gate: returns (rsvp, whether this call checked it in).
 
@@ -412,6 +415,12 @@ def rsvp_check_in(
     The first check-in of a car notes the evidence for "last seen", adds one "Seen at
     <meet>" to its timeline and, given `odometer_km`, a mileage reading dated the meet's
     local day (flagged when it goes back, as the register flags one).
+
+    `answers` to the meet's check-in questions, already validated
+    (meets.questions.validate_answers), join the RSVP's. While a required check-in question
+    has no answer the car is not checked in (RSVPError names the questions), unless
+    `require_answers` is False: the check-in app's scans are facts, never refused for a
+    question (docs/checkin.md); the web check-in page asks what is missing.
     """
     from register.models import MileageReading, TimelineEntry
     from register.services import RegisterError, mileage_reading_add
@@ -428,6 +437,9 @@ def rsvp_check_in(
                 raise RSVPError(_("This RSVP is on the waiting list, not going."))
             raise RSVPError(_("This RSVP is cancelled, not going."))
         if rsvp.checked_in_at is not None:
+            if answers:
+                rsvp.answers = {**(rsvp.answers or {}), **answers}
+                rsvp.save(update_fields=["answers"])
             if at >= rsvp.checked_in_at:
                 return rsvp, False
             # An earlier scan synced late: the earliest wins, nothing else is added.
@@ -436,10 +448,19 @@ def rsvp_check_in(
             rsvp.checked_in_device = device
             rsvp.save(update_fields=["checked_in_at", "checked_in_by", "checked_in_device"])
             return rsvp, True
+        rsvp.answers = {**(rsvp.answers or {}), **(answers or {})}
+        missing = questions.missing_required(
+            questions.checkin_questions(rsvp.meet_id), rsvp.answers
+        )
+        if missing and require_answers:
+            raise RSVPError(
+                _("Answer the check-in questions first: %(questions)s.")
+                % {"questions": ", ".join(f"“{q.label}”" for q in missing)}
+            )
         rsvp.checked_in_at = at
         rsvp.checked_in_by = by
         rsvp.checked_in_device = device
-        rsvp.save(update_fields=["checked_in_at", "checked_in_by", "checked_in_device"])
+        rsvp.save(update_fields=["checked_in_at", "checked_in_by", "checked_in_device", "answers"])
         # The car was seen at the gate: on the meet's own calendar day.
         meet = Meet.objects.only("time_zone", "title").get(pk=rsvp.meet_id)
         seen_on = timezone.localtime(rsvp.checked_in_at, meet.tz).date()
@@ -560,6 +581,10 @@ def reminders_send(*, now=None) -> int:
 
 
 def member_meets_data(*, member: User) -> dict[str, Any]:
+    rsvps = list(RSVP.objects.filter(member=member).select_related("meet", "car"))
+    asked: dict[int, list] = {}
+    for q in questions.Question.objects.filter(meet__in={r.meet_id for r in rsvps}):
+        asked.setdefault(q.meet_id, []).append(q)
     return {
         "rsvps": [
             {
@@ -567,11 +592,16 @@ def member_meets_data(*, member: User) -> dict[str, Any]:
                 "starts_at": r.meet.starts_at,
                 "car_vin": r.car.vin,
                 "guests": r.guests,
-                "answers": r.answers,
+                # Each answer under its question, as the member was asked it.
+                "answers": {
+                    q.label: r.answers[q.key]
+                    for q in asked.get(r.meet_id, [])
+                    if q.key in (r.answers or {})
+                },
                 "status": r.status,
                 "checked_in_at": r.checked_in_at,
             }
-            for r in RSVP.objects.filter(member=member).select_related("meet", "car")
+            for r in rsvps
         ]
     }
 
@@ -627,3 +657,24 @@ def rsvps_purge_personal_data(*, older_than_days: int, now=None) -> int:
         )
         meets_cache.bump_on_commit()  # update() sends no signals
     return purged
+
+
+# --- Typed questions (meets/questions.py) ----------------------------------------------------
+
+
+def questions_save(*, meet: Meet, formset) -> None:
+    """Save the organiser's valid question formset under the meet's lock, numbering the
+    questions 0, 1, 2… in the order asked; more than QUESTIONS_MAX in all is refused (two
+    organisers saving at once cannot pass it together)."""
+    with _meet_transaction():
+        meet = _lock_meet(meet.pk)
+        formset.save()
+        asked = list(questions.Question.objects.filter(meet=meet).order_by("position", "id"))
+        if len(asked) > questions.QUESTIONS_MAX:
+            raise RSVPError(
+                _("A meet asks at most %(max)s questions.") % {"max": questions.QUESTIONS_MAX}
+            )
+        for position, question in enumerate(asked):
+            if question.position != position:
+                question.position = position
+                question.save(update_fields=["position"])

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from meets.views import albums, checkin, gate, gate_devices, offers, organiser, public, series
+from meets.views import questions as question_views
 
 app_name = "meets"
 
@@ -41,6 +42,8 @@ urlpatterns = [
     path("<slug:slug>/message/", organiser.message, name="message"),
     path("<slug:slug>/helpers/", organiser.helpers, name="helpers"),
     path("<slug:slug>/promote/", organiser.promote, name="promote"),
+    # Typed questions (issue 16)
+    path("<slug:slug>/questions/", question_views.questions_edit, name="questions"),
     # Check-in (organisers and helpers)
     path("<slug:slug>/checkin/", checkin.checkin_list, name="checkin"),
     path("<slug:slug>/checkin/<int:pk>/", checkin.checkin_rsvp, name="checkin_rsvp"),

@@ -17,7 +17,12 @@ from django.test import Client
 from PIL import Image
 
 from tests.factories import MemberFactory
-from tests.meets.factories import MeetFactory, RSVPFactory, WaitlistedRSVPFactory
+from tests.meets.factories import (
+    MeetFactory,
+    QuestionFactory,
+    RSVPFactory,
+    WaitlistedRSVPFactory,
+)
 from tests.register.factories import (
     CarFactory,
     ColourFactory,
@@ -144,7 +149,11 @@ def club(member, organiser):
     meet = MeetFactory(title="Eifel drive", capacity=2, organisers=[organiser])
     going = [RSVPFactory(meet=meet), RSVPFactory(meet=meet)]
     WaitlistedRSVPFactory(meet=meet)
-    open_meet = MeetFactory(title="Sunday breakfast", questions="Dietary needs")
+    open_meet = MeetFactory(title="Sunday breakfast", organisers=[organiser])
+    QuestionFactory(meet=open_meet, label="Dietary needs")
+    QuestionFactory(meet=open_meet, label="Dinner?", kind="yes_no", required=True)
+    QuestionFactory(meet=open_meet, label="Extras", kind="multiple", choices=["Lap", "Photo"])
+    QuestionFactory(meet=open_meet, label="Size", kind="single", choices=["S", "M"], required=True)
     MemberFactory(display_name="Dora Directory")
     return {"car": car, "meet": meet, "rsvp": going[0], "open_meet": open_meet, "member": member}
 
@@ -174,6 +183,7 @@ PAGES = {
     "check-in list": ("organiser", lambda c: f"/meets/{c['meet'].slug}/checkin/"),
     "check-in by QR code": ("organiser", lambda c: c["rsvp"].get_checkin_url()),
     "new meet form": ("organiser", lambda c: "/meets/new/"),
+    "questions form": ("organiser", lambda c: f"/meets/{c['open_meet'].slug}/questions/"),
 }
 
 

@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import privacy
-from meets import services
+from meets import questions, services
 from meets.access import get_meet_for_checkin, is_helper, is_organiser
-from meets.forms import CheckinForm, CheckinSearchForm
+from meets.forms import CheckinAnswersForm, CheckinForm, CheckinSearchForm
 from meets.models import RSVP, Meet
+from meets.questions import answer_rows
 from register.plates import note_gate_cars, plate_for, plate_visible_q
 from register.sightings import normalise_plate
 from register.validators import VIN_LENGTH, normalise_vin
@@ -105,10 +106,14 @@ def _local_time(value, meet: Meet) -> str:
     return f"{timezone.localtime(value, meet.tz):%H:%M}"
 
 
-def _check_in(request, rsvp: RSVP, odometer_km: int | None = None) -> None:
+def _check_in(
+    request, rsvp: RSVP, *, odometer_km: int | None = None, answers: dict | None = None
+) -> None:
     """Check `rsvp` in and tell the person at the gate what happened."""
     try:
-        done, new = services.rsvp_check_in(rsvp=rsvp, by=request.user, odometer_km=odometer_km)
+        done, new = services.rsvp_check_in(
+            rsvp=rsvp, by=request.user, odometer_km=odometer_km, answers=answers
+        )
     except services.RSVPError as exc:
         messages.error(request, _("Not checked in: %(reason)s") % {"reason": exc})
         return
@@ -193,13 +198,22 @@ def checkin_rsvp(request, slug: str, pk: int):
     form = CheckinForm(request.POST)
     if form.is_valid():
         back = form.cleaned_data["back"]
-        _check_in(request, rsvp, form.cleaned_data["odometer_km"])
     else:
         back = form.data.get("back", "")
         for error in form.errors.get("odometer_km", ()):
             messages.error(request, _("Not checked in: %(reason)s") % {"reason": error})
-        if "odometer_km" not in form.errors:
-            _check_in(request, rsvp)
+    if not rsvp.checked_in_at and questions.missing_required(
+        questions.checkin_questions(meet), rsvp.answers or {}
+    ):
+        # The questions asked at the gate are on the code's page: answer them there.
+        messages.warning(
+            request,
+            _("Answer the check-in questions to check this car in: %(car)s.")
+            % {"car": _label(rsvp, request.user)},
+        )
+        return redirect(rsvp.get_checkin_url())
+    if "odometer_km" not in form.errors:
+        _check_in(request, rsvp, odometer_km=form.cleaned_data.get("odometer_km"))
     if back == "attendees" and is_organiser(request.user, meet):
         return redirect("meets:attendees", slug=meet.slug)
     return redirect("meets:checkin", slug=meet.slug)
@@ -222,11 +236,16 @@ def checkin_code(request, code: str):
         is_organiser(request.user, rsvp.meet) or is_helper(request.user, rsvp.meet)
     ):
         raise Http404(_("No such check-in code."))
-    form = CheckinForm(request.POST if request.method == "POST" else None)
-    if form.is_bound and form.is_valid():
-        _check_in(request, rsvp, form.cleaned_data["odometer_km"])
-        return redirect("meets:checkin", slug=rsvp.meet.slug)
     meet = rsvp.meet
+    asked = questions.checkin_questions(meet)
+    form = CheckinAnswersForm(
+        request.POST if request.method == "POST" else None, asked=asked, rsvp=rsvp
+    )
+    if form.is_bound and form.is_valid():
+        _check_in(
+            request, rsvp, odometer_km=form.cleaned_data["odometer_km"], answers=form.answers()
+        )
+        return redirect("meets:checkin", slug=rsvp.meet.slug)
     context = {
         "as_role": (
             privacy.Viewer.ORGANISER if is_organiser(request.user, meet) else privacy.Viewer.HELPER
@@ -235,7 +254,11 @@ def checkin_code(request, code: str):
         "meet": meet,
         "car": rsvp.car,
         "form": form,
-        "answers": [(q, a) for q, a in (rsvp.answers or {}).items() if a],
+        "answers": [
+            (q.label, answer)
+            for q, answer in answer_rows([*questions.rsvp_questions(meet), *asked], rsvp.answers)
+        ],
+        "asks_questions": bool(asked),
         "checked_in_time": _local_time(rsvp.checked_in_at, meet) if rsvp.checked_in_at else "",
         "plate": plate_for(rsvp.car, request.user, gate_of=meet),
         "other_day": not (

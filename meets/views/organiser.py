@@ -34,6 +34,7 @@ from meets.forms import (
 )
 from meets.models import RSVP, Meet, Message
 from meets.offer_models import Offer
+from meets.questions import Question, answer_rows, format_answer
 from meets.views.checkin import search_rsvps
 from register.plates import note_gate_cars, plate_for
 
@@ -217,8 +218,10 @@ def attendees(request, slug: str):
         gate_of=meet,
     )
     going, waiting = [], []
+    asked = list(Question.objects.filter(meet=meet))
     for rsvp in rsvps:
         rsvp.plate = plate_for(rsvp.car, request.user, gate_of=meet)
+        rsvp.answer_rows = answer_rows(asked, rsvp.answers)
         if rsvp.status == RSVP.Status.GOING:
             going.append(rsvp)
         else:
@@ -234,7 +237,6 @@ def attendees(request, slug: str):
         "counts": counts,
         "places_left": max(meet.capacity - counts["going"] - counts["held"], 0),
         "checkin_form": CheckinForm(initial={"back": "attendees"}),
-        "questions": meet.question_list,
     }
     return render(request, "meets/organiser/attendees.html", context)
 
@@ -260,14 +262,21 @@ CSV_COLUMNS = [
 CSV_TAIL = ["rsvp_at", "checked_in_at"]
 
 
-def _questions(meet: Meet, rsvps: Iterable[RSVP]) -> list[str]:
-    """The meet's questions, then any answered question it no longer asks."""
-    questions = list(meet.question_list)
-    for rsvp in rsvps:
-        for question in rsvp.answers or {}:
-            if question not in questions:
-                questions.append(question)
-    return questions
+def _question_columns(questions: Iterable[Question]) -> list[tuple[str, str]]:
+    """(stage, label) of each question, the RSVP's first, once each: several meets that ask
+    the same question share its column."""
+    columns: list[tuple[str, str]] = []
+    for stage in (Question.Stage.RSVP, Question.Stage.CHECKIN):
+        for q in questions:
+            if q.asked_at == stage and (stage, q.label) not in columns:
+                columns.append((stage, q.label))
+    return columns
+
+
+def _column_header(stage: str, label: str) -> str:
+    if stage == Question.Stage.CHECKIN:
+        return _("%(question)s (at check-in)") % {"question": label}
+    return label
 
 
 def attendee_table(meets: Iterable[Meet], *, viewer) -> tuple[list[str], list[list[Any]]]:
@@ -287,11 +296,14 @@ def attendee_table(meets: Iterable[Meet], *, viewer) -> tuple[list[str], list[li
         .select_related("meet", "member", "car", "car__model_line", "car__colour")
         .order_by("meet__starts_at", "meet_id", "status", "created_at", "id")
     )
-    questions: list[str] = []
+    asked = list(Question.objects.filter(meet__in=meets).order_by("meet__starts_at", "position"))
+    columns = _question_columns(asked)
+    by_meet: dict[int, dict[tuple[str, str], Question]] = {}
+    for q in asked:
+        by_meet.setdefault(q.meet_id, {}).setdefault((q.asked_at, q.label), q)
     positions: dict[int, int] = {}
     for meet in meets:
         mine = [r for r in rsvps if r.meet_id == meet.pk]
-        questions += [q for q in _questions(meet, mine) if q not in questions]
         waiting = [r for r in mine if r.status == RSVP.Status.WAITLISTED]
         positions.update({r.pk: n for n, r in enumerate(waiting, start=1)})
     by_id = {meet.pk: meet for meet in meets}
@@ -299,7 +311,16 @@ def attendee_table(meets: Iterable[Meet], *, viewer) -> tuple[list[str], list[li
         # Every live RSVP of each meet is here: the cars at its gate, whose plates show.
         note_gate_cars(meet, (r.car_id for r in rsvps if r.meet_id == meet.pk))
     several = len(meets) > 1
-    header = (["meet"] if several else []) + CSV_COLUMNS + questions + CSV_TAIL
+    header = (
+        (["meet"] if several else [])
+        + CSV_COLUMNS
+        + [_column_header(*column) for column in columns]
+        + CSV_TAIL
+    )
+
+    def answer(r: RSVP, column: tuple[str, str]) -> str:
+        q = by_meet.get(r.meet_id, {}).get(column)
+        return format_answer(q, (r.answers or {}).get(q.key), for_csv=True) if q else ""
 
     def local(value, meet: Meet):
         return timezone.localtime(value, meet.tz) if value else None
@@ -322,7 +343,7 @@ def attendee_table(meets: Iterable[Meet], *, viewer) -> tuple[list[str], list[li
             car.country.code if car.country else "",
             plate_for(car, viewer, gate_of=by_id[r.meet_id]),
             r.guests,
-            *[(r.answers or {}).get(q, "") for q in questions],
+            *[answer(r, column) for column in columns],
             local(r.created_at, r.meet),
             local(r.checked_in_at, r.meet),
         ]

@@ -21,6 +21,7 @@ from meets.models import RSVP, Meet
 from meets.noshows import meets_with_checkin, no_show_rsvps, since_months
 from meets.offer_models import Offer
 from meets.qr import qr_svg
+from meets.questions import Question, answer_rows
 from meets.series import one_per_series
 from membership import rights
 from register.models import Car
@@ -127,6 +128,10 @@ def meet_detail(request, slug: str):
         if mine and mine.status == RSVP.Status.WAITLISTED
         else None,
         "mine_qr": qr_svg(mine) if mine and mine.status == RSVP.Status.GOING else "",
+        # Their own answers, each under its question (a query only when they answered).
+        "mine_answers": answer_rows(Question.objects.filter(meet=meet), mine.answers)
+        if mine and mine.answers
+        else [],
         "organiser_view": organiser,
         "helper_view": roles.helper,
         # Only asked of a member without an RSVP: the page offers them the button, or why not.

@@ -31,6 +31,7 @@ from tests.meets.factories import (
     CheckedInRSVPFactory,
     MeetFactory,
     PastMeetFactory,
+    QuestionFactory,
     RSVPFactory,
     WaitlistedRSVPFactory,
 )
@@ -206,9 +207,9 @@ def club(member, organiser):
         title="Eifel drive",
         description="Coffee at the track, then the Eifel roads to Adenau.",
         capacity=3,
-        questions="Dietary needs for the lunch",
         organisers=[organiser],
     )
+    QuestionFactory(meet=meet, label="Dietary needs for the lunch")
     going = [
         RSVPFactory(meet=meet, car=CarFactory(colour=colour, owner=MemberFactory()))
         for colour in (orange, white, black)
@@ -218,6 +219,17 @@ def club(member, organiser):
 
     open_meet = MeetFactory(title="Sunday breakfast", capacity=20, organisers=[organiser])
     RSVPFactory(meet=open_meet)
+    # A question of each kind on the RSVP form, and one asked at the gate.
+    for label, kind, extra in [
+        ("Dinner?", "yes_no", {"required": True}),
+        ("Diet", "multiple", {"choices": ["Vegan", "None"]}),
+        ("T-shirt size", "single", {"choices": ["S", "M"], "required": True}),
+        ("Arriving on", "date", {}),
+        ("Passengers", "number", {"min_value": 0, "max_value": 3}),
+        ("Driving from", "country", {}),
+    ]:
+        QuestionFactory(meet=open_meet, label=label, kind=kind, **extra)
+    QuestionFactory(meet=meet, label="Wristband", asked_at="checkin", required=True)
 
     past = PastMeetFactory(title="Spring gathering", organisers=[organiser])
     for colour in (orange, blue):
@@ -268,6 +280,7 @@ def test_no_serious_accessibility_violation_on_the_main_pages(
         ("check-in list", organiser, f"/meets/{meet.slug}/checkin/"),
         ("check-in by QR code", organiser, club["rsvp"].get_checkin_url()),
         ("new meet form", organiser, "/meets/new/"),
+        ("questions form", organiser, f"/meets/{open_meet.slug}/questions/"),
     ]
 
     failures = check_pages(page, live_server, visits)

@@ -18,7 +18,7 @@ from accounts.models import User
 from meets.models import RSVP, Meet
 from tests.conftest import SCREENSHOTS
 from tests.factories import TEST_PASSWORD
-from tests.meets.factories import MeetFactory
+from tests.meets.factories import MeetFactory, QuestionFactory
 from tests.register.factories import CarFactory, ColourFactory
 
 pytestmark = pytest.mark.browser
@@ -62,9 +62,9 @@ def test_a_member_rsvps_with_their_car_and_the_organiser_checks_them_in(
         starts_at=starts,
         ends_at=starts + datetime.timedelta(hours=6),
         capacity=20,
-        questions="Dietary needs for the lunch",
         organisers=[organiser],
     )
+    question = QuestionFactory(meet=meet, label="Dietary needs for the lunch")
     meet_url = live_server.url + meet.get_absolute_url()
     mail.outbox.clear()
 
@@ -107,7 +107,7 @@ def test_a_member_rsvps_with_their_car_and_the_organiser_checks_them_in(
 
     rsvp = RSVP.objects.get(meet=meet)
     assert (rsvp.member, rsvp.car, rsvp.guests, rsvp.status) == (member, orange_car, 1, "going")
-    assert rsvp.answers == {"Dietary needs for the lunch": "Vegetarian"}
+    assert rsvp.answers == {question.key: "Vegetarian"}
     assert [m.subject for m in mail.outbox] == ["You're going: Eifel drive"]
 
     # My meets lists it, with the same code.

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from meets.models import Meet
+from meets.models import Meet, Question
 from tests.factories import MemberFactory
 from tests.meets.factories import MeetFactory, RSVPFactory
 from tests.register.factories import (
@@ -55,8 +55,43 @@ def world(db, member, other_member, organiser, staff):
         title="Spring drive",
         organisers=[organiser],
         checkin_helpers=[helper],
-        questions="Dietary needs?\nT-shirt size?",
         capacity=2,
+    )
+    # Typed questions with fixed ids: the fuzzed forms name their fields after them.
+    Question.objects.bulk_create(
+        [
+            Question(pk=9001, meet=meet, position=0, label="Dietary needs?"),
+            Question(
+                pk=9002,
+                meet=meet,
+                position=1,
+                label="T-shirt size?",
+                kind="single",
+                choices=["S", "M", "L"],
+            ),
+            Question(
+                pk=9003,
+                meet=meet,
+                position=2,
+                label="Passengers",
+                kind="number",
+                required=True,
+                min_value=0,
+                max_value=3,
+            ),
+            Question(pk=9004, meet=meet, position=3, label="Dinner?", kind="yes_no"),
+            Question(pk=9005, meet=meet, position=4, label="Arriving", kind="date"),
+            Question(pk=9006, meet=meet, position=5, label="From", kind="country"),
+            Question(
+                pk=9007,
+                meet=meet,
+                position=6,
+                label="Extras",
+                kind="multiple",
+                choices=["Dinner", "Lap"],
+            ),
+            Question(pk=9008, meet=meet, position=7, label="Wristband", asked_at="checkin"),
+        ]
     )
     going = RSVPFactory(meet=meet, member=other_member, car=other_car)
     waiting = RSVPFactory(meet=meet, status="waitlisted", member=waiting_member)

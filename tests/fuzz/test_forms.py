@@ -560,7 +560,6 @@ MEET = {
     "rsvp_closes_at": "2040-05-13T18:00",
     "members_only": "on",
     "attendee_visibility": st.sampled_from(["organisers", "members", "public"]),
-    "questions": "Dietary needs?",
 }
 MEET_DATES = ("starts_at", "ends_at", "rsvp_opens_at", "rsvp_closes_at")
 MEET_NUMBERS = ("capacity", "latitude", "longitude")
@@ -570,7 +569,6 @@ OK_MEET = {
     "attendee_visibility": "public",
     "title": XSS,
     "description": IMG,
-    "questions": XSS,
     "venue_name": IMG,
 }
 
@@ -715,14 +713,33 @@ def test_meet_helpers_survive_hostile_input(world, data):
 
 # --- Meets: members --------------------------------------------------------------------------
 
-RSVP_FORM = {"car": Ref("car"), "guests": "2", "answer_0": "Vegetarian", "answer_1": "L"}
-OK_RSVP = {**RSVP_FORM, "answer_0": XSS, "answer_1": IMG}
+RSVP_FORM = {
+    "car": Ref("car"),
+    "guests": "2",
+    "question_9001": "Vegetarian",
+    "question_9002": st.sampled_from(["S", "M", "L", "XS"]),
+    "question_9003": "2",
+    "question_9004": st.sampled_from(["yes", "no", "", "maybe"]),
+    "question_9005": "2040-05-13",
+    "question_9006": st.sampled_from(["DE", "NL", "ZZ"]),
+    "question_9007": st.sampled_from([["Dinner"], ["Dinner", "Lap"], ["Nope"]]),
+}
+OK_RSVP = {
+    **RSVP_FORM,
+    "question_9001": XSS,
+    "question_9002": "L",
+    "question_9004": "yes",
+    "question_9006": "NL",
+    "question_9007": ["Dinner", "Lap"],
+}
 
 
 @fuzz_settings
-@given(data=form_data(RSVP_FORM, numbers=("guests", "car")))
+@given(
+    data=form_data(RSVP_FORM, dates=("question_9005",), numbers=("guests", "car", "question_9003"))
+)
 @example(data=OK_RSVP)
-@example(data={**RSVP_FORM, "answer_0": "\x00", "answer_1": "L\x00"})
+@example(data={**OK_RSVP, "question_9001": "\x00", "question_9002": "L\x00"})
 def test_rsvp_survives_hostile_input(world, data):
     meet, sent = world.meet, resolve(data, refs(world))
     with rolled_back():
@@ -926,7 +943,7 @@ def test_hostile_checkin_codes_are_not_found(world, code):
 def test_the_fuzz_world_is_sound(world):
     """The world's rows are as the tests above assume: a failure above is the view's."""
     assert Ownership.objects.get(car=world.sold_car, ended_on=None).member == world.other_member
-    assert world.meet.question_list == ["Dietary needs?", "T-shirt size?"]
+    assert list(world.meet.questions.values_list("pk", flat=True)) == list(range(9001, 9008))
     assert Group.objects.filter(user=world.organiser).exists()
     assert RSVP.objects.filter(meet=world.meet, status="waitlisted").count() == 1
     assert datetime.date.today().year < 2040  # MEET's dates are in the future

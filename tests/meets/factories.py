@@ -5,7 +5,7 @@ import datetime
 import factory
 from django.utils import timezone
 
-from meets.models import RSVP, Meet
+from meets.models import RSVP, Meet, Question
 from tests.factories import MemberFactory
 from tests.register.factories import CarFactory
 
@@ -72,3 +72,14 @@ class CheckedInRSVPFactory(RSVPFactory):
     checked_in_at = factory.LazyAttribute(
         lambda rsvp: rsvp.meet.starts_at + datetime.timedelta(minutes=30)
     )
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    """An optional text question asked at RSVP (meets/questions.py)."""
+
+    class Meta:
+        model = Question
+
+    meet = factory.SubFactory(MeetFactory)
+    position = factory.Sequence(lambda n: n)
+    label = factory.Sequence(lambda n: f"Question {n}?")

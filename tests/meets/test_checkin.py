@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import ORGANISERS_GROUP
 from meets.models import RSVP
 from tests.factories import MemberFactory
-from tests.meets.factories import MeetFactory, RSVPFactory
+from tests.meets.factories import MeetFactory, QuestionFactory, RSVPFactory
 from tests.register.factories import CarFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,12 +27,13 @@ def other_organiser(db):
 
 @pytest.fixture
 def meet(organiser, helper):
-    return MeetFactory(
+    meet = MeetFactory(
         title="Nordschleife Summer Meet",
         organisers=[organiser],
         checkin_helpers=[helper],
-        questions="Dietary needs?",
     )
+    QuestionFactory(meet=meet, label="Dietary needs?")
+    return meet
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def rsvp(meet):
         member=member,
         car=CarFactory(owner=member, vin="WBSUR9C50BZ222222"),
         guests=2,
-        answers={"Dietary needs?": "Vegan"},
+        answers={meet.questions.get().key: "Vegan"},
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from meets.models import Meet
+from meets.questions import Question
 from tests.meets.factories import MeetFactory, RSVPFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +26,12 @@ def ring(organiser, helper):
         ends_at=start + datetime.timedelta(days=1, hours=7),
         rsvp_opens_at=datetime.datetime(2027, 2, 1, 12, 0, tzinfo=BERLIN),
         capacity=120,
-        questions="Dietary needs\nT-shirt size",
         organisers=[organiser],
         checkin_helpers=[helper],
+    )
+    Question.objects.create(meet=meet, position=0, label="Dietary needs", required=True)
+    Question.objects.create(
+        meet=meet, position=1, label="T-shirt size", kind="single", choices=["S", "M", "L"]
     )
     RSVPFactory(meet=meet)
     return meet
@@ -86,7 +90,7 @@ def test_saving_the_clone_makes_a_draft_with_the_same_people_and_questions(
     client = client_for(organiser)
     data = form_data(client.get(url(ring)).content.decode())
 
-    response = client.post(url(ring), {**data, "questions": "Tampered"})
+    response = client.post(url(ring), data)
 
     copy = Meet.objects.exclude(pk=ring.pk).get()
     assert response.status_code == 302 and response["Location"] == copy.get_absolute_url()
@@ -94,7 +98,12 @@ def test_saving_the_clone_makes_a_draft_with_the_same_people_and_questions(
     assert copy.title == "Nürburgring weekend 2028"
     assert copy.local_start == datetime.datetime(2028, 6, 19, 9, 0, tzinfo=BERLIN)
     assert copy.slug != ring.slug
-    assert copy.questions == "Dietary needs\nT-shirt size"  # copied, not what was sent
+    asked = copy.questions.order_by("position").values_list("label", "kind", "required", "choices")
+    assert list(asked) == [
+        ("Dietary needs", "text", True, []),
+        ("T-shirt size", "single", False, ["S", "M", "L"]),
+    ]
+    assert ring.questions.count() == 2  # copies, not the source's rows moved
     assert list(copy.organisers.all()) == [organiser]
     assert list(copy.checkin_helpers.all()) == [helper]
     assert not copy.rsvps.exists()

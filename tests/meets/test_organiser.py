@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import ORGANISERS_GROUP
 from meets.models import RSVP, Meet, Message
 from tests.factories import MemberFactory
-from tests.meets.factories import MeetFactory, RSVPFactory
+from tests.meets.factories import MeetFactory, QuestionFactory, RSVPFactory
 from tests.register.factories import CarFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,12 +36,13 @@ def other_organiser(db):
 
 @pytest.fixture
 def meet(organiser, helper):
-    return MeetFactory(
+    meet = MeetFactory(
         title="Nordschleife Summer Meet",
         organisers=[organiser],
         checkin_helpers=[helper],
-        questions="Dietary needs?",
     )
+    QuestionFactory(meet=meet, label="Dietary needs?")
+    return meet
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ def going(meet):
         meet=meet,
         member=member,
         car=CarFactory(owner=member, vin="WBSUR9C50BZ111111"),
-        answers={"Dietary needs?": "Vegetarian"},
+        answers={meet.questions.get().key: "Vegetarian"},
         guests=1,
     )
 
@@ -87,7 +88,6 @@ def meet_form_data(meet: Meet, **changes) -> dict:
         "rsvp_opens_at": local(meet.rsvp_opens_at),
         "rsvp_closes_at": local(meet.rsvp_closes_at),
         "attendee_visibility": meet.attendee_visibility,
-        "questions": meet.questions,
     }
     if meet.members_only:
         data["members_only"] = "on"
@@ -376,8 +376,9 @@ def test_the_attendee_list_pins_its_query_count(
     url = reverse("meets:attendees", args=[meet.slug])
     # 1 session, 2 user, 3 meet by slug, 4 "is this user an organiser of it",
     # 5 the counts (going, waiting, checked in), 6 the waiting list's order,
-    # 7 the live RSVPs with member, car, model line and colour, 8 the cars' cover photos.
-    with django_assert_num_queries(8):
+    # 7 the live RSVPs with member, car, model line and colour, 8 the cars' cover photos,
+    # 9 the meet's questions.
+    with django_assert_num_queries(9):
         response = client.get(url)
     assert len(response.context["going"]) == going
     assert len(response.context["waiting"]) == waiting
@@ -390,7 +391,7 @@ def test_the_csv_has_every_live_rsvp_with_its_answers(meet, going, organiser):
     waiting = RSVPFactory(
         meet=meet,
         status=RSVP.Status.WAITLISTED,
-        answers={"Dietary needs?": '=HYPERLINK("http://evil.example","Click")'},
+        answers={meet.questions.get().key: '=HYPERLINK("http://evil.example","Click")'},
     )
     RSVPFactory(meet=meet, status=RSVP.Status.CANCELLED)
     response = login(organiser).get(reverse("meets:attendees_csv", args=[meet.slug]))

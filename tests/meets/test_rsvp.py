@@ -17,7 +17,12 @@ from meets.forms import RSVPForm
 from meets.models import RSVP, Meet
 from register.models import Ownership
 from tests.factories import PendingMemberFactory
-from tests.meets.factories import MeetFactory, RSVPFactory, WaitlistedRSVPFactory
+from tests.meets.factories import (
+    MeetFactory,
+    QuestionFactory,
+    RSVPFactory,
+    WaitlistedRSVPFactory,
+)
 from tests.register.factories import CarFactory, OwnershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -486,13 +491,20 @@ def test_the_form_refuses_more_than_six_guests(member, member_car):
 def test_the_form_offers_only_the_members_own_cars_and_asks_the_meets_questions(
     member, member_car, other_car
 ):
-    meet = MeetFactory(questions="Dietary needs for the dinner\n\nT-shirt size\n")
+    meet = MeetFactory()
+    dinner = QuestionFactory(meet=meet, label="Dietary needs for the dinner", position=0)
+    size = QuestionFactory(meet=meet, label="T-shirt size", position=1)
+    QuestionFactory(meet=meet, label="Wristband", asked_at="checkin")  # asked at the gate
 
     form = RSVPForm(meet=meet, member=member)
 
     assert list(form.fields["car"].queryset) == [member_car]
     assert form.fields["car"].initial == member_car  # the only car is chosen already
-    assert [form.fields[f"answer_{i}"].label for i in range(2)] == [
+    assert [name for name in form.fields if name.startswith("question_")] == [
+        f"question_{dinner.pk}",
+        f"question_{size.pk}",
+    ]
+    assert [form.fields[f"question_{q.pk}"].label for q in (dinner, size)] == [
         "Dietary needs for the dinner",
         "T-shirt size",
     ]
@@ -508,11 +520,12 @@ def rsvp_url(meet) -> str:
 def test_rsvping_on_the_page_says_youre_going_and_saves_the_answers(
     client_for, member, member_car, page_text
 ):
-    meet = MeetFactory(questions="Dietary needs for the dinner")
+    meet = MeetFactory()
+    question = QuestionFactory(meet=meet, label="Dietary needs for the dinner")
 
     response = client_for(member).post(
         rsvp_url(meet),
-        {"car": member_car.pk, "guests": 1, "answer_0": "Vegetarian"},
+        {"car": member_car.pk, "guests": 1, f"question_{question.pk}": "Vegetarian"},
         follow=True,
     )
 
@@ -522,7 +535,7 @@ def test_rsvping_on_the_page_says_youre_going_and_saves_the_answers(
     assert "You're going with your Alpine White BMW 1 Series M Coupé (E82) and 1 guest." in text
     rsvp = RSVP.objects.get(meet=meet)
     assert (rsvp.member, rsvp.car, rsvp.guests, rsvp.status) == (member, member_car, 1, "going")
-    assert rsvp.answers == {"Dietary needs for the dinner": "Vegetarian"}
+    assert rsvp.answers == {str(question.pk): "Vegetarian"}
 
 
 def test_rsvping_to_a_full_meet_says_youre_on_the_waiting_list(
@@ -594,7 +607,7 @@ def test_a_tampered_car_id_is_a_form_error_and_saves_nothing(
         {"car": "{car}", "guests": "7"},
         {"car": "{car}", "guests": "lots"},
         {"car": "{car}", "guests": "99999999999999999999"},
-        {"car": "{car}", "guests": "0", "answer_0": "x" * 5000},
+        {"car": "{car}", "guests": "0", "question_{question}": "x" * 5000},
     ],
     ids=[
         "no car field",
@@ -613,9 +626,12 @@ def test_a_tampered_car_id_is_a_form_error_and_saves_nothing(
 def test_a_bad_rsvp_post_is_a_form_error_never_a_500(
     client_for, member, member_car, data, page_text
 ):
-    meet = MeetFactory(questions="Dietary needs for the dinner")
+    meet = MeetFactory()
+    question = QuestionFactory(meet=meet, label="Dietary needs for the dinner")
     data = {
-        key: value.replace("{car}", str(member_car.pk)) if isinstance(value, str) else value
+        key.replace("{question}", str(question.pk)): value.replace("{car}", str(member_car.pk))
+        if isinstance(value, str)
+        else value
         for key, value in data.items()
     }
 

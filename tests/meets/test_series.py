@@ -14,6 +14,7 @@ from icalendar import Calendar
 
 from meets import series as series_lib
 from meets.models import RSVP, Meet, MeetSeries
+from meets.questions import Question
 from meets.series import Pattern, build_rule, describe, occurrences, series_create, series_extend
 from tests.meets.factories import MeetFactory, PastMeetFactory, RSVPFactory, WaitlistedRSVPFactory
 
@@ -148,9 +149,8 @@ def test_a_rule_never_gives_more_than_24_dates_nor_runs_past_two_years():
 
 
 def test_repeating_a_meet_makes_its_dates_ahead_with_the_meets_settings(organiser, helper):
-    meet = first_sunday_meet(
-        organisers=[organiser], checkin_helpers=[helper], capacity=30, questions="Coffee?"
-    )
+    meet = first_sunday_meet(organisers=[organiser], checkin_helpers=[helper], capacity=30)
+    Question.objects.create(meet=meet, label="Coffee?", kind="yes_no")
 
     series, made = series_of(meet, count=12)
 
@@ -165,7 +165,7 @@ def test_repeating_a_meet_makes_its_dates_ahead_with_the_meets_settings(organise
         assert local.weekday() == 6 and local.day <= 7 and local.time() == datetime.time(10)
         assert date.ends_at - date.starts_at == datetime.timedelta(hours=3)
         assert date.capacity == 30 and date.status == Meet.Status.PUBLISHED
-        assert date.questions == "Coffee?"
+        assert list(date.questions.values_list("label", "kind")) == [("Coffee?", "yes_no")]
         assert list(date.organisers.all()) == [organiser]
         assert list(date.checkin_helpers.all()) == [helper]
         assert not date.rsvps.exists()

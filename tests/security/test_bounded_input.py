@@ -16,8 +16,9 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from meets.forms import MESSAGE_BODY_MAX_LENGTH, QUESTION_MAX_LENGTH, QUESTIONS_MAX
+from meets.forms import MESSAGE_BODY_MAX_LENGTH
 from meets.models import Message
+from meets.questions import LABEL_MAX_LENGTH, QUESTIONS_MAX
 from register.forms import OPTION_MAX_LENGTH, OPTIONS_MAX_LINES, STORY_MAX_LENGTH
 from register.models import Car
 from tests.meets.factories import MeetFactory, RSVPFactory
@@ -184,19 +185,26 @@ def test_an_organiser_message_of_a_megabyte_is_refused_and_not_sent(client_for, 
 
 
 def test_too_many_questions_for_attendees_are_refused(organiser):
-    from meets.forms import MeetForm
+    from meets.question_forms import QuestionFormSet
 
     meet = MeetFactory(organisers=[organiser])
-    questions = "\n".join(f"Question {n}?" for n in range(QUESTIONS_MAX + 1))
-    form = MeetForm(instance=meet, data={"questions": questions})
+    count = QUESTIONS_MAX + 1
+    data = {
+        "questions-TOTAL_FORMS": str(count),
+        "questions-INITIAL_FORMS": "0",
+        **{f"questions-{n}-label": f"Question {n}?" for n in range(count)},
+        **{f"questions-{n}-kind": "text" for n in range(count)},
+        **{f"questions-{n}-asked_at": "rsvp" for n in range(count)},
+        **{f"questions-{n}-position": str(n) for n in range(count)},
+    }
+    formset = QuestionFormSet(data, meet=meet, prefix="questions")
 
-    assert not form.is_valid()
-    assert form.errors["questions"] == [
-        f"Please keep to {QUESTIONS_MAX} lines (this has {QUESTIONS_MAX + 1})."
-    ]
-    long_question = MeetForm(instance=meet, data={"questions": "q" * (QUESTION_MAX_LENGTH + 1)})
+    assert not formset.is_valid()
+    assert formset.non_form_errors() == [f"Please submit at most {QUESTIONS_MAX} forms."]
+    data = {**data, "questions-TOTAL_FORMS": "1", "questions-0-label": "q" * (LABEL_MAX_LENGTH + 1)}
+    long_question = QuestionFormSet(data, meet=meet, prefix="questions")
     assert not long_question.is_valid()
-    assert "please keep each line to" in long_question.errors["questions"][0]
+    assert "at most 200 characters" in long_question.forms[0].errors["label"][0]
 
 
 # --- Lists a member can grow have a cap ----------------------------------------------------

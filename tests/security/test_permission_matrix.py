@@ -341,6 +341,7 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     },
     "meets:message": {"published meet": ORGANISER_OF_MEET, "draft meet": ORGANISER_OF_DRAFT},
     "meets:helpers": {"published meet": ORGANISER_OF_MEET, "draft meet": ORGANISER_OF_DRAFT},
+    "meets:questions": {"published meet": ORGANISER_OF_MEET, "draft meet": ORGANISER_OF_DRAFT},
     "meets:publish": {"draft meet": POST_ONLY},
     "meets:promote": {"published meet": POST_ONLY},
     "meets:checkin": {

@@ -36,7 +36,7 @@ from tqdm import tqdm
 
 from accounts.demo import FIRST, LAST, PLACES
 from accounts.models import Sequence, User
-from meets.models import RSVP, Meet
+from meets.models import RSVP, Meet, Question
 from register import cache as register_cache
 from register.demo import MARKETS, OPTIONS, PREVIOUS_OWNERS, STATUSES, VIN_ALPHABET
 from register.models import (
@@ -736,6 +736,7 @@ class Command(BaseCommand):
         organisers = [m for m, _car in pool[:400]]
         first_meet = now - datetime.timedelta(days=365 * 12)
         meets = []
+        asks: dict[int, str] = {}  # a regular meet's index: its text questions, one a line
         for index in range(n_meets - 2):
             venue, country, zone, lat, lon = rng.choice(VENUES)
             # About 85% in the past, the rest in the coming year.
@@ -772,10 +773,10 @@ class Command(BaseCommand):
                     attendee_visibility=rng.choices(
                         list(Meet.AttendeeVisibility.values), weights=(10, 60, 30)
                     )[0],
-                    questions=rng.choice(QUESTIONS),
                     created_at=local - datetime.timedelta(days=90),
                 )
             )
+            asks[index] = rng.choice(QUESTIONS)  # drawn where the old text field drew it
         ring = now - datetime.timedelta(days=7)
         meets.append(
             Meet(
@@ -816,6 +817,14 @@ class Command(BaseCommand):
             )
         )
         self._insert(Meet, meets, "meets")
+        Question.objects.bulk_create(
+            [
+                Question(meet_id=meets[index].pk, position=position, label=label)
+                for index, text in asks.items()
+                for position, label in enumerate(text.splitlines())
+            ],
+            batch_size=BATCH,
+        )
         Through = Meet.organisers.through
         links = []
         for meet in meets:
@@ -882,7 +891,6 @@ class Command(BaseCommand):
                         member=member,
                         car=car,
                         guests=rng.choice((0, 0, 0, 1, 1, 2)),
-                        answers={"Dietary needs": ""} if meet.questions else {},
                         status=status,
                         created_at=at,
                         cancelled_at=cancelled,
