@@ -16,8 +16,9 @@ def baseline(request):
 
 
 # Folders under MEDIA_ROOT that hold private documents, served only by their own views.
-# Meet album photos (meets/albums/) go through meets:album_photo: pending ones are private.
-PRIVATE_MEDIA = ("claims/", "sightings/", "meets/albums/")
+# Meet album photos (albums/) go through meets:album_photo: pending ones are private.
+# docs/deploy.md refuses the same folders in nginx and leaves them out of a public bucket.
+PRIVATE_MEDIA = ("claims/", "sightings/", "albums/")
 
 
 def media(request, path: str):

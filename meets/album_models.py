@@ -1,9 +1,10 @@
 """A meet's album: photos attendees add after the meet, which organisers moderate.
 
-The files live under `meets/albums/`, a private folder of MEDIA_ROOT (config/views.py
-PRIVATE_MEDIA): they are served only by `meets:album_photo`, which asks who may see the
-photo (a pending one: its uploader and the meet's organisers; an approved one: whoever
-may see the meet's album). Imported at the end of meets/models.py.
+The files live under `albums/`, a private folder of MEDIA_ROOT (config/views.py
+PRIVATE_MEDIA; not under `meets/`, whose cover images a deployment may let anyone read):
+they are served only by `meets:album_photo`, which asks who may see the photo (a pending
+one: its uploader and the meet's organisers; an approved one: whoever may see the meet's
+album). Imported at the end of meets/models.py.
 """
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from meets.models import Meet
 from register.models import Car
 
-ALBUM_FOLDER = "meets/albums/"
+ALBUM_FOLDER = "albums/"
 
 
 def _album_path(instance, filename):

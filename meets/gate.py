@@ -284,8 +284,9 @@ REASONS = {
     "members_only": gettext_lazy("This meet is for active club members only."),
     "no_member": gettext_lazy("No member has that membership number."),
     "card": gettext_lazy("That membership card is not valid."),
-    "no_car": gettext_lazy("No car on the register matches that."),
-    "not_theirs": gettext_lazy("That car is not theirs."),
+    # One answer whether no car matches or another member's does: a device learns nothing
+    # of other members' cars (a full VIN shown only by its last 7, a car not yet public).
+    "not_theirs": gettext_lazy("None of their cars on the register matches that."),
     "ambiguous": gettext_lazy("More than one of their cars matches: give the plaque or VIN."),
     "car_taken": gettext_lazy("This car already has an RSVP for this meet."),
     "not_open": gettext_lazy("This meet is not open for check-in."),
@@ -473,27 +474,28 @@ def _member_for_walk_in(membership_number: int | None, card: str | None) -> tupl
 
 
 def _car_for_walk_in(member: User, query: str) -> tuple[Car | None, str]:
+    """The member's own car that `query` names. Only their cars are searched: whether
+    another member's car matches is never told (see REASONS)."""
     raw = query.strip().lstrip("#").strip()
+    cars = Car.objects.filter(
+        pk__in=Ownership.objects.filter(member=member, ended_on__isnull=True).values("car")
+    )
     if raw.isdecimal() and len(raw) <= 6:
-        cars = Car.objects.filter(plaque_number=int(raw))
+        cars = cars.filter(plaque_number=int(raw))
     else:
         vin = normalise_vin(raw)
         if len(vin) == VIN_LENGTH:
-            cars = Car.objects.filter(vin=vin)
+            cars = cars.filter(vin=vin)
         elif len(vin) >= 4 and vin.isalnum():
-            cars = Car.objects.filter(vin__endswith=vin)
+            cars = cars.filter(vin__endswith=vin)
         else:
-            return None, "no_car"
-    theirs = list(
-        cars.filter(
-            pk__in=Ownership.objects.filter(member=member, ended_on__isnull=True).values("car")
-        )[:2]
-    )
+            return None, "not_theirs"
+    theirs = list(cars[:2])
     if len(theirs) == 1:
         return theirs[0], ""
     if theirs:
         return None, "ambiguous"
-    return None, "not_theirs" if cars.exists() else "no_car"
+    return None, "not_theirs"
 
 
 def _walk_in_refusal(member: User, meet: Meet) -> str:

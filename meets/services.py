@@ -616,6 +616,15 @@ def member_meets_anonymise(*, member: User) -> None:
     RSVP.history.filter(member_id=member.pk).update(answers={})
     Meet.organisers.through.objects.filter(user=member).delete()
     Meet.checkin_helpers.through.objects.filter(user=member).delete()
+    _gate_devices_revoke(created_by=member)
+
+
+def _gate_devices_revoke(**lookups) -> int:
+    """Revoke the check-in app's devices `lookups` find: whoever made a device vouched
+    for it, so one who may no longer check cars in takes their devices with them."""
+    from meets.models_gate import GateDevice
+
+    return GateDevice.objects.active().filter(**lookups).update(revoked_at=timezone.now())
 
 
 def meet_helper_add(*, meet: Meet, member: User) -> bool:
@@ -634,7 +643,12 @@ def meet_helper_add(*, meet: Meet, member: User) -> bool:
 
 
 def meet_helper_remove(*, meet: Meet, member: User) -> None:
-    meet.checkin_helpers.remove(member)
+    """`member` no longer checks cars in at `meet`: the devices they made there stop too
+    (an organiser's stay: they may still run the meet)."""
+    with transaction.atomic():
+        meet.checkin_helpers.remove(member)
+        if not member.is_staff and not meet.organisers.filter(pk=member.pk).exists():
+            _gate_devices_revoke(meet=meet, created_by=member)
 
 
 def rsvps_purge_personal_data(*, older_than_days: int, now=None) -> int:

@@ -179,8 +179,16 @@ async function api(pairing, path, body) {
 }
 
 async function revoke(pairing) {
+  // The server refuses this token (revoked, or the meet is over): nothing it gave may stay
+  // on the phone. The meet's list (names, membership numbers, plates, VINs) and the token
+  // go; unsent check-ins stay, for a new link of the same meet to send.
   pairing.revoked = true;
+  pairing.token = "";
   await idb.put("pairings", pairing);
+  await idb.delete("lists", pairing.slug);
+  if (state.list?.slug === pairing.slug) state.list = null;
+  state.shown = null;
+  state.card = null;
   notice(t("revoked"), "danger");
 }
 
@@ -396,7 +404,7 @@ function sync({ quiet = false } = {}) {
         if (error.status === 401) await revoke(pairing);
         else failed = true;
       }
-      if (list) await idb.put("lists", list);
+      if (list && !pairing.revoked) await idb.put("lists", list);
     }
     if (failed && !quiet) say(t("syncFailed"), "bad");
     else if (!failed && !quiet) say(t("synced"), "good");

@@ -221,3 +221,56 @@ def test_two_offline_gates_check_in_one_car_once_and_the_later_one_is_told(
     assert violations == []
     context_a.close()
     context_b.close()
+
+
+STORED = """() => new Promise((resolve, reject) => {
+    const request = indexedDB.open("paddock-gate");
+    request.onerror = () => reject(request.error);
+    request.onsuccess = () => {
+        const tx = request.result.transaction(["lists", "pairings"], "readonly");
+        const lists = tx.objectStore("lists").getAll();
+        const pairings = tx.objectStore("pairings").getAll();
+        tx.oncomplete = () => resolve({
+            lists: lists.result.length,
+            tokens: pairings.result.map((p) => p.token),
+        });
+    };
+})"""
+
+
+def test_a_revoked_device_forgets_the_meets_list_and_its_token(
+    live_server, browser: Browser, organiser
+):
+    """The list holds names, membership numbers, plates and VINs: a phone whose device was
+    revoked (lost, or the meet is over) keeps none of it, nor the token."""
+    now = timezone.now()
+    meet = MeetFactory(
+        starts_at=now - datetime.timedelta(hours=1),
+        ends_at=now + datetime.timedelta(hours=6),
+        rsvp_opens_at=now - datetime.timedelta(days=20),
+        organisers=[organiser],
+    )
+    RSVPFactory(meet=meet, member=MemberFactory(display_name="Olga Owner"))
+    device, token = gate.device_create(meet=meet, name="Gate A", by=organiser)
+    violations: list[str] = []
+    context, page = open_phone(
+        browser, f"{live_server.url}/meets/gate/#{meet.slug}:{token}", violations
+    )
+    expect(summary(page)).to_contain_text("1 car, 0 checked in")
+    assert page.evaluate(STORED) == {"lists": 1, "tokens": [token]}
+
+    gate.device_revoke(device=device)
+    page.get_by_role("button", name="Download list").click()
+    expect(page.locator("#gate-notices")).to_contain_text("withdrawn by its organiser")
+    expect(summary(page)).to_have_text(
+        "No list on this device yet: download it while you have signal."
+    )
+    page.get_by_label("Plate, plaque, VIN, membership number (M9) or name").fill("Olga")
+    expect(page.locator("#gate-results li.gate-row")).to_have_count(0)
+    assert page.evaluate(STORED) == {"lists": 0, "tokens": [""]}
+    page.reload()
+    expect(summary(page)).to_have_text(
+        "No list on this device yet: download it while you have signal."
+    )
+    assert violations == []
+    context.close()

@@ -111,7 +111,7 @@ def test_an_attendee_adds_photos_cleaned_and_waiting_for_the_organisers(client_f
     image = Image.open(first)
     assert image.size == (800, 1600) == (photos[0].width, photos[0].height)
     assert GPS_INFO not in image.getexif() and b"Phone Maker" not in first.read_bytes()
-    assert photos[0].image.name.startswith(f"meets/albums/{meet.pk}/")
+    assert photos[0].image.name.startswith(f"albums/{meet.pk}/")
     assert len(media_files()) == 4  # two photos, two thumbnails
     # Not in the album for anyone yet.
     assert (
@@ -287,8 +287,8 @@ def test_the_album_page_takes_a_fixed_number_of_queries(
         AlbumPhoto.objects.create(
             meet=meet,
             uploaded_by=MemberFactory() if i % 2 else attendee,
-            image=f"meets/albums/{meet.pk}/{i}.jpg",
-            thumbnail=f"meets/albums/{meet.pk}/t{i}.jpg",
+            image=f"albums/{meet.pk}/{i}.jpg",
+            thumbnail=f"albums/{meet.pk}/t{i}.jpg",
             width=10,
             height=10,
             car=CarFactory() if i < 3 else None,
@@ -315,8 +315,8 @@ def test_the_review_page_takes_a_fixed_number_of_queries(
         AlbumPhoto.objects.create(
             meet=meet,
             uploaded_by=MemberFactory(),
-            image=f"meets/albums/{meet.pk}/{i}.jpg",
-            thumbnail=f"meets/albums/{meet.pk}/t{i}.jpg",
+            image=f"albums/{meet.pk}/{i}.jpg",
+            thumbnail=f"albums/{meet.pk}/t{i}.jpg",
             width=10,
             height=10,
             car=CarFactory() if i < 3 else None,

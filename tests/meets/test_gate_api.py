@@ -520,7 +520,26 @@ def test_a_walk_in_with_someone_elses_car_is_refused(client, meet, gate_a, membe
     result = walk_in(
         client, gate_a[1], membership_number=member.membership_number, car=str(car.plaque_number)
     )
-    assert (result["result"], result["message"]) == ("refused", "That car is not theirs.")
+    assert (result["result"], result["message"]) == ("refused", NOT_THEIRS)
+
+
+NOT_THEIRS = "None of their cars on the register matches that."
+
+
+def test_a_walk_in_tells_a_device_nothing_of_other_members_cars(
+    client, meet, gate_a, member, other_member
+):
+    """A VIN shown only by its last 7, or a car not yet on the public register, is not
+    confirmed by trying it: the answer is the one for a VIN nobody has."""
+    hidden = CarFactory(owner=other_member, vin_visibility="last7")
+    pending = CarFactory(owner=other_member, pending=True)
+    made_up = "WBA" + "0" * 7 + hidden.vin[-7:]
+    answers = {
+        query: walk_in(client, gate_a[1], membership_number=member.membership_number, car=query)
+        for query in (hidden.vin, pending.vin, pending.vin[-7:], made_up)
+    }
+    assert {(a["result"], a["message"]) for a in answers.values()} == {("refused", NOT_THEIRS)}
+    assert not RSVP.objects.filter(meet=meet).exists()
 
 
 def test_a_lapsed_member_cannot_walk_in(client, meet, gate_a, lapsed_member):

@@ -137,3 +137,33 @@ def test_the_demo_has_one_device_on_the_nurburgring_weekend(organiser):
     assert gate.seed_gate(organiser=organiser) == "a check-in device"
     assert gate.seed_gate(organiser=organiser) == ""  # a second run adds nothing
     assert list(GateDevice.objects.filter(meet=meet).values_list("name", flat=True)) == ["Gate A"]
+
+
+def test_a_helper_taken_off_the_meet_loses_the_devices_they_made(
+    client, client_for, meet, organiser, helper
+):
+    """Removing a helper ends their right to check cars in: their devices with it."""
+    theirs, their_token = gate.device_create(meet=meet, name="Anna's phone", by=helper)
+    _ours, our_token = gate.device_create(meet=meet, name="Gate A", by=organiser)
+    other_meet = MeetFactory(organisers=[organiser], checkin_helpers=[helper])
+    _elsewhere, elsewhere_token = gate.device_create(meet=other_meet, name="Anna's", by=helper)
+
+    response = client_for(organiser).post(
+        reverse("meets:helpers", args=[meet.slug]), {"helper": helper.pk}
+    )
+
+    assert response.status_code == 302
+    assert not meet.checkin_helpers.filter(pk=helper.pk).exists()
+    assert gate.device_for_token(their_token) is None
+    theirs.refresh_from_db()
+    assert theirs.is_revoked
+    assert gate.device_for_token(our_token) is not None
+    assert gate.device_for_token(elsewhere_token) is not None  # still a helper there
+
+
+def test_a_member_who_leaves_loses_the_devices_they_made(meet, helper):
+    from meets.services import member_meets_anonymise
+
+    _device, token = gate.device_create(meet=meet, name="Anna's phone", by=helper)
+    member_meets_anonymise(member=helper)
+    assert gate.device_for_token(token) is None
