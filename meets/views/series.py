@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from meets.access import get_meet_for_organiser
+from meets.access import get_meet_for_organiser, require_meet_creator
 from meets.ics import calendar_for
 from meets.models import Meet
 from meets.series import (
@@ -40,6 +40,8 @@ PAST_DATES_SHOWN = 24
 @require_http_methods(["GET", "POST"])
 def clone(request, slug: str):
     source = get_meet_for_organiser(request, slug)
+    # A copy is a new meet: only the club's organisers make meets, not every co-organiser.
+    require_meet_creator(request)
     shift = request.GET.get("shift") if request.GET.get("shift") in SHIFTS else "year"
     form = CloneForm(
         request.POST or None, request.FILES or None, initial=clone_initial(source, shift)
@@ -74,6 +76,7 @@ def clone(request, slug: str):
 @require_http_methods(["GET", "POST"])
 def repeat(request, slug: str):
     meet = get_meet_for_organiser(request, slug)
+    require_meet_creator(request)  # a series makes new meets: the club's organisers only
     if meet.series_id is not None:
         messages.info(request, _("This meet is part of a series already."))
         return redirect(meet.series)

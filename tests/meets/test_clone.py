@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from meets.models import Meet
 from meets.questions import Question
+from tests.factories import MemberFactory
 from tests.meets.factories import MeetFactory, RSVPFactory
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +139,16 @@ def test_the_organiser_pages_offer_clone_and_repeat(client_for, ring, organiser)
 
     assert url(ring) in html
     assert reverse("meets:repeat", args=[ring.slug]) in html
+
+
+@pytest.mark.parametrize("page", ["meets:clone", "meets:repeat"])
+def test_a_co_organiser_outside_the_organisers_group_makes_no_new_meets(client_for, ring, page):
+    """Cloning or repeating makes new meets: like "New meet", for the club's organisers only."""
+    co_organiser = MemberFactory()
+    ring.organisers.add(co_organiser)
+
+    client = client_for(co_organiser)
+
+    assert client.get(reverse(page, args=[ring.slug])).status_code == 403
+    assert client.post(reverse(page, args=[ring.slug]), {}).status_code == 403
+    assert Meet.objects.count() == 1
