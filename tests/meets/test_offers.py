@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -392,3 +393,18 @@ def test_the_attendees_page_counts_held_places(client, organiser, offer, page_te
 
     assert "1 place is held by an open offer." in text
     assert "Places left 0" in text
+
+
+def test_the_meets_list_and_series_page_show_a_held_place_as_taken(client, offer, page_text):
+    from meets.series import series_create
+
+    meet = offer.rsvp.meet
+    series, _made = series_create(meet=meet, pattern="weekly", count=1)
+    cache.clear()
+
+    card = page_text(client.get(reverse("meets:list")))
+    dates = page_text(client.get(series.get_absolute_url()))
+
+    assert "1 of 2 cars going" not in card
+    assert "Full · 3 waiting" in card
+    assert "1 of 2" not in dates and "Full" in dates
