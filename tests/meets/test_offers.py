@@ -408,3 +408,23 @@ def test_the_meets_list_and_series_page_show_a_held_place_as_taken(client, offer
     assert "1 of 2 cars going" not in card
     assert "Full · 3 waiting" in card
     assert "1 of 2" not in dates and "Full" in dates
+
+
+def test_a_series_capacity_never_drops_below_the_cars_going_and_the_places_held(organiser, offer):
+    from meets.series import series_create, series_update
+
+    meet = offer.rsvp.meet
+    series, _made = series_create(meet=meet, pattern="weekly", count=1)
+    changes = {
+        "title": "T",
+        "description": "",
+        "venue_name": "V",
+        "venue_address": "",
+        "capacity": 1,
+    }
+
+    _changed, held = series_update(series=series, changes=changes, apply_to_future=True)
+
+    meet.refresh_from_db()
+    assert meet.capacity == 2  # one car going and one place held by the open offer
+    assert held == [meet]
