@@ -364,6 +364,9 @@ def _make_date(series: MeetSeries, moment: datetime.datetime, *, template) -> Me
         series=series,
         occurrence=moment,
     )
+    if template is not None:
+        # How a freed place moves up the waiting list (meets/offers.py), as on the first date.
+        meet.promotion, meet.offer_hours = template.promotion, template.offer_hours
     try:
         with transaction.atomic():
             meet.save()
