@@ -26,6 +26,8 @@ COPIED = [
     "members_only",
     "attendee_visibility",
     "questions",
+    "promotion",
+    "offer_hours",
 ]
 
 

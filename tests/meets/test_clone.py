@@ -129,3 +129,12 @@ def test_the_organiser_pages_offer_clone_and_repeat(client_for, ring, organiser)
 
     assert url(ring) in html
     assert reverse("meets:repeat", args=[ring.slug]) in html
+
+
+def test_the_form_keeps_how_the_waiting_list_moves_up(client_for, ring, organiser):
+    Meet.objects.filter(pk=ring.pk).update(promotion=Meet.Promotion.OFFER, offer_hours=48)
+
+    html = client_for(organiser).get(url(ring)).content.decode()
+
+    assert re.search(r'name="promotion" value="offer"[^>]*checked', html)
+    assert value_of(html, "offer_hours") == "48"
