@@ -428,3 +428,18 @@ def test_a_series_capacity_never_drops_below_the_cars_going_and_the_places_held(
     meet.refresh_from_db()
     assert meet.capacity == 2  # one car going and one place held by the open offer
     assert held == [meet]
+
+
+def test_an_offer_cannot_be_accepted_once_the_meet_has_started(meet, offer):
+    # The organiser moved the meet earlier, before the end of the offer's time.
+    start = timezone.now() - HOUR
+    Meet.objects.filter(pk=meet.pk).update(starts_at=start, ends_at=start + 4 * HOUR)
+    assert offer.expires_at > timezone.now()
+
+    with pytest.raises(services.RSVPError, match="The meet has started"):
+        offers.offer_accept(offer=offer, member=offer.rsvp.member)
+
+    offer.refresh_from_db()
+    assert offer.state == Offer.State.EXPIRED
+    assert RSVP.objects.get(pk=offer.rsvp_id).status == RSVP.Status.CANCELLED
+    assert RSVP.objects.filter(meet=meet).going().count() == 1
