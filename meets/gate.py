@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +26,7 @@ from accounts.models import User
 from meets import services
 from meets.models import RSVP, Meet
 from meets.models_gate import GateDevice, GateScan, hash_token
+from meets.offer_models import Offer
 from membership import rights
 from membership.card import card_version, read_token
 from membership.models import Invoice
@@ -248,9 +249,12 @@ def meet_download(*, device: GateDevice) -> dict:
         .select_related(
             "member", "car__model_line", "car__colour", "checked_in_by", "checked_in_device"
         )
+        .annotate(holds_offer=Exists(Offer.objects.open().filter(rsvp=OuterRef("pk"))))
         .order_by("car__plaque_number", "id")
     )
     going = sum(1 for r in rsvps if r.status == RSVP.Status.GOING)
+    # Places held by open waiting-list offers (meets/offers.py) are not left.
+    held = sum(1 for r in rsvps if r.holds_offer)
     checked_in = sum(1 for r in rsvps if r.status == RSVP.Status.GOING and r.checked_in_at)
     return {
         "meet": {
@@ -262,7 +266,7 @@ def meet_download(*, device: GateDevice) -> dict:
             "capacity": meet.capacity,
             "going": going,
             "checked_in": checked_in,
-            "places_left": max(meet.capacity - going, 0),
+            "places_left": max(meet.capacity - going - held, 0),
         },
         "device": {"id": device.pk, "name": device.name},
         "generated_at": _iso(timezone.now()),
@@ -570,13 +574,15 @@ def _walk_in_locked(*, device, meet, member, car, at, km) -> tuple[RSVP | None, 
             return theirs, GateScan.Result.REFUSED, "waitlisted"
         result, reason = _check_in_locked(device=device, rsvp=theirs, at=at, odometer_km=km)
         return theirs, result, reason
+    # A place held by an open waiting-list offer (meets/offers.py) is taken.
     counts = RSVP.objects.filter(meet=meet).aggregate(
-        this_car=Count("pk", filter=live & Q(car=car)),
-        going=Count("pk", filter=Q(status=RSVP.Status.GOING)),
+        this_car=Count("pk", filter=live & Q(car=car), distinct=True),
+        going=Count("pk", filter=Q(status=RSVP.Status.GOING), distinct=True),
+        held=Count("offers", filter=Q(offers__state=Offer.State.OPEN), distinct=True),
     )
     if counts["this_car"]:
         return None, GateScan.Result.REFUSED, "car_taken"
-    if counts["going"] >= meet.capacity:
+    if counts["going"] + counts["held"] >= meet.capacity:
         return None, GateScan.Result.REFUSED, "full"
     rsvp = RSVP.objects.create(meet=meet, member=member, car=car, status=RSVP.Status.GOING)
     services.rsvp_check_in(

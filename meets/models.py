@@ -43,7 +43,7 @@ class MeetQuerySet(models.QuerySet):
         return self.published().filter(ends_at__lt=timezone.now()).order_by("-starts_at")
 
     def with_counts(self):
-        """Going, waiting and checked-in counts as correlated subqueries.
+        """Going, waiting, checked-in and held-by-an-offer counts as correlated subqueries.
 
         Unlike a JOIN with GROUP BY, the database counts only for the meets it returns
         (after LIMIT), each from the (meet, status) index.
@@ -59,10 +59,20 @@ class MeetQuerySet(models.QuerySet):
             )
             return Coalesce(Subquery(rows), 0)
 
+        held = (
+            Offer.objects.open()
+            .filter(rsvp__meet=OuterRef("pk"))
+            .order_by()
+            .values("rsvp__meet")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
         return self.annotate(
             going_count=count(status=RSVP.Status.GOING),
             waitlist_count=count(status=RSVP.Status.WAITLISTED),
             checked_in_count=count(checked_in_at__isnull=False),
+            # Places held by open waiting-list offers (meets/offers.py): taken, not free.
+            held_count=Coalesce(Subquery(held), 0),
         )
 
     def organised_by(self, user):

@@ -116,16 +116,22 @@ def offer_accept(*, offer: Offer, member: User, now: datetime.datetime | None = 
     Refused once the offer has ended or its time has passed, even if the worker has not
     expired it yet: then it is expired here, and its place passed on.
     """
-    late = False
+    late = None
     with _meet_transaction():
         meet, offer = _locked_offer(offer, member)
         now = now or timezone.now()
         if offer.state != Offer.State.OPEN:
             raise RSVPError(_ended_message(offer))
-        if now >= offer.expires_at:
+        # An offer ends by the meet's start; one made before the meet was moved earlier
+        # may run past it, and ends there too.
+        if now >= offer.expires_at or now >= meet.starts_at:
+            late = (
+                _expired_message(offer)
+                if now >= offer.expires_at
+                else _("The meet has started: the place can no longer be taken.")
+            )
             _end(offer, Offer.State.EXPIRED, now)
             _promote(meet, now=now)
-            late = True
         else:
             _end(offer, Offer.State.ACCEPTED, now)
             rsvp = offer.rsvp
@@ -134,7 +140,7 @@ def offer_accept(*, offer: Offer, member: User, now: datetime.datetime | None = 
             rsvp.save(update_fields=["status", "promoted_at"])
             enqueue_with_transaction(rsvp_confirmation_send, rsvp.pk)
     if late:  # after the commit: the expiry stays
-        raise RSVPError(_expired_message(offer))
+        raise RSVPError(late)
     return rsvp
 
 

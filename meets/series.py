@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from meets import services
-from meets.models import RSVP, Meet, MeetSeries
+from meets.models import Meet, MeetSeries
 from meets.questions import Question
 
 MAX_DATES = 24
@@ -364,6 +364,9 @@ def _make_date(series: MeetSeries, moment: datetime.datetime, *, template) -> Me
         series=series,
         occurrence=moment,
     )
+    if template is not None:
+        # How a freed place moves up the waiting list (meets/offers.py), as on the first date.
+        meet.promotion, meet.offer_hours = template.promotion, template.offer_hours
     try:
         with transaction.atomic():
             meet.save()
@@ -390,8 +393,9 @@ def series_update(
 ) -> tuple[int, list[Meet]]:
     """Change the series' defaults; with `apply_to_future`, also its dates to come.
 
-    A date that has started is left as it is. A capacity below a date's cars going
-    becomes that date's going count (nobody loses their place); a raised one promotes
+    A date that has started is left as it is. A capacity below a date's cars going and
+    places held by open offers becomes that count (nobody loses their place, nor an offer
+    its place); a raised one promotes
     from the waiting list. Returns (dates changed, dates whose capacity was held up).
     """
     changed, held = 0, []
@@ -407,7 +411,9 @@ def series_update(
         )
         for pk in future.order_by("starts_at").values_list("pk", flat=True):
             meet = services._lock_meet(pk)
-            going = RSVP.objects.filter(meet=meet).going().count()
+            # Places taken: cars going and places held by open waiting-list offers.
+            taken = services.taken_places(meet)
+            going = taken["going"] + taken["held"]
             old_capacity = meet.capacity
             for name in FUTURE_FIELDS:
                 setattr(meet, name, changes[name])

@@ -25,6 +25,8 @@ COPIED = [
     "capacity",
     "members_only",
     "attendee_visibility",
+    "promotion",
+    "offer_hours",
 ]
 
 

@@ -115,7 +115,7 @@ def series_detail(request, slug: str):
     upcoming = list(Meet.objects.upcoming().filter(series=series).with_counts())
     past = list(Meet.objects.past().filter(series=series).with_counts()[:PAST_DATES_SHOWN])
     for meet in upcoming:
-        meet.places_left = max(meet.capacity - meet.going_count, 0)
+        meet.places_left = max(meet.capacity - meet.going_count - meet.held_count, 0)
     context = {
         "series": series,
         "rule_text": describe(series.rule),

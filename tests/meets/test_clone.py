@@ -152,3 +152,12 @@ def test_a_co_organiser_outside_the_organisers_group_makes_no_new_meets(client_f
     assert client.get(reverse(page, args=[ring.slug])).status_code == 403
     assert client.post(reverse(page, args=[ring.slug]), {}).status_code == 403
     assert Meet.objects.count() == 1
+
+
+def test_the_form_keeps_how_the_waiting_list_moves_up(client_for, ring, organiser):
+    Meet.objects.filter(pk=ring.pk).update(promotion=Meet.Promotion.OFFER, offer_hours=48)
+
+    html = client_for(organiser).get(url(ring)).content.decode()
+
+    assert re.search(r'name="promotion" value="offer"[^>]*checked', html)
+    assert value_of(html, "offer_hours") == "48"

@@ -604,3 +604,50 @@ def test_the_download_shows_a_plate_as_the_gate_may_see_it(client, meet, gate_a)
     assert rows[going.pk]["car"]["plate"] == "MYKM135"
     assert rows[waiting.pk]["car"]["plate"] == "B1M2011"
     assert elsewhere.pk not in rows
+
+
+# --- Places held by waiting-list offers -------------------------------------------------------
+
+
+@pytest.fixture
+def offered_place(organiser):
+    """A meet in two hours, one place, whose going car cancelled: the place is offered to
+    the first on the waiting list (meets/offers.py) and held for them."""
+    from meets import services
+    from meets.models import Meet
+    from meets.offer_models import Offer
+
+    start = timezone.now() + datetime.timedelta(hours=2)
+    meet = MeetFactory(
+        organisers=[organiser],
+        capacity=1,
+        promotion=Meet.Promotion.OFFER,
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=6),
+    )
+    going = RSVPFactory(meet=meet)
+    waiting = WaitlistedRSVPFactory(meet=meet)
+    services.rsvp_cancel(rsvp=going, member=going.member)
+    assert Offer.objects.open().get().rsvp == waiting
+    return meet
+
+
+def test_a_walk_in_does_not_take_a_place_held_by_an_offer(client, organiser, offered_place):
+    _device, headers = device(offered_place, organiser)
+    person = MemberFactory()
+    car = CarFactory(owner=person)
+
+    result = walk_in(
+        client, headers, membership_number=person.membership_number, car=str(car.plaque_number)
+    )
+
+    assert (result["result"], result["message"]) == ("refused", "Full: no places left.")
+    assert not RSVP.objects.filter(meet=offered_place, member=person).exists()
+
+
+def test_the_download_counts_a_place_held_by_an_offer_as_taken(client, organiser, offered_place):
+    _device, headers = device(offered_place, organiser)
+
+    data = client.get(MEET_URL, **headers).json()
+
+    assert (data["meet"]["going"], data["meet"]["places_left"]) == (0, 0)

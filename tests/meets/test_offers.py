@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -392,3 +393,53 @@ def test_the_attendees_page_counts_held_places(client, organiser, offer, page_te
 
     assert "1 place is held by an open offer." in text
     assert "Places left 0" in text
+
+
+def test_the_meets_list_and_series_page_show_a_held_place_as_taken(client, offer, page_text):
+    from meets.series import series_create
+
+    meet = offer.rsvp.meet
+    series, _made = series_create(meet=meet, pattern="weekly", count=1)
+    cache.clear()
+
+    card = page_text(client.get(reverse("meets:list")))
+    dates = page_text(client.get(series.get_absolute_url()))
+
+    assert "1 of 2 cars going" not in card
+    assert "Full · 3 waiting" in card
+    assert "1 of 2" not in dates and "Full" in dates
+
+
+def test_a_series_capacity_never_drops_below_the_cars_going_and_the_places_held(organiser, offer):
+    from meets.series import series_create, series_update
+
+    meet = offer.rsvp.meet
+    series, _made = series_create(meet=meet, pattern="weekly", count=1)
+    changes = {
+        "title": "T",
+        "description": "",
+        "venue_name": "V",
+        "venue_address": "",
+        "capacity": 1,
+    }
+
+    _changed, held = series_update(series=series, changes=changes, apply_to_future=True)
+
+    meet.refresh_from_db()
+    assert meet.capacity == 2  # one car going and one place held by the open offer
+    assert held == [meet]
+
+
+def test_an_offer_cannot_be_accepted_once_the_meet_has_started(meet, offer):
+    # The organiser moved the meet earlier, before the end of the offer's time.
+    start = timezone.now() - HOUR
+    Meet.objects.filter(pk=meet.pk).update(starts_at=start, ends_at=start + 4 * HOUR)
+    assert offer.expires_at > timezone.now()
+
+    with pytest.raises(services.RSVPError, match="The meet has started"):
+        offers.offer_accept(offer=offer, member=offer.rsvp.member)
+
+    offer.refresh_from_db()
+    assert offer.state == Offer.State.EXPIRED
+    assert RSVP.objects.get(pk=offer.rsvp_id).status == RSVP.Status.CANCELLED
+    assert RSVP.objects.filter(meet=meet).going().count() == 1

@@ -465,3 +465,12 @@ def test_the_meet_list_page_has_no_series_marks_for_meets_outside_one(client):
     html = client.get(LIST).content.decode()
 
     assert re.search(r"more dates?|Series:", html) is None
+
+
+def test_the_dates_of_a_series_offer_places_as_its_first_meet_does(organiser):
+    meet = first_sunday_meet(organisers=[organiser], promotion=Meet.Promotion.OFFER, offer_hours=12)
+
+    _series, made = series_of(meet, count=3)
+
+    assert made
+    assert {(d.promotion, d.offer_hours) for d in made} == {(Meet.Promotion.OFFER, 12)}
