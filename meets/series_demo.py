@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.demo import DEMO_MEMBER_EMAIL, DEMO_ORGANISER_EMAIL
 from accounts.models import User
 from meets.models import RSVP, Meet, MeetSeries
+from meets.questions import Question
 from meets.series import Pattern, series_create, series_extend
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -56,7 +57,9 @@ def seed_series() -> list[str]:
             capacity=40,
             status=Meet.Status.PUBLISHED,
             attendee_visibility=Meet.AttendeeVisibility.MEMBERS,
-            questions="Bringing a friend along?",
+        )
+        Question.objects.create(
+            meet=first, label="Bringing a friend along?", kind=Question.Kind.YES_NO
         )
         first.organisers.add(organiser)
         series, made = series_create(meet=first, pattern=Pattern.MONTHLY_WEEKDAY, count=24)
