@@ -27,6 +27,7 @@ from meets import services
 from meets.models import RSVP, Meet
 from meets.models_gate import GateDevice, GateScan, hash_token
 from meets.offer_models import Offer
+from meets.questions import Question, checkin_questions, validate_answers
 from membership import rights
 from membership.card import card_version, read_token
 from membership.models import Invoice
@@ -146,8 +147,22 @@ def checked_in_by(rsvp: RSVP) -> str | None:
     return _("the web check-in page")
 
 
-def _rsvp_row(rsvp: RSVP, meet: Meet) -> dict:
+def _question_row(question: Question) -> dict:
+    return {
+        "id": question.pk,
+        "label": question.label,
+        "help_text": question.help_text,
+        "kind": question.kind,
+        "required": question.required,
+        "choices": list(question.choices or []),
+        "min": question.min_value,
+        "max": question.max_value,
+    }
+
+
+def _rsvp_row(rsvp: RSVP, meet: Meet, keys: list[str]) -> dict:
     car = rsvp.car
+    answers = rsvp.answers or {}
     member = rsvp.member
     return {
         "id": rsvp.pk,
@@ -171,6 +186,8 @@ def _rsvp_row(rsvp: RSVP, meet: Meet) -> dict:
         },
         "checked_in_at": _iso(rsvp.checked_in_at),
         "checked_in_by": checked_in_by(rsvp),
+        # The check-in questions' answers only: what was asked at RSVP is not the gate's.
+        "answers": {key: answers[key] for key in keys if key in answers},
     }
 
 
@@ -252,6 +269,8 @@ def meet_download(*, device: GateDevice) -> dict:
         .annotate(holds_offer=Exists(Offer.objects.open().filter(rsvp=OuterRef("pk"))))
         .order_by("car__plaque_number", "id")
     )
+    questions = checkin_questions(meet)
+    keys = [q.key for q in questions]
     going = sum(1 for r in rsvps if r.status == RSVP.Status.GOING)
     # Places held by open waiting-list offers (meets/offers.py) are not left.
     held = sum(1 for r in rsvps if r.holds_offer)
@@ -270,7 +289,8 @@ def meet_download(*, device: GateDevice) -> dict:
         },
         "device": {"id": device.pk, "name": device.name},
         "generated_at": _iso(timezone.now()),
-        "rsvps": [_rsvp_row(rsvp, meet) for rsvp in rsvps],
+        "questions": [_question_row(q) for q in questions],
+        "rsvps": [_rsvp_row(rsvp, meet, keys) for rsvp in rsvps],
         "cards": cards_for_gate(),
     }
 
@@ -319,6 +339,7 @@ def _answer(scan: GateScan, meet: Meet) -> dict:
         "checked_in_at": None,
         "checked_in_by": None,
         "message": "",
+        "not_kept": [],
     }
     if scan.result == GateScan.Result.REFUSED:
         answer["message"] = str(REASONS.get(scan.reason, scan.reason))
@@ -345,6 +366,53 @@ def _unsaved_refusal(client_id, message: str, rsvp_id=None) -> dict:
         "checked_in_at": None,
         "checked_in_by": None,
         "message": message,
+        "not_kept": [],
+    }
+
+
+# --- Answers to the check-in questions ---------------------------------------------------------
+
+
+def _blank(value) -> bool:
+    return value is None or value == [] or (isinstance(value, str) and not value.strip())
+
+
+def gate_answers(meet: Meet, data, questions: list[Question]) -> tuple[dict, dict[str, list[str]]]:
+    """A device's answers to `meet`'s check-in `questions`: (kept, not kept).
+
+    Each answer is checked as the web check-in page checks it (validate_answers); one that
+    fails is dropped with its messages, the others are kept. A question left unanswered is
+    no error here: a scan is never refused for a question (docs/checkin.md). Keys of other
+    questions (those asked at RSVP among them) are ignored.
+    """
+    if not isinstance(data, dict) or not data:
+        return {}, {}
+    given = {str(key): value for key, value in data.items()}
+    asked = [q for q in questions if not _blank(given.get(q.key))]
+    if not asked:
+        return {}, {}
+    kept, errors = validate_answers(meet, Question.Stage.CHECKIN, given, questions=asked)
+    if errors:
+        # Each field is checked alone, so what is left passes.
+        good = [q for q in asked if q.key not in errors]
+        kept, _errors = validate_answers(meet, Question.Stage.CHECKIN, given, questions=good)
+    return kept, errors
+
+
+def _with_not_kept(answer: dict, not_kept: dict[str, list[str]], questions) -> dict:
+    """The scan's answer, saying which of its answers were dropped, when it checked in."""
+    if not not_kept or answer["result"] == GateScan.Result.REFUSED:
+        return answer
+    labels = {q.key: q.label for q in questions}
+    which = "; ".join(
+        f"“{labels[key]}”: {' '.join(str(m) for m in messages)}"
+        for key, messages in not_kept.items()
+    )
+    note = _("Not kept: %(answers)s") % {"answers": which}
+    return {
+        **answer,
+        "message": f"{answer['message']} {note}".strip(),
+        "not_kept": list(not_kept),
     }
 
 
@@ -380,7 +448,12 @@ def _find_rsvp(meet: Meet, rsvp_id: int | None, code: str | None) -> RSVP | None
 
 
 def _check_in_locked(
-    *, device: GateDevice, rsvp: RSVP, at: datetime.datetime, odometer_km: int | None
+    *,
+    device: GateDevice,
+    rsvp: RSVP,
+    at: datetime.datetime,
+    odometer_km: int | None,
+    answers: dict | None = None,
 ) -> tuple[str, str]:
     """Check `rsvp` in under its row lock: (result, reason). Caller holds the transaction."""
     status = RSVP.objects.select_for_update().values_list("status", flat=True).get(pk=rsvp.pk)
@@ -394,7 +467,9 @@ def _check_in_locked(
         at=at,
         odometer_km=odometer_km,
         device=device,
-        require_answers=False,  # a scan is a fact: questions are asked on the web page
+        # Taken when already checked in too: a later device may add an answer.
+        answers=answers or None,
+        require_answers=False,  # a scan is a fact, never refused for a missing answer
     )
     return (GateScan.Result.CHECKED_IN if new else GateScan.Result.ALREADY), ""
 
@@ -407,13 +482,22 @@ def checkin_apply(
     rsvp_id: int | None = None,
     code: str | None = None,
     odometer_km: int | None = None,
+    answers: dict | None = None,
+    questions: list[Question] | None = None,
 ) -> dict:
     """One scan from a device, by the offline rule (docs/checkin.md). Idempotent per
-    (device, client_id): a scan sent again is answered as the first time, changing nothing."""
+    (device, client_id): a scan sent again is answered as the first time, changing nothing.
+
+    `answers` to the meet's check-in questions (`questions`, fetched when not given) are
+    kept with the check-in, also when the RSVP was checked in already; one that is not
+    valid is dropped, and the answer says so, but the scan counts all the same."""
     meet = device.meet
+    if questions is None:
+        questions = checkin_questions(meet) if answers else []
+    kept, not_kept = gate_answers(meet, answers, questions)
     stored = _stored(device, client_id)
     if stored is not None:
-        return _answer(stored, meet)
+        return _with_not_kept(_answer(stored, meet), not_kept, questions)
     error = services.odometer_error(odometer_km)
     if error:
         return _unsaved_refusal(client_id, error, rsvp_id)
@@ -429,7 +513,7 @@ def checkin_apply(
                 if GateScan.objects.filter(device=device, client_id=client_id).exists():
                     raise _Resent
                 result, reason = _check_in_locked(
-                    device=device, rsvp=rsvp, at=at, odometer_km=odometer_km
+                    device=device, rsvp=rsvp, at=at, odometer_km=odometer_km, answers=kept
                 )
             GateScan.objects.create(
                 device=device,
@@ -442,11 +526,13 @@ def checkin_apply(
             )
     except (IntegrityError, _Resent):
         pass
-    return _answer(_stored(device, client_id), meet)
+    return _with_not_kept(_answer(_stored(device, client_id), meet), not_kept, questions)
 
 
 def checkins_apply(*, device: GateDevice, checkins: list[dict]) -> list[dict]:
-    return [checkin_apply(device=device, **item) for item in checkins]
+    # The meet's check-in questions once for the batch, when any scan carries answers.
+    questions = checkin_questions(device.meet) if any(i.get("answers") for i in checkins) else []
+    return [checkin_apply(device=device, questions=questions, **item) for item in checkins]
 
 
 # --- Walk-ins ---------------------------------------------------------------------------------
@@ -519,13 +605,17 @@ def walk_in_apply(
     membership_number: int | None = None,
     card: str | None = None,
     odometer_km: int | None = None,
+    answers: dict | None = None,
 ) -> dict:
     """A member who did not RSVP arrives with their car: an RSVP, going and checked in,
-    while the meet has places left. One who has a going RSVP is simply checked in."""
+    while the meet has places left. One who has a going RSVP is simply checked in.
+    `answers` as for checkin_apply."""
     meet = device.meet
+    questions = checkin_questions(meet) if answers else []
+    kept, not_kept = gate_answers(meet, answers, questions)
     stored = _stored(device, client_id)
     if stored is not None:
-        return _answer(stored, meet)
+        return _with_not_kept(_answer(stored, meet), not_kept, questions)
     error = services.odometer_error(odometer_km)
     if error:
         return _unsaved_refusal(client_id, error)
@@ -546,7 +636,13 @@ def walk_in_apply(
                 reason = "not_open"
             if not reason:
                 rsvp, result, reason = _walk_in_locked(
-                    device=device, meet=locked, member=member, car=the_car, at=at, km=odometer_km
+                    device=device,
+                    meet=locked,
+                    member=member,
+                    car=the_car,
+                    at=at,
+                    km=odometer_km,
+                    answers=kept,
                 )
             GateScan.objects.create(
                 device=device,
@@ -562,17 +658,19 @@ def walk_in_apply(
         return _unsaved_refusal(client_id, str(exc))
     except (IntegrityError, _Resent):
         pass
-    return _answer(_stored(device, client_id), meet)
+    return _with_not_kept(_answer(_stored(device, client_id), meet), not_kept, questions)
 
 
-def _walk_in_locked(*, device, meet, member, car, at, km) -> tuple[RSVP | None, str, str]:
+def _walk_in_locked(*, device, meet, member, car, at, km, answers) -> tuple[RSVP | None, str, str]:
     """The walk-in's decision under the meet's lock: (rsvp, result, reason)."""
     live = Q(status__in=RSVP.LIVE)
     theirs = RSVP.objects.filter(meet=meet, member=member).filter(live).first()
     if theirs is not None:
         if theirs.status != RSVP.Status.GOING:
             return theirs, GateScan.Result.REFUSED, "waitlisted"
-        result, reason = _check_in_locked(device=device, rsvp=theirs, at=at, odometer_km=km)
+        result, reason = _check_in_locked(
+            device=device, rsvp=theirs, at=at, odometer_km=km, answers=answers
+        )
         return theirs, result, reason
     # A place held by an open waiting-list offer (meets/offers.py) is taken.
     counts = RSVP.objects.filter(meet=meet).aggregate(
@@ -586,7 +684,13 @@ def _walk_in_locked(*, device, meet, member, car, at, km) -> tuple[RSVP | None, 
         return None, GateScan.Result.REFUSED, "full"
     rsvp = RSVP.objects.create(meet=meet, member=member, car=car, status=RSVP.Status.GOING)
     services.rsvp_check_in(
-        rsvp=rsvp, by=device.created_by, at=at, odometer_km=km, device=device, require_answers=False
+        rsvp=rsvp,
+        by=device.created_by,
+        at=at,
+        odometer_km=km,
+        device=device,
+        answers=answers or None,
+        require_answers=False,
     )
     return rsvp, GateScan.Result.CHECKED_IN, ""
 

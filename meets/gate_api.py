@@ -14,6 +14,7 @@ share one hotspot.)
 
 import datetime
 import uuid
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -108,6 +109,25 @@ class PersonOut(Schema):
     number: int | None
 
 
+class QuestionOut(Schema):
+    id: int
+    label: str
+    help_text: str
+    kind: str = Field(
+        description='"text", "number", "yes_no", "single", "multiple", "date" or "country".'
+    )
+    required: bool = Field(description="Marked as required; a scan is never refused for it.")
+    choices: list[str] = Field(description="For single and multiple choice.")
+    min: int | None = Field(description="A number question's smallest answer, or null.")
+    max: int | None = Field(description="A number question's largest answer, or null.")
+
+
+ANSWERS_DESCRIPTION = (
+    "Answers to the meet's check-in questions, by question id: a string, a whole number, "
+    "true/false, a list of choices, an ISO date or a two-letter country code."
+)
+
+
 class RsvpOut(Schema):
     id: int
     code: str = Field(description="The RSVP's check-in code, as in its QR code.")
@@ -116,6 +136,7 @@ class RsvpOut(Schema):
     person: PersonOut
     checked_in_at: str | None
     checked_in_by: str | None
+    answers: dict[str, Any] = Field(description=ANSWERS_DESCRIPTION)
 
 
 class CardOut(Schema):
@@ -129,6 +150,7 @@ class DownloadOut(Schema):
     meet: MeetOut
     device: DeviceOut
     generated_at: str
+    questions: list[QuestionOut] = Field(description="The questions asked at check-in.")
     rsvps: list[RsvpOut]
     cards: list[CardOut]
 
@@ -139,6 +161,7 @@ class CheckinIn(Schema):
     code: str | None = Field(None, max_length=300)
     scanned_at: datetime.datetime
     odometer_km: int | None = None
+    answers: dict[str, Any] | None = Field(None, description=ANSWERS_DESCRIPTION)
 
     @model_validator(mode="after")
     def rsvp_or_code(self):
@@ -158,6 +181,10 @@ class ResultOut(Schema):
     checked_in_at: str | None
     checked_in_by: str | None
     message: str
+    not_kept: list[str] = Field(
+        description="The ids of the answers that were not valid and not kept (the message "
+        "says why); the check-in counts all the same."
+    )
 
 
 class ResultsOut(Schema):
@@ -182,6 +209,7 @@ class WalkInIn(Schema):
     car: str = Field(max_length=40, description="Plaque number, VIN or its last 7.")
     scanned_at: datetime.datetime
     odometer_km: int | None = None
+    answers: dict[str, Any] | None = Field(None, description=ANSWERS_DESCRIPTION)
 
     @model_validator(mode="after")
     def member_or_card(self):
@@ -209,6 +237,7 @@ def checkins(request, body: CheckinsIn):
             "code": item.code,
             "scanned_at": item.scanned_at,
             "odometer_km": item.odometer_km,
+            "answers": item.answers,
         }
         for item in body.checkins
     ]
@@ -238,6 +267,7 @@ def walkins(request, body: WalkInIn):
         membership_number=body.membership_number,
         card=body.card,
         odometer_km=body.odometer_km,
+        answers=body.answers,
     )
 
 

@@ -27,6 +27,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from django_countries import countries
 from django_permissions_policy.decorators import permissions_policy_override
 
 # The files the app needs offline, besides its page and its manifest.
@@ -74,6 +75,8 @@ def app(request):
             "api_root": reverse("gate_api:meet").removesuffix("meet"),
             "service_worker_url": reverse("meets:gate_service_worker"),
             "theme_colour": THEME_COLOUR,
+            # For a check-in question asking for a country, named in the page's language.
+            "countries": list(countries),
         },
     )
     # Always asked again while online (an update arrives at once); kept by no shared cache.

@@ -15,6 +15,12 @@
  * shows a car as checked in the moment it scans it, and learns within one sync if another
  * device was first.
  *
+ * Check-in questions (docs/checkin.md, "Questions"): a car's card asks the meet's check-in
+ * questions, filled in from the downloaded answers. The answers go with the queued check-in
+ * (or, for a car checked in already, on their own); required ones are marked, never
+ * blocking: the server never refuses a scan for a question, and says which answers it
+ * dropped as not valid.
+ *
  * No inline script or style anywhere (the site's Content-Security-Policy forbids them):
  * this module is loaded by app.html, which also carries its words in data attributes.
  */
@@ -121,6 +127,8 @@ const state = {
   query: "",
   shown: null, // an RSVP id chosen by a scan: shown alone
   card: null, // the last membership card scanned: {number, token}
+  drafts: {}, // answers and odometer typed on a car's card, by RSVP id, until sent
+  opened: new Set(), // RSVP ids whose questions were opened in a list of several cars
 };
 
 function uuid() {
@@ -226,7 +234,8 @@ function applyPending(list) {
   for (const item of state.outbox) {
     if (item.slug !== list.slug || item.kind !== "checkin") continue;
     const rsvp = list.data.rsvps.find((r) => r.id === item.body.rsvp);
-    if (rsvp && !rsvp.checked_in_at) {
+    if (rsvp && item.body.answers) rsvp.answers = { ...rsvp.answers, ...item.body.answers };
+    if (rsvp && !rsvp.checked_in_at && !item.answers_only) {
       rsvp.checked_in_at = item.body.scanned_at;
       rsvp.checked_in_by = null;
       rsvp.pending = item.client_id;
@@ -278,7 +287,7 @@ function colourName(colour) {
   return typeof colour === "string" ? colour : colour.name || "";
 }
 
-async function checkIn(rsvpId, odometer) {
+async function checkIn(rsvpId, odometer, answers = {}) {
   return serial(async () => {
     const rsvp = findRsvp(rsvpId);
     if (!rsvp) return;
@@ -286,6 +295,7 @@ async function checkIn(rsvpId, odometer) {
       say(alreadyText(rsvp), "bad");
       return;
     }
+    delete state.drafts[rsvp.id];
     const item = {
       client_id: uuid(),
       slug: state.list.slug,
@@ -296,11 +306,13 @@ async function checkIn(rsvpId, odometer) {
         rsvp: rsvp.id,
         scanned_at: new Date().toISOString(),
         odometer_km: odometer,
+        ...(Object.keys(answers).length ? { answers } : {}),
       },
     };
     item.body.client_id = item.client_id;
     await idb.put("outbox", item);
     state.outbox.push(item);
+    rsvp.answers = { ...rsvp.answers, ...answers };
     rsvp.checked_in_at = item.body.scanned_at;
     rsvp.checked_in_by = null;
     rsvp.pending = item.client_id;
@@ -310,6 +322,46 @@ async function checkIn(rsvpId, odometer) {
   }).then(() => {
     if (navigator.onLine) sync({ quiet: true });
   });
+}
+
+async function saveAnswers(rsvpId, answers) {
+  // Answers for a car checked in already go on their own: a scan the server answers
+  // "already", keeping them. Never added to a queued item: one that was sent and whose
+  // answer was lost would be answered as the first time, dropping them.
+  return serial(async () => {
+    const rsvp = findRsvp(rsvpId);
+    if (!rsvp || !Object.keys(answers).length) return;
+    delete state.drafts[rsvp.id];
+    const item = {
+      client_id: uuid(),
+      slug: state.list.slug,
+      kind: "checkin",
+      answers_only: true,
+      label: t("answersLabel", { car: carLabel(rsvp) }),
+      body: {
+        client_id: null,
+        rsvp: rsvp.id,
+        scanned_at: new Date().toISOString(),
+        odometer_km: null,
+        answers,
+      },
+    };
+    item.body.client_id = item.client_id;
+    await idb.put("outbox", item);
+    state.outbox.push(item);
+    rsvp.answers = { ...rsvp.answers, ...answers };
+    await idb.put("lists", state.list);
+    say(t("answersQueued", { car: carLabel(rsvp) }), "good");
+    render();
+  }).then(() => {
+    if (navigator.onLine) sync({ quiet: true });
+  });
+}
+
+function answersQueued(rsvp) {
+  return state.outbox.some(
+    (i) => i.answers_only && i.slug === state.list?.slug && i.body.rsvp === rsvp.id,
+  );
 }
 
 function alreadyText(rsvp) {
@@ -355,7 +407,10 @@ function applyResult(list, item, result) {
       rsvp.checked_in_by = result.checked_in_by || null;
       delete rsvp.pending;
     }
-    if (result.result === "already") {
+    // Told when another device was first, and when answers were not kept (the message
+    // says which); answers sent on their own expect "already".
+    const dropped = (result.not_kept || []).length > 0;
+    if ((result.result === "already" && !item.answers_only) || dropped) {
       const text =
         result.message ||
         t("alreadyBy", { time: hhmm(result.checked_in_at), by: result.checked_in_by || "?" });
@@ -494,7 +549,8 @@ async function handleCode(text) {
     renderResults();
     if (rsvp.checked_in_at) say(alreadyText(rsvp), "bad");
     else say(t("scanned", { car: carLabel(rsvp) }));
-    document.querySelector("#gate-results button.gate-check-in")?.focus();
+    // The first question when there are any, else the button.
+    document.querySelector("#gate-results .gate-question :is(input, select), #gate-results button.gate-check-in")?.focus();
   } else if (cardToken) {
     await checkCard(decodeURIComponent(cardToken[1]));
   } else {
@@ -754,12 +810,16 @@ function renderResults() {
     list.replaceChildren(el("li", { class: "text-body-secondary" }, t("noMatch")));
     return;
   }
-  const rows = found.slice(0, MAX_RESULTS).map(row);
+  const single = found.length === 1;
+  const rows = found.slice(0, MAX_RESULTS).map((rsvp) => row(rsvp, single));
   if (found.length > MAX_RESULTS) rows.push(el("li", { class: "small" }, t("moreResults")));
+  // A redraw (a sync, the list downloaded) keeps what was being typed, and where.
+  const focused = list.contains(document.activeElement) ? document.activeElement.id : "";
   list.replaceChildren(...rows);
+  if (focused) document.getElementById(focused)?.focus();
 }
 
-function row(rsvp) {
+function row(rsvp, single = true) {
   const car = rsvp.car || {};
   const going = !rsvp.status || rsvp.status === "going";
   const state_ = rsvp.pending ? "is-pending" : rsvp.checked_in_at ? "is-in" : "";
@@ -775,28 +835,40 @@ function row(rsvp) {
     .filter(Boolean)
     .join(" · ");
   if (person) item.append(el("div", {}, person));
+  const asked = questions();
   if (!going) {
     item.append(el("div", { class: "text-danger fw-semibold" }, t("notGoing", { status: rsvp.status })));
-  } else if (rsvp.pending) {
+    return item;
+  }
+  if (rsvp.pending) {
     item.append(el("div", { class: "fw-semibold text-warning-emphasis" }, t("waiting")));
   } else if (rsvp.checked_in_at) {
     const text = rsvp.checked_in_by
       ? t("checkedInAt", { time: hhmm(rsvp.checked_in_at), by: rsvp.checked_in_by })
       : t("checkedInAtHere", { time: hhmm(rsvp.checked_in_at) });
     item.append(el("div", { class: "fw-semibold text-success-emphasis" }, text));
-  } else {
-    const id = `gate-odometer-${rsvp.id}`;
-    const form = el("form", { class: "mt-2", novalidate: true });
+  }
+  if (rsvp.checked_in_at && answersQueued(rsvp)) {
+    item.append(el("div", { class: "small text-warning-emphasis" }, t("answersWaiting")));
+  }
+  if (rsvp.checked_in_at && !asked.length) return item;
+
+  const form = el("form", { class: "mt-2", novalidate: true });
+  const draft = state.drafts[rsvp.id];
+  if (asked.length) form.append(questionsBox(rsvp, asked, draft ? draft.answers : rsvp.answers || {}, single));
+  const odometerId = `gate-odometer-${rsvp.id}`;
+  if (!rsvp.checked_in_at) {
     form.append(
-      el("label", { class: "form-label small mb-1", for: id }, t("odometer")),
+      el("label", { class: "form-label small mb-1", for: odometerId }, t("odometer")),
       el("input", {
         class: "form-control form-control-lg mb-2",
-        id,
+        id: odometerId,
         type: "number",
         inputmode: "numeric",
         min: "0",
         max: "9999999",
         step: "1",
+        value: draft?.odometer || null,
       }),
       el(
         "button",
@@ -804,15 +876,194 @@ function row(rsvp) {
         t("checkIn"),
       ),
     );
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      const value = form.querySelector("input").value.trim();
-      const km = /^\d{1,7}$/.test(value) ? Number(value) : null;
-      checkIn(rsvp.id, km);
-    });
-    item.append(form);
+  } else {
+    form.append(
+      el("button", { type: "submit", class: "btn btn-outline-success w-100 gate-touch" }, t("saveAnswers")),
+    );
   }
+  const odometer = () => form.querySelector(`#${odometerId}`)?.value.trim() || "";
+  const onChange = () => {
+    const answers = readAnswers(form, asked);
+    state.drafts[rsvp.id] = { answers, odometer: odometer() };
+    showUnanswered(form, asked, answers);
+  };
+  form.addEventListener("input", onChange);
+  form.addEventListener("change", onChange);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const answers = readAnswers(form, asked);
+    if (rsvp.checked_in_at) {
+      saveAnswers(rsvp.id, answers);
+      return;
+    }
+    const km = /^\d{1,7}$/.test(odometer()) ? Number(odometer()) : null;
+    checkIn(rsvp.id, km, answers);
+  });
+  item.append(form);
   return item;
+}
+
+// --- Check-in questions -----------------------------------------------------------------
+
+function questions() {
+  return state.list?.data?.questions || [];
+}
+
+function blank(value) {
+  return (
+    value === null ||
+    value === undefined ||
+    (typeof value === "string" && !value.trim()) ||
+    (Array.isArray(value) && !value.length)
+  );
+}
+
+function unanswered(asked, answers) {
+  return asked.filter((q) => q.required && blank(answers?.[String(q.id)])).length;
+}
+
+function unansweredText(asked, answers) {
+  const count = unanswered(asked, answers);
+  return count ? tCount("unanswered", count) : "";
+}
+
+function showUnanswered(form, asked, answers) {
+  for (const node of form.querySelectorAll(".gate-unanswered")) {
+    node.textContent = unansweredText(asked, answers);
+  }
+}
+
+function questionsBox(rsvp, asked, answers, open) {
+  // One car found: its questions open. Several: each behind its own disclosure. Required
+  // ones are marked and counted, never blocking: the check-in button always works.
+  const fields = asked.map((q) => questionField(rsvp, q, answers[String(q.id)]));
+  if (open) {
+    return el(
+      "fieldset",
+      { class: "gate-questions mb-2" },
+      el("legend", { class: "h6 fw-bold mb-1" }, t("questions")),
+      el("p", { class: "gate-unanswered small mb-2" }, unansweredText(asked, answers)),
+      ...fields,
+    );
+  }
+  const details = el("details", { class: "gate-questions mb-2", open: state.opened.has(rsvp.id) });
+  details.append(
+    el(
+      "summary",
+      { class: "gate-touch" },
+      el("span", {}, t("questions")),
+      el("span", { class: "gate-unanswered small" }, unansweredText(asked, answers)),
+    ),
+    el("div", { class: "pt-2" }, ...fields),
+  );
+  details.addEventListener("toggle", () => {
+    if (details.open) state.opened.add(rsvp.id);
+    else state.opened.delete(rsvp.id);
+  });
+  return details;
+}
+
+function questionLabel(q) {
+  const parts = [q.label];
+  if (q.required) parts.push(" ", el("span", { class: "gate-required" }, `(${t("required")})`));
+  return parts;
+}
+
+function questionField(rsvp, q, value) {
+  const id = `gate-q-${rsvp.id}-${q.id}`;
+  const help = q.help_text ? el("div", { class: "form-text mt-0 mb-1", id: `${id}-help` }, q.help_text) : null;
+  const describedBy = help ? `${id}-help` : null;
+  const box = el("div", { class: "gate-question mb-2", "data-question": q.id, "data-kind": q.kind });
+  if (q.kind === "yes_no" || q.kind === "multiple") {
+    // A group: a fieldset named by its legend.
+    const group = el("fieldset", { "aria-describedby": describedBy });
+    group.append(el("legend", { class: "form-label small fw-semibold mb-1" }, ...questionLabel(q)));
+    if (help) group.append(help);
+    const options =
+      q.kind === "yes_no"
+        ? [
+            ["yes", t("yes"), value === true],
+            ["no", t("no"), value === false],
+          ]
+        : q.choices.map((choice) => [choice, choice, Array.isArray(value) && value.includes(choice)]);
+    options.forEach(([optionValue, text, checked], index) => {
+      const optionId = `${id}-${index}`;
+      group.append(
+        el(
+          "div",
+          { class: "form-check form-check-inline gate-check" },
+          el("input", {
+            class: "form-check-input",
+            type: q.kind === "yes_no" ? "radio" : "checkbox",
+            name: id,
+            id: optionId,
+            value: optionValue,
+            checked,
+          }),
+          el("label", { class: "form-check-label", for: optionId }, text),
+        ),
+      );
+    });
+    box.append(group);
+    return box;
+  }
+  box.append(el("label", { class: "form-label small fw-semibold mb-1", for: id }, ...questionLabel(q)));
+  if (help) box.append(help);
+  const common = { id, "aria-describedby": describedBy, "aria-required": q.required ? "true" : null };
+  let control;
+  if (q.kind === "single" || q.kind === "country") {
+    control = el("select", { class: "form-select form-select-lg", ...common });
+    control.append(el("option", { value: "" }, t("noAnswer")));
+    if (q.kind === "single") {
+      control.append(...q.choices.map((choice) => el("option", { value: choice }, choice)));
+    } else {
+      control.append(document.getElementById("gate-countries").content.cloneNode(true));
+    }
+    control.value = blank(value) ? "" : String(value);
+  } else if (q.kind === "number") {
+    control = el("input", {
+      class: "form-control form-control-lg",
+      type: "number",
+      inputmode: "numeric",
+      step: "1",
+      min: q.min ?? null,
+      max: q.max ?? null,
+      ...common,
+    });
+    control.value = blank(value) ? "" : String(value);
+  } else {
+    control = el("input", {
+      class: "form-control form-control-lg",
+      type: q.kind === "date" ? "date" : "text",
+      maxlength: q.kind === "date" ? null : "500",
+      autocomplete: "off",
+      ...common,
+    });
+    control.value = blank(value) ? "" : String(value);
+  }
+  box.append(control);
+  return box;
+}
+
+function readAnswers(form, asked) {
+  // The answers on a car's card, as the API takes them; an empty field is no answer.
+  const answers = {};
+  for (const q of asked) {
+    const box = form.querySelector(`.gate-question[data-question="${q.id}"]`);
+    if (!box) continue;
+    let value;
+    if (q.kind === "yes_no") {
+      const checked = box.querySelector("input:checked");
+      value = checked ? checked.value === "yes" : null;
+    } else if (q.kind === "multiple") {
+      value = [...box.querySelectorAll("input:checked")].map((input) => input.value);
+    } else {
+      value = box.querySelector("input, select").value.trim();
+      if (q.kind === "number" && /^-?\d+$/.test(value)) value = Number(value);
+    }
+    if (!blank(value)) answers[String(q.id)] = value;
+  }
+  return answers;
 }
 
 // --- Wiring -----------------------------------------------------------------------------

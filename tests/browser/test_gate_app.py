@@ -24,7 +24,7 @@ from membership.card import card_check_url
 from tests.browser.test_accessibility import describe, serious_violations
 from tests.conftest import SCREENSHOTS
 from tests.factories import MemberFactory
-from tests.meets.factories import MeetFactory, RSVPFactory
+from tests.meets.factories import MeetFactory, QuestionFactory, RSVPFactory
 from tests.register.factories import CarFactory
 
 pytestmark = pytest.mark.browser
@@ -221,6 +221,87 @@ def test_two_offline_gates_check_in_one_car_once_and_the_later_one_is_told(
     assert violations == []
     context_a.close()
     context_b.close()
+
+
+def test_the_gate_answers_a_checkin_question_offline_and_the_rsvp_keeps_it(
+    live_server, browser: Browser, organiser
+):
+    now = timezone.now()
+    meet = MeetFactory(
+        starts_at=now - datetime.timedelta(hours=1),
+        ends_at=now + datetime.timedelta(hours=6),
+        rsvp_opens_at=now - datetime.timedelta(days=20),
+        organisers=[organiser],
+    )
+    diet = QuestionFactory(meet=meet, label="Dietary notes")  # asked at RSVP: not the gate's
+    wristband = QuestionFactory(
+        meet=meet,
+        label="Wristband number",
+        kind="number",
+        min_value=1,
+        max_value=500,
+        required=True,
+        asked_at="checkin",
+        help_text="Printed on the band.",
+    )
+    camping = QuestionFactory(
+        meet=meet, label="Camping tonight?", kind="yes_no", required=True, asked_at="checkin"
+    )
+    size = QuestionFactory(
+        meet=meet, label="T-shirt size", kind="single", choices=["S", "M", "L"], asked_at="checkin"
+    )
+    country = QuestionFactory(meet=meet, label="Driving from", kind="country", asked_at="checkin")
+    rsvp = RSVPFactory(meet=meet, answers={diet.key: "Vegan", size.key: "M"})
+    _device, token = gate.device_create(meet=meet, name="Gate A", by=organiser)
+    violations: list[str] = []
+    context, page = open_phone(
+        browser, f"{live_server.url}/meets/gate/#{meet.slug}:{token}", violations
+    )
+    expect(summary(page)).to_contain_text("1 car, 0 checked in")
+    context.set_offline(True)
+
+    page.get_by_label("Plate, plaque, VIN, membership number (M9) or name").fill(
+        f"No. {rsvp.car.plaque_number}"
+    )
+    card = page.locator(f'#gate-results li[data-rsvp="{rsvp.pk}"]')
+    expect(card.get_by_label("T-shirt size")).to_have_value("M")  # downloaded
+    expect(card).to_contain_text("2 required questions unanswered")
+    expect(card).not_to_contain_text("Dietary notes")
+    card.get_by_label("Wristband number").fill("17")
+    card.get_by_label("Driving from").select_option("NL")
+    expect(card).to_contain_text("1 required question unanswered")
+    shoot(page, "gate-questions")
+    problems = serious_violations(page)
+    assert not problems, describe(problems)
+    card.get_by_role("group", name="Camping tonight?").get_by_label("Yes").check()
+    expect(card.locator(".gate-unanswered")).to_be_hidden()
+    card.get_by_role("button", name="Check in").click()
+    expect(card).to_contain_text("Checked in (waiting to sync)")
+    # Still shown, and answerable, while it waits.
+    expect(card.get_by_label("Wristband number")).to_have_value("17")
+    expect(page.locator("#gate-pending-summary")).to_have_text("1 check-in waiting to sync")
+
+    context.set_offline(False)
+    expect(page.locator("#gate-pending-summary")).to_have_text("Everything is synced.")
+    rsvp.refresh_from_db()
+    assert rsvp.checked_in_at is not None
+    assert rsvp.answers == {
+        diet.key: "Vegan",
+        size.key: "M",
+        wristband.key: 17,
+        camping.key: True,
+        country.key: "NL",
+    }
+    # Checked in: a later answer still goes, on its own.
+    card.get_by_label("T-shirt size").select_option("L")
+    card.get_by_role("button", name="Save answers").click()
+    expect(page.get_by_role("status")).to_contain_text("Answers saved (waiting to sync)")
+    expect(page.locator("#gate-pending-summary")).to_have_text("Everything is synced.")
+    expect(page.locator("#gate-notices")).to_be_empty()  # no "already checked in" for it
+    rsvp.refresh_from_db()
+    assert rsvp.answers[size.key] == "L"
+    assert violations == []
+    context.close()
 
 
 STORED = """() => new Promise((resolve, reject) => {

@@ -12,7 +12,12 @@ from meets import gate
 from meets.models import RSVP, GateScan
 from membership.card import card_check_url, card_token
 from tests.factories import MemberFactory
-from tests.meets.factories import MeetFactory, RSVPFactory, WaitlistedRSVPFactory
+from tests.meets.factories import (
+    MeetFactory,
+    QuestionFactory,
+    RSVPFactory,
+    WaitlistedRSVPFactory,
+)
 from tests.register.factories import CarFactory
 
 pytestmark = pytest.mark.django_db
@@ -177,7 +182,9 @@ def test_the_download_holds_going_and_waiting_rsvps_with_car_person_and_cards(
         "person": {"name": "Gina Going", "number": going.member.membership_number},
         "checked_in_at": None,
         "checked_in_by": None,
+        "answers": {},
     }
+    assert data["questions"] == []
     waiting_row = next(r for r in data["rsvps"] if r["id"] == waiting.pk)
     assert waiting_row["status"] == "waitlisted"
     assert waiting_row["car"]["vin"] is None  # its owner shows only the last 7
@@ -217,8 +224,9 @@ def test_the_download_asks_a_constant_number_of_queries(
         client.get(MEET_URL, **gate_a[1])  # its "last seen" is written, once a minute
         cache.clear()
         # The device (with its meet), the RSVPs with member, car, model line, colour and
-        # who checked them in, the members' cards (with seat and membership).
-        with django_assert_num_queries(3) as captured:
+        # who checked them in, the meet's check-in questions, the members' cards (with seat
+        # and membership).
+        with django_assert_num_queries(4) as captured:
             assert len(client.get(MEET_URL, **gate_a[1]).json()["rsvps"]) == n
         return len(captured)
 
@@ -651,3 +659,190 @@ def test_the_download_counts_a_place_held_by_an_offer_as_taken(client, organiser
     data = client.get(MEET_URL, **headers).json()
 
     assert (data["meet"]["going"], data["meet"]["places_left"]) == (0, 0)
+
+
+# --- Check-in questions ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def asked(meet):
+    """A dietary question at RSVP; a required wristband number and a T-shirt size at check-in."""
+    return {
+        "diet": QuestionFactory(meet=meet, label="Dietary notes"),
+        "wristband": QuestionFactory(
+            meet=meet,
+            label="Wristband number",
+            kind="number",
+            min_value=1,
+            max_value=500,
+            required=True,
+            asked_at="checkin",
+        ),
+        "size": QuestionFactory(
+            meet=meet,
+            label="T-shirt size",
+            kind="single",
+            choices=["S", "M", "L"],
+            asked_at="checkin",
+        ),
+    }
+
+
+def test_the_download_holds_the_checkin_questions_and_their_answers_only(
+    client, meet, gate_a, asked
+):
+    rsvp = RSVPFactory(
+        meet=meet,
+        answers={asked["diet"].key: "Vegan", asked["wristband"].key: 17},
+    )
+
+    data = client.get(MEET_URL, **gate_a[1]).json()
+
+    assert data["questions"] == [
+        {
+            "id": asked["wristband"].pk,
+            "label": "Wristband number",
+            "help_text": "",
+            "kind": "number",
+            "required": True,
+            "choices": [],
+            "min": 1,
+            "max": 500,
+        },
+        {
+            "id": asked["size"].pk,
+            "label": "T-shirt size",
+            "help_text": "",
+            "kind": "single",
+            "required": False,
+            "choices": ["S", "M", "L"],
+            "min": None,
+            "max": None,
+        },
+    ]
+    row = next(r for r in data["rsvps"] if r["id"] == rsvp.pk)
+    # What was asked at RSVP is not the gate's business.
+    assert row["answers"] == {asked["wristband"].key: 17}
+    assert "Vegan" not in str(data) and "Dietary notes" not in str(data)
+
+
+def test_a_scan_keeps_its_answers_with_the_check_in(client, meet, gate_a, asked):
+    rsvp = RSVPFactory(meet=meet, answers={asked["diet"].key: "Vegan"})
+    answers = {asked["wristband"].key: "42", asked["size"].key: "M"}
+
+    result = send(client, gate_a[1], scan(rsvp, timezone.now(), answers=answers))[0]
+
+    assert result["result"] == "checked_in"
+    assert result["not_kept"] == []
+    assert "Not kept" not in result["message"]
+    rsvp.refresh_from_db()
+    assert rsvp.checked_in_device == gate_a[0]
+    assert rsvp.answers == {
+        asked["diet"].key: "Vegan",
+        asked["wristband"].key: 42,
+        asked["size"].key: "M",
+    }
+
+
+def test_a_bad_answer_is_dropped_with_a_message_and_the_car_still_checks_in(
+    client, meet, gate_a, asked
+):
+    rsvp = RSVPFactory(meet=meet)
+    answers = {
+        asked["wristband"].key: 900,
+        asked["size"].key: "L",
+        # A device cannot answer what was asked at RSVP: ignored.
+        asked["diet"].key: "Anything",
+    }
+    batch = [scan(rsvp, timezone.now(), answers=answers)]
+
+    result = send(client, gate_a[1], *batch)[0]
+
+    assert result["result"] == "checked_in"
+    assert result["not_kept"] == [asked["wristband"].key]
+    assert result["message"].startswith("Checked in at ")
+    assert result["message"].endswith(
+        "Not kept: “Wristband number”: Ensure this value is less than or equal to 500."
+    )
+    rsvp.refresh_from_db()
+    assert rsvp.checked_in_at is not None
+    assert rsvp.answers == {asked["size"].key: "L"}
+    # Sent again: the same answer, nothing changed.
+    assert send(client, gate_a[1], *batch)[0] == result
+    assert GateScan.objects.count() == 1
+
+
+def test_a_scan_without_the_required_answer_still_checks_in(client, meet, gate_a, asked):
+    rsvp = RSVPFactory(meet=meet)
+
+    result = send(client, gate_a[1], scan(rsvp, timezone.now(), answers={}))[0]
+
+    assert result["result"] == "checked_in"
+    assert result["not_kept"] == []
+    rsvp.refresh_from_db()
+    assert rsvp.checked_in_at is not None and rsvp.answers == {}
+
+
+def test_a_later_device_adds_an_answer_to_a_checked_in_rsvp(client, meet, gate_a, gate_b, asked):
+    rsvp = RSVPFactory(meet=meet)
+    early = timezone.now() - datetime.timedelta(minutes=5)
+    send(client, gate_a[1], scan(rsvp, early, answers={asked["size"].key: "S"}))
+
+    result = send(
+        client, gate_b[1], scan(rsvp, timezone.now(), answers={asked["wristband"].key: 7})
+    )[0]
+
+    assert result["result"] == "already"
+    rsvp.refresh_from_db()
+    assert rsvp.checked_in_device == gate_a[0]  # the earliest scan still wins
+    assert rsvp.answers == {asked["size"].key: "S", asked["wristband"].key: 7}
+
+
+def test_a_refused_scan_keeps_no_answers(client, meet, gate_a, asked):
+    waiting = WaitlistedRSVPFactory(meet=meet)
+
+    result = send(
+        client, gate_a[1], scan(waiting, timezone.now(), answers={asked["size"].key: "S"})
+    )[0]
+
+    assert result["result"] == "refused"
+    waiting.refresh_from_db()
+    assert waiting.answers == {}
+
+
+def test_a_walk_in_keeps_its_answers(client, meet, gate_a, member, asked):
+    car = CarFactory(owner=member)
+
+    result = walk_in(
+        client,
+        gate_a[1],
+        membership_number=member.membership_number,
+        car=str(car.plaque_number),
+        answers={asked["wristband"].key: 3, asked["size"].key: "XXL"},
+    )
+
+    assert result["result"] == "checked_in"
+    assert result["not_kept"] == [asked["size"].key]
+    assert "“T-shirt size”: Select a valid choice." in result["message"]
+    rsvp = RSVP.objects.get(meet=meet, member=member)
+    assert rsvp.answers == {asked["wristband"].key: 3}
+
+
+@pytest.mark.parametrize("answers", [["x"], "x", {"1": {"deep": 1}}], ids=["list", "str", "obj"])
+def test_answers_of_the_wrong_shape_are_422_or_not_kept(client, meet, gate_a, asked, answers):
+    rsvp = RSVPFactory(meet=meet)
+    if isinstance(answers, dict):
+        answers = {asked["size"].key: {"deep": 1}}
+    response = client.post(
+        CHECKINS_URL,
+        {"checkins": [scan(rsvp, timezone.now(), answers=answers)]},
+        content_type="application/json",
+        **gate_a[1],
+    )
+    if isinstance(answers, dict):
+        assert response.json()["results"][0]["not_kept"] == [asked["size"].key]
+        rsvp.refresh_from_db()
+        assert rsvp.checked_in_at is not None and rsvp.answers == {}
+    else:
+        assert response.status_code == 422
+        assert not GateScan.objects.exists()

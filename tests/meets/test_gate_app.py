@@ -184,3 +184,14 @@ def test_the_vendored_qr_decoder_is_the_version_package_lock_names():
     vendored = REPO / "static" / "vendor" / "jsqr"
     assert "jsQR" in (vendored / "jsQR.js").read_text()[:2000]
     assert "Apache License" in (vendored / "LICENSE").read_text()
+
+
+def test_the_app_carries_the_countries_for_a_country_question_in_the_visitors_language(client, db):
+    german = client.get(reverse("meets:gate"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    # English last: a request leaves its language active for the tests that follow.
+    english = client.get(reverse("meets:gate")).content.decode()
+
+    # In a <template>: inert, copied by app.js into a check-in question's select.
+    assert '<template id="gate-countries">' in english
+    assert '<option value="DE">Germany</option>' in english
+    assert '<option value="DE">Deutschland</option>' in german
