@@ -443,3 +443,14 @@ def test_an_offer_cannot_be_accepted_once_the_meet_has_started(meet, offer):
     assert offer.state == Offer.State.EXPIRED
     assert RSVP.objects.get(pk=offer.rsvp_id).status == RSVP.Status.CANCELLED
     assert RSVP.objects.filter(meet=meet).going().count() == 1
+
+
+def test_the_meet_page_offers_no_accept_button_once_the_meet_has_started(client, meet, offer):
+    """The page shows what accepting would say, not a button that can only be refused."""
+    start = timezone.now() - HOUR
+    Meet.objects.filter(pk=meet.pk).update(starts_at=start, ends_at=start + 4 * HOUR)
+
+    page = login(client, offer.rsvp.member).get(meet.get_absolute_url()).content.decode()
+
+    assert "The meet has started: the place can no longer be taken." in page
+    assert reverse("meets:offer_accept", args=[offer.pk]) not in page
