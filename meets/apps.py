@@ -1,6 +1,11 @@
+import datetime
+
 from django.apps import AppConfig
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+
+# How long after a meet its organisers and helpers still see its cars' plates.
+PLATES_AFTER_A_MEET = datetime.timedelta(days=7)
 
 
 class MeetsConfig(AppConfig):
@@ -72,14 +77,23 @@ class MeetsConfig(AppConfig):
         """For the register's plate rule (register/plates.py): the ids of the cars with a
         live RSVP at `meet`, or at any meet `viewer` organises or helps at."""
         from django.db.models import Q
+        from django.utils import timezone
 
         from meets.models import RSVP, Meet
 
+        # A gate is open until a week after its meet: then its plates are nobody's business.
+        since = timezone.now() - PLATES_AFTER_A_MEET
         if meet is not None:
-            return RSVP.objects.filter(meet=meet).live().values_list("car_id", flat=True)
+            return (
+                RSVP.objects.filter(meet=meet, meet__ends_at__gte=since)
+                .live()
+                .values_list("car_id", flat=True)
+            )
         if viewer is None or not getattr(viewer, "is_authenticated", False):
             return None
-        runs = Meet.objects.filter(Q(organisers=viewer) | Q(checkin_helpers=viewer))
+        runs = Meet.objects.filter(
+            Q(organisers=viewer) | Q(checkin_helpers=viewer), ends_at__gte=since
+        )
         return RSVP.objects.filter(meet__in=runs).live().values_list("car_id", flat=True)
 
 

@@ -136,8 +136,9 @@ def test_the_attendee_page_with_plates_pins_its_query_count(
     client = login(organiser)
     # 1 session, 2 user, 3 meet by slug, 4 "is this user an organiser of it",
     # 5 the counts, 6 the live RSVPs' order, states and cars (waiting list, gate),
-    # 7 the live RSVPs with member, car, model line and colour, 8 the cars' cover photos.
-    with django_assert_num_queries(8):
+    # 7 the live RSVPs with member, car, model line and colour, 8 the cars' cover photos,
+    # 9 the meet's questions (meets/questions.py).
+    with django_assert_num_queries(9):
         response = client.get(reverse("meets:attendees", args=[meet.slug]))
     plates = [r.plate for r in response.context["going"] + response.context["waiting"]]
     assert sorted(plates) == sorted(f"AB{n}" for n in range(going_count + waiting_count))

@@ -5,9 +5,10 @@ import datetime
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.services import member_export_data
-from meets.models import RSVP
+from meets.models import RSVP, Meet
 from register.models import Car
 from register.plates import plate_for, plate_visible, plate_visible_q
 from tests.factories import MemberFactory, PendingMemberFactory
@@ -269,3 +270,21 @@ def test_the_members_data_export_has_their_own_plate_only(world):
     owned = owner_data["register"]["ownerships"]
     assert [(o["registration_plate"], o["plate_visibility"]) for o in owned] == [(PLATE, GATE)]
     assert PLATE not in str(earlier_data)
+
+
+def test_a_gate_sees_the_plate_until_a_week_after_its_meet(world):
+    """meets/apps.py PLATES_AFTER_A_MEET: then a past meet's plates are nobody's business."""
+    car, meet = world["car"], world["meets"]["its"]
+    organiser = world["people"]["organiser of its meet"]
+
+    def seen_a_while_after(days):
+        end = timezone.now() - datetime.timedelta(days=days)
+        Meet.objects.filter(pk=meet.pk).update(
+            starts_at=end - datetime.timedelta(hours=6), ends_at=end
+        )
+        # Fresh objects: the rule remembers a meet's cars on the meet object it was given.
+        fresh = Meet.objects.get(pk=meet.pk)
+        return plate_for(car, organiser), plate_for(car, None, gate_of=fresh)
+
+    assert seen_a_while_after(6) == (PLATE, PLATE)
+    assert seen_a_while_after(8) == ("", "")
