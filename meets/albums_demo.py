@@ -22,11 +22,11 @@ from register.models import Car
 PAST_SLUG = "nurburgring-2023"
 CAPTIONS = [
     ("Morning queue at the paddock gate", True),
-    ("Valencia Orange line-up", True),
+    ("In the line-up before the parade", True),
     ("The group photo on the Grand-Prix track", False),
     ("Parade lap, turn one", True),
-    ("Alpine White in the afternoon sun", True),
-    ("Black Sapphire by the pit wall", True),
+    ("In the afternoon sun", True),
+    ("By the pit wall", True),
     ("Lunch break at the Devil's Diner", False),
     ("Last cars leaving at dusk", True),
     ("Brakes cooling after the parade", True),  # waiting for the organisers

@@ -1,6 +1,7 @@
 """Demo meets: the 2023 Nürburgring meet (80 cars checked in), an upcoming meet that is
 full with a waiting list, an upcoming Sunday drive with plenty of room (where a member's
-first RSVP is "going" and shows a check-in code), and a draft. Idempotent: keyed by slug."""
+first RSVP is "going" and shows a check-in code), and the Nürburgring weekend 2027 (made a
+draft, then published with RSVPs open and typed questions). Idempotent: keyed by slug."""
 
 import datetime
 import random
@@ -70,6 +71,8 @@ def seed(stdout, rng: random.Random) -> None:
     seed_albums(stdout)  # the 2023 meet's album (meets/albums_demo.py)
     made += seed_series()  # issue 16: the monthly Cars & Coffee (meets/series_demo.py)
     made += seed_offers()  # meets/demo_offers.py: waiting-list offers and no-shows
+    if ring := _open_the_ring_weekend(demo_member=demo_member):
+        made.append(ring)
     made += seed_questions()  # typed questions and their answers (meets/questions_demo.py)
     moved = _keep_upcoming()
     if moved:
@@ -228,6 +231,48 @@ def _seed_club_meets(rng: random.Random, *, organiser: User, demo_member: User) 
         )
         draft.organisers.add(organiser)
     return f"{len(came)} cars checked in at the Ring in 2023"
+
+
+RING_2027_SLUG = "nurburgring-2027"
+RING_2027_GOING = 45
+
+
+def _open_the_ring_weekend(*, demo_member: User) -> str:
+    """The Nürburgring weekend 2027, once a draft, published with RSVPs open and 45 cars
+    going (their answers to its typed questions come with meets/questions_demo.py). Once:
+    a weekend already published, or with RSVPs, is left as it is."""
+    from meets.services import can_rsvp
+
+    meet = Meet.objects.filter(slug=RING_2027_SLUG, status=Meet.Status.DRAFT).first()
+    if meet is None or meet.rsvps.exists():
+        return ""
+    now = timezone.now()
+    with transaction.atomic():
+        meet.status = Meet.Status.PUBLISHED
+        meet.rsvp_opens_at = min(now - datetime.timedelta(days=10), meet.starts_at)
+        meet.description = (
+            "The big one: two days at the Ring, a parade lap on the Grand-Prix track on "
+            "Saturday evening and the dinner at the Lindner. Answer the questions below "
+            "when you RSVP; your wristband number is asked at the gate."
+        )
+        meet.save(update_fields=["status", "rsvp_opens_at", "description"])
+        going = [
+            (member, car)
+            for member, car in _member_cars()
+            if member != demo_member and can_rsvp(meet=meet, member=member) is None
+        ][:RING_2027_GOING]
+        RSVP.objects.bulk_create(
+            RSVP(
+                meet=meet,
+                member=member,
+                car=car,
+                status=RSVP.Status.GOING,
+                created_at=now - datetime.timedelta(days=9, minutes=-97 * i),
+            )
+            for i, (member, car) in enumerate(going)
+        )
+    meets_cache.bump()
+    return f"{meet.title} published with {len(going)} cars going"
 
 
 def _seed_sunday_drive(*, organiser: User, demo_member: User) -> str:

@@ -99,5 +99,5 @@ def seed_questions() -> list[str]:
                         answers[question.key] = value
                 rsvp.answers = answers
             RSVP.objects.bulk_update(rsvps, ["answers"])
-        made.append(f"{len(questions)} questions at {meet.title}")
+        made.append(f"{len(questions)} question{'s' * (len(questions) != 1)} at {meet.title}")
     return made

@@ -217,6 +217,8 @@ def test_the_demo_has_a_full_meet_and_one_with_plenty_of_free_places(seeded):
     ]
     full = upcoming.get(slug="winter-breakfast-eifel")
 
+    # The Nürburgring weekend has room too: a test below looks at it.
+    with_room = [meet for meet in with_room if meet.slug != "nurburgring-2027"]
     assert [meet.slug for meet in with_room] == [SUNDAY_DRIVE_SLUG]
     assert with_room[0].capacity - with_room[0].going >= 40
     assert with_room[0].going > 0  # its page shows cars already going
@@ -476,3 +478,22 @@ def test_most_demo_cars_have_a_plate_and_the_gate_of_the_breakfast_sees_them(see
     page = client.get(reverse("meets:checkin", args=["winter-breakfast-eifel"]))
     shown = [r.plate for r in page.context["rsvps"] if r.plate]
     assert shown and all(p in page.content.decode() for p in shown)
+
+
+def test_the_nurburgring_weekend_is_open_with_its_typed_questions_answered(seeded, client):
+    """Issue 16's demo: the upcoming weekend asks typed questions at RSVP and at the gate;
+    its 45 cars going answered every required one asked at RSVP."""
+    from meets.demo import RING_2027_GOING, RING_2027_SLUG
+    from meets.questions import checkin_questions, missing_required, rsvp_questions
+
+    meet = Meet.objects.get(slug=RING_2027_SLUG)
+    asked = rsvp_questions(meet)
+
+    assert meet.status == Meet.Status.PUBLISHED and meet.rsvp_window_state() == "open"
+    assert {q.kind for q in asked} == {"yes_no", "multiple", "single", "date", "number", "country"}
+    assert [q.label for q in checkin_questions(meet)] == ["Track day wristband number"]
+    going = RSVP.objects.filter(meet=meet).going()
+    assert going.count() == RING_2027_GOING
+    assert all(not missing_required(asked, rsvp.answers) for rsvp in going)
+    page = client.get(meet.get_absolute_url()).content.decode()
+    assert f"{RING_2027_GOING} cars going" in page
