@@ -873,6 +873,13 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         with override_settings(MEDIA_ROOT=media_root):
             made = build_world()
         made.media_root = media_root
+        # One session per role, made once: each test sends its cookie instead of logging in
+        # (a test's changes to it, a log-out say, roll back with the test's savepoint).
+        made.sessions = {}
+        for role, person in made.people.items():
+            client = Client()
+            client.force_login(person)
+            made.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
         yield made
         transaction.set_rollback(True)
 
@@ -887,7 +894,7 @@ def test_each_role_gets_the_expected_answer(method, name, variant, role, world, 
     url = reverse(name, kwargs=world.kwargs[variant])
     client = Client()
     if role != "anonymous":
-        client.force_login(world.people[role])
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
 
     response = client.get(url) if method == "GET" else client.post(url)
 
