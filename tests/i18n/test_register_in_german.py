@@ -139,13 +139,16 @@ def test_the_statistics_charts_follow_the_active_language():
 
     with translation.override("de"):
         german = register_stats().charts
+        # Some labels are translated when shown: in the language of the page showing them.
+        heading = str(german["years"].value_heading)
+        statuses = [str(bar.label) for bar in german["status"].bars][:2]
     with translation.override("en-gb"):
         english = register_stats().charts
 
     assert german["years"].title == "Registrierte Fahrzeuge nach Baujahr"
-    assert str(german["years"].value_heading) == "Fahrzeuge"
+    assert heading == "Fahrzeuge"
     assert [bar.label for bar in german["months"].bars] == ["Juni 2011"]
-    assert [str(bar.label) for bar in german["status"].bars][:2] == [
+    assert statuses == [
         "Auf der Straße",
         "Eingelagert",
     ]

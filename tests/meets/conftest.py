@@ -58,7 +58,9 @@ def helper(db):
 def other_organiser(db):
     """In the Organisers group, but not an organiser of the meets under test."""
     user = MemberFactory(display_name="Orla Otherorganiser")
-    user.groups.add(Group.objects.get(name=ORGANISERS_GROUP))
+    # get_or_create, as tests/conftest.py's organiser: a transactional test's flush takes
+    # the data migration's group with it.
+    user.groups.add(Group.objects.get_or_create(name=ORGANISERS_GROUP)[0])
     return user
 
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def other_organiser(db):
     user = MemberFactory(display_name="Ivo Elsewhere")
-    user.groups.add(Group.objects.get(name=ORGANISERS_GROUP))
+    user.groups.add(Group.objects.get_or_create(name=ORGANISERS_GROUP)[0])
     MeetFactory(organisers=[user])
     return user
 

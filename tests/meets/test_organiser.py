@@ -29,7 +29,7 @@ LOCAL = "%Y-%m-%dT%H:%M"
 def other_organiser(db):
     """An organiser of the club, but of another meet."""
     user = MemberFactory(display_name="Ivo Elsewhere")
-    user.groups.add(Group.objects.get(name=ORGANISERS_GROUP))
+    user.groups.add(Group.objects.get_or_create(name=ORGANISERS_GROUP)[0])
     MeetFactory(organisers=[user])
     return user
 
