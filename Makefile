@@ -140,11 +140,11 @@ lint: setup check-lock
 	@# reachable it can audit nothing and says so; it still fails on any vulnerability it sees.
 	$(BIN)/pip-audit --disable-pip --require-hashes -r $(LOCK_DIR)/bench.txt --progress-spinner off
 
-# The suite on SQLite (with the browser tests) and on PostgreSQL run side by side, one a core:
-# each writes its log to test-output/, printed whole when both are done (short tracebacks,
-# so a failure's message survives a CI log cut in the middle). The crawling fuzzer (marker
-# crawl: 2,000 requests over HTTP, about two minutes of one core) runs in the PostgreSQL lane
-# only: the SQLite lane has the browser tests, and PostgreSQL is what production runs on.
+# The suite on SQLite (with the browser tests) and on PostgreSQL run side by side, one a core;
+# each writes its log to test-output/, printed whole when both are done (short tracebacks, so
+# a failure's message survives a CI log cut in the middle). Each lane fuzzes with its own seed:
+# SQLite sends 25 hostile examples to each form and 1,000 crawling requests; PostgreSQL, where
+# every request's before-and-after snapshot costs round trips, 12 and 700.
 SUITES := test-output/suites
 test: lint test-deps
 	@mkdir -p $(SUITES)
@@ -153,7 +153,7 @@ test: lint test-deps
 	   $(BIN)/pytest -q --tb=short --durations=15 -m "not multiserver" \
 	   > $(SUITES)/sqlite.log 2>&1; \
 	   echo $$? > $(SUITES)/sqlite.rc ) & \
-	( PADDOCK_FUZZ_REQUESTS=1000 PADDOCK_FUZZ_SEED=13 \
+	( PADDOCK_FUZZ_REQUESTS=700 PADDOCK_FUZZ_SEED=13 PADDOCK_FUZZ_EXAMPLES=12 \
 	   tests/with_postgres.sh $(BIN)/pytest -q --tb=short --durations=15 -m "not browser and not multiserver" \
 	   --database-tests-only > $(SUITES)/postgresql.log 2>&1; echo $$? > $(SUITES)/postgresql.rc ) & \
 	wait; \
