@@ -132,6 +132,11 @@ def offer_accept(*, offer: Offer, member: User, now: datetime.datetime | None = 
             )
             _end(offer, Offer.State.EXPIRED, now)
             _promote(meet, now=now)
+        elif RSVP.objects.filter(meet=meet).going().count() >= meet.capacity:
+            # The organisers made the meet smaller since: the held place is gone. The
+            # member stays on the waiting list, first in line for the next place.
+            _end(offer, Offer.State.WITHDRAWN, now)
+            late = _ended_message(offer)
         else:
             _end(offer, Offer.State.ACCEPTED, now)
             rsvp = offer.rsvp

@@ -454,3 +454,16 @@ def test_the_meet_page_offers_no_accept_button_once_the_meet_has_started(client,
 
     assert "The meet has started: the place can no longer be taken." in page
     assert reverse("meets:offer_accept", args=[offer.pk]) not in page
+
+
+def test_an_offer_of_a_place_the_organisers_took_away_is_withdrawn_not_accepted(meet, offer):
+    """The meet was made smaller while the offer ran: accepting would go over capacity."""
+    Meet.objects.filter(pk=meet.pk).update(capacity=1)  # one car going: no place left
+
+    with pytest.raises(services.RSVPError, match="withdrawn"):
+        offers.offer_accept(offer=offer, member=offer.rsvp.member)
+
+    offer.refresh_from_db()
+    assert offer.state == Offer.State.WITHDRAWN
+    assert RSVP.objects.get(pk=offer.rsvp_id).status == RSVP.Status.WAITLISTED  # still in line
+    assert RSVP.objects.filter(meet=meet).going().count() == 1
