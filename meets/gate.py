@@ -32,9 +32,9 @@ from membership import rights
 from membership.card import card_version, read_token
 from membership.models import Invoice
 from membership.standing import grace_last_day, last_day_of
+from register.filters import search_cars, without_plaque_prefix
 from register.models import Car, Ownership
 from register.plates import plate_for
-from register.validators import VIN_LENGTH, normalise_vin
 
 # A device keeps working this long after its meet ends (late syncs), then answers 401.
 GRACE_AFTER_MEET = datetime.timedelta(days=2)
@@ -566,21 +566,12 @@ def _member_for_walk_in(membership_number: int | None, card: str | None) -> tupl
 def _car_for_walk_in(member: User, query: str) -> tuple[Car | None, str]:
     """The member's own car that `query` names. Only their cars are searched: whether
     another member's car matches is never told (see REASONS)."""
-    raw = query.strip().lstrip("#").strip()
+    if not without_plaque_prefix(query):
+        return None, "not_theirs"
     cars = Car.objects.filter(
         pk__in=Ownership.objects.filter(member=member, ended_on__isnull=True).values("car")
     )
-    if raw.isdecimal() and len(raw) <= 6:
-        cars = cars.filter(plaque_number=int(raw))
-    else:
-        vin = normalise_vin(raw)
-        if len(vin) == VIN_LENGTH:
-            cars = cars.filter(vin=vin)
-        elif len(vin) >= 4 and vin.isalnum():
-            cars = cars.filter(vin__endswith=vin)
-        else:
-            return None, "not_theirs"
-    theirs = list(cars[:2])
+    theirs = list(search_cars(cars, query)[:2])
     if len(theirs) == 1:
         return theirs[0], ""
     if theirs:

@@ -1,3 +1,5 @@
+import re
+
 import django_filters
 from django.db.models import F, Q
 from django.db.models.functions import ExtractYear
@@ -66,12 +68,20 @@ def _countries_in_use():
     return [(code, name) for code, name in countries if code in codes]
 
 
-def search_cars(queryset, value: str):
-    """Cars by plaque number ("#12"), last 7 of the VIN, the whole VIN or its end.
+# A plaque number may be typed "12", "#12", "No. 12" or "no 12" ("Noah" stays a name).
+PLAQUE_PREFIX = re.compile(r"^(?:no\.?\s*|#)(?=\d)", re.IGNORECASE)
 
-    The register's one search rule: the list page and the API ask it alike.
+
+def without_plaque_prefix(value: str) -> str:
+    return PLAQUE_PREFIX.sub("", value.strip()).strip()
+
+
+def search_cars(queryset, value: str):
+    """Cars by plaque number ("#12", "No. 12"), last 7 of the VIN, the whole VIN or its end.
+
+    The register's one search rule: the list page, the API and the gate's walk-ins ask it.
     """
-    raw = value.strip().lstrip("#")
+    raw = without_plaque_prefix(value)
     if not raw:
         return queryset
     if raw.isdecimal() and len(raw) <= 6:  # not isdigit(): int("²") fails

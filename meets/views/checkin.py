@@ -25,13 +25,13 @@ from meets.access import get_meet_for_checkin, is_helper, is_organiser
 from meets.forms import CheckinAnswersForm, CheckinForm, CheckinSearchForm
 from meets.models import RSVP, Meet
 from meets.questions import answer_rows
+from register.filters import without_plaque_prefix
 from register.plates import note_gate_cars, plate_for, plate_visible_q
 from register.sightings import normalise_plate
 from register.validators import VIN_LENGTH, normalise_vin
 
 # A part of a plate this long finds it ("1234" of BMW1234); a shorter one only the whole.
 PLATE_PART_MIN = 4
-_PLAQUE_PREFIX = re.compile(r"^(no\.?\s*|#)", re.IGNORECASE)
 # A membership number: "M9", "M 9", "member 9", "Member No. 9", "Mitglied Nr. 9".
 _MEMBER_NUMBER = re.compile(
     r"^(?:m|member|mitglied)\s*(?:no\.?|nr\.?|#)?\s*(\d{1,9})$", re.IGNORECASE | re.ASCII
@@ -55,7 +55,7 @@ def search_rsvps(
     may see it, and an e-mail address only by whoever may see it (staff): a search must
     not tell a helper what the page would not show them.
     """
-    raw = _PLAQUE_PREFIX.sub("", query.strip()).strip()
+    raw = without_plaque_prefix(query)
     if not raw:
         return rsvps
     member_number = _MEMBER_NUMBER.match(raw)
