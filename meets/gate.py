@@ -26,7 +26,7 @@ from accounts.models import User
 from meets import services
 from meets.models import RSVP, Meet
 from meets.models_gate import GateDevice, GateScan, hash_token
-from meets.offer_models import Offer
+from meets.offer_models import Offer, held_places
 from meets.questions import Question, checkin_questions, validate_answers
 from membership import rights
 from membership.card import card_version, read_token
@@ -667,7 +667,7 @@ def _walk_in_locked(*, device, meet, member, car, at, km, answers) -> tuple[RSVP
     counts = RSVP.objects.filter(meet=meet).aggregate(
         this_car=Count("pk", filter=live & Q(car=car), distinct=True),
         going=Count("pk", filter=Q(status=RSVP.Status.GOING), distinct=True),
-        held=Count("offers", filter=Q(offers__state=Offer.State.OPEN), distinct=True),
+        held=held_places(),
     )
     if counts["this_car"]:
         return None, GateScan.Result.REFUSED, "car_taken"

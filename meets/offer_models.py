@@ -5,7 +5,7 @@ meets/offers.py.
 """
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -73,3 +73,9 @@ class Offer(models.Model):
 
     def local_expires(self, meet):
         return in_zone(self.expires_at, meet.tz)
+
+
+def held_places() -> Count:
+    """In an aggregate over a meet's RSVPs: the places held by open offers. A held place is
+    taken wherever places are counted (RSVPs, promotion, walk-ins, the pages)."""
+    return Count("offers", filter=Q(offers__state=Offer.State.OPEN), distinct=True)

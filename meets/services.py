@@ -20,7 +20,7 @@ from meets import questions
 from meets.cache import meets_cache
 from meets.ics import calendar_for
 from meets.models import RSVP, Meet, Message
-from meets.offer_models import Offer
+from meets.offer_models import Offer, held_places
 from meets.qr import checkin_url, qr_png
 from membership import rights
 from register.lastseen import note_evidence
@@ -154,7 +154,7 @@ def rsvp_create(
                 mine=Count("pk", filter=live & Q(member=member), distinct=True),
                 this_car=Count("pk", filter=live & Q(car=car), distinct=True),
                 going=Count("pk", filter=Q(status=RSVP.Status.GOING), distinct=True),
-                held=Count("offers", filter=Q(offers__state=Offer.State.OPEN), distinct=True),
+                held=held_places(),
             )
             if counts["mine"]:
                 raise AlreadyRSVPd(_("You already have an RSVP for this meet."))
@@ -182,7 +182,7 @@ def taken_places(meet: Meet) -> dict[str, int]:
     """Cars going and places held by open waiting-list offers, in one query."""
     return RSVP.objects.filter(meet=meet).aggregate(
         going=Count("pk", filter=Q(status=RSVP.Status.GOING), distinct=True),
-        held=Count("offers", filter=Q(offers__state=Offer.State.OPEN), distinct=True),
+        held=held_places(),
     )
 
 

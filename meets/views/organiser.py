@@ -33,7 +33,7 @@ from meets.forms import (
     MessageForm,
 )
 from meets.models import RSVP, Meet, Message
-from meets.offer_models import Offer
+from meets.offer_models import held_places
 from meets.questions import Question, answer_rows, format_answer
 from meets.views.checkin import search_rsvps
 from register.plates import note_gate_cars, plate_for
@@ -184,7 +184,7 @@ def _rsvp_counts(meet: Meet) -> dict[str, int]:
         checked_in=Count("pk", filter=Q(checked_in_at__isnull=False), distinct=True),
         guests=Count("pk", filter=Q(status=RSVP.Status.GOING, guests__gt=0), distinct=True),
         # Places held by open waiting-list offers (meets/offers.py).
-        held=Count("offers", filter=Q(offers__state=Offer.State.OPEN), distinct=True),
+        held=held_places(),
     )
     # Going but never checked in (a checked-in RSVP is going: it can no longer be cancelled).
     counts["no_shows"] = counts["going"] - counts["checked_in"]

@@ -19,7 +19,7 @@ from meets.forms import RSVPForm
 from meets.ics import calendar_for
 from meets.models import RSVP, Meet
 from meets.noshows import meets_with_checkin, no_show_rsvps, since_months
-from meets.offer_models import Offer
+from meets.offer_models import Offer, held_places
 from meets.qr import qr_svg
 from meets.questions import Question, answer_rows
 from meets.series import one_per_series
@@ -90,7 +90,7 @@ def meet_detail(request, slug: str):
     counts = RSVP.objects.filter(meet=meet).aggregate(
         going=Count("pk", filter=Q(status=RSVP.Status.GOING), distinct=True),
         waiting=Count("pk", filter=Q(status=RSVP.Status.WAITLISTED), distinct=True),
-        held=Count("offers", filter=Q(offers__state=Offer.State.OPEN), distinct=True),
+        held=held_places(),
     )
     going, waiting = counts["going"], counts["waiting"]
     mine = None
