@@ -82,6 +82,46 @@ def _filter() -> str:
     return f"model_line={colour['model_line_id']}&colour={colour['id']}&status=road"
 
 
+def bench_pages() -> dict[str, str]:
+    """Page name → URL for every page the benchmark measures (and bench/cold.py times)."""
+    from meets.models import MeetSeries
+
+    public = Car.objects.public()
+    car = public.order_by("id")[public.count() // 2]
+    biggest = (
+        Meet.objects.published()
+        .annotate(n=Count("rsvps"))
+        .order_by("-n", "id")
+        .values_list("slug", flat=True)
+        .first()
+    )
+    pages = {
+        "baseline": "/_baseline/",
+        "home": "/",
+        "register": "/register/",
+        "register-filtered": f"/register/?{_filter()}",
+        "register-search": f"/register/?q={car.vin[-7:]}",
+        "register-page-50": "/register/?page=50",
+        "car": f"/register/cars/{car.pk}/",
+        "stats": "/register/stats/",
+        "for-sale": "/register/for-sale/",
+        "api-cars": "/api/v1/cars/",
+        "api-statistics": "/api/v1/statistics/",
+        "meets": "/meets/",
+        "meet-80": f"/meets/{BENCH_80_SLUG}/",
+        "meet-biggest": f"/meets/{biggest}/",
+    }
+    series = MeetSeries.objects.order_by("id").values_list("slug", flat=True).first()
+    if series:
+        pages["series"] = f"/meets/series/{series}/"
+    from meets.models import AlbumPhoto
+
+    album = AlbumPhoto.objects.values_list("meet__slug", flat=True).first()
+    if album:
+        pages["album"] = f"/meets/{album}/album/"
+    return pages
+
+
 def probe(out: str) -> None:
     from django.test import Client
     from django.test.utils import override_settings

@@ -295,6 +295,9 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 5000},
     }
 }
+# PADDOCK_PAGE_CACHE=0: no cached pages or figures (config/lib/versioned_cache.py); every
+# page is built from the database. The benchmark's cold pass; never needed in production.
+PADDOCK_PAGE_CACHE = env_bool("PADDOCK_PAGE_CACHE", True)
 # Several app servers share one Redis: cached figures, their invalidation (register/cache.py)
 # and allauth's rate limits then hold for the whole site, not for one machine.
 REDIS_URL = os.environ.get("REDIS_URL", "")
