@@ -60,7 +60,7 @@ class MeetsConfig(AppConfig):
         Yes for a check-in helper or an organiser of any meet."""
         return user.helped_meets.exists() or user.organised_meets.exists()
 
-    def car_page_version(self) -> int:
+    def car_page_version(self, car=None) -> int:
         """Changes whenever the section below may change: cached car pages follow it."""
         from meets.cache import meets_cache
 

@@ -151,7 +151,9 @@ class CarFilter(django_filters.FilterSet):
     def form(self):
         """Bootstrap classes on the widgets: the list renders the fields itself (no crispy),
         because this form is drawn on every uncached list page and must be cheap."""
-        form = super().form
+        if hasattr(self, "_styled_form"):
+            return self._styled_form
+        form = self._styled_form = super().form
         # Any country filters (a link may name one with no car: no result), but the menu
         # offers only the countries where public cars live: a short list, not all 250.
         country = form.fields["country"]

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
-from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
@@ -14,7 +14,8 @@ from register.access import get_car_for_viewer, is_owner
 from register.cache import cached
 from register.facts import fact_rows, facts_of
 from register.filters import SORTS, CarFilter
-from register.models import Car, Claim, Listing, Transfer
+from register.listing import CappedPage
+from register.models import Car, CarPhoto, Claim, Listing, Transfer
 from register.plates import plate_for
 from register.provenance import provenance_for
 from register.rarity import rarity_of
@@ -22,28 +23,58 @@ from register.rarity import rarity_of
 PAGE_SIZE = 24
 
 
+# What a card shows (register/includes/_car_card.html): no story, options or history.
+CARD_FIELDS = (
+    "vin",
+    "vin_visibility",
+    "plaque_number",
+    "review_status",
+    "status",
+    "country",
+    "build_date",
+    "model_line__name",
+    "colour__name",
+    "colour__swatch",
+)
+
+
 def car_list(request):
     query = request.GET.urlencode()
     key = "list:" + hashlib.sha256(query.encode()).hexdigest()
-    body = cached(key, lambda: _list_body(request))
+    # Any car a list could show, or a field its card shows, bumps "cars" (register/apps.py).
+    scopes = ("cars", "lastseen") if request.GET.get("not_seen") else ("cars",)
+    body = cached(key, lambda: _list_body(request), scopes=scopes)
     return render(request, "register/car_list.html", {"body": body})
 
 
+def card_queryset():
+    """Public cars with what their cards show, in two queries (cars, cover photos)."""
+    covers = CarPhoto.objects.filter(is_cover=True).only("car", "thumbnail", "caption", "is_cover")
+    return (
+        Car.objects.public()
+        .select_related("model_line", "colour")
+        .prefetch_related(Prefetch("photos", queryset=covers, to_attr="cover_photos"))
+        .only(*CARD_FIELDS)
+    )
+
+
 def _list_body(request) -> SafeString:
-    cars = Car.objects.public().for_list().order_by(*SORTS["plaque"][1])
+    cars = card_queryset().order_by(*SORTS["plaque"][1])
     car_filter = CarFilter(request.GET, queryset=cars)
-    page = Paginator(car_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPage(car_filter.qs, request.GET.get("page"), PAGE_SIZE)
     params = request.GET.copy()
     params.pop("page", None)
     filters = params.copy()
     filters.pop("q", None)
-    # The filters' HTML depends only on their own values: every search shares it.
+    # The filters' HTML depends only on their own values and the menus' choices (model
+    # lines and colours: a namespace bump; years and countries: the tallies).
     fields_key = "filters:" + hashlib.sha256(filters.urlencode().encode()).hexdigest()
     fields = cached(
         fields_key,
         lambda: render_to_string(
             "register/includes/_filter_fields.html", {"form": car_filter.form}
         ),
+        scopes=("tally",),
     )
     context = {
         "filter": car_filter,
@@ -66,13 +97,13 @@ def _extra_sections(request, car):
     return sections
 
 
-def _extra_versions() -> str:
-    """The versions of what other apps add to car pages: part of the page's cache key."""
+def _extra_versions(car) -> str:
+    """The versions of what other apps add to this car's page: part of its cache key."""
     versions = []
     for config in apps.get_app_configs():
         hook = getattr(config, "car_page_version", None)
         if callable(hook):
-            versions.append(f"{config.label}{hook()}")
+            versions.append(f"{config.label}{hook(car)}")
     return "-".join(versions)
 
 
@@ -114,12 +145,14 @@ def car_detail(request, pk: int):
             }
 
         kind = "member" if getattr(user, "is_active_member", False) else "public"
-        key = f"car:{car.pk}:{_extra_versions()}"
-        copies = cached(key, bodies)
+        key = f"car:{car.pk}:{_extra_versions(car)}"
+        scopes = (f"car:{car.pk}",)
+        copies = cached(key, bodies, scopes=scopes)
         stale_after = copies.get("stale_after")
         if stale_after is not None and _clock() >= stale_after:
-            register_cache.bump()  # once: the next visitor of any page finds it fresh
-            copies = cached(key, bodies)
+            # Once: the next visitor finds this car's page, and the for-sale list, fresh.
+            register_cache.register_cache.bump_scopes((*scopes, "sale"))
+            copies = cached(key, bodies, scopes=scopes)
         html = copies[kind]
     # The shared copies show the plate to whom the owner chose (members, everyone); an
     # organiser or helper of a meet the car is going to sees it here, below them.
@@ -129,6 +162,7 @@ def car_detail(request, pk: int):
     context = {
         "car": car,
         "body": html,
+        "rarity": _rarity(car),
         "gate_plate": gate_plate,
         "claim_link": user.is_authenticated and car.is_public and not owner_view,
     }
@@ -139,6 +173,13 @@ def car_detail(request, pk: int):
     return render(request, "register/car_detail.html", context)
 
 
+def _rarity(car: Car):
+    """Outside the car's cached body: a new car elsewhere moves the tallies, not this page."""
+    if not car.is_public:
+        return None
+    return cached(f"rarity:{car.pk}", lambda: rarity_of(car), scopes=("tally", f"car:{car.pk}"))
+
+
 def _clock() -> float:
     return time.time()
 
@@ -146,7 +187,6 @@ def _clock() -> float:
 def _car_data(request, car: Car, *, owner_view: bool) -> dict:
     """What a car's page shows, whoever looks: the same queries for every viewer."""
     data = {
-        "rarity": rarity_of(car) if car.is_public else None,
         "photos": list(car.photos.all()),
         "timeline": list(car.timeline.select_related("author")),
         "mileage": list(car.mileage_readings.all()[:10]),
