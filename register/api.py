@@ -358,7 +358,7 @@ def cars(request, filters: Query[CarFilters]):
             "results": page,
         }
 
-    return cached(_key("cars", filters.dict()), build)
+    return cached(_key("cars", filters.dict()), build, scopes=("cars", "photos"))
 
 
 def _one_car(**lookup) -> dict:
@@ -372,13 +372,17 @@ def _one_car(**lookup) -> dict:
 @router.get("cars/{car_id}/", response=CarOut, url_name="car")
 def car(request, car_id: int = Path(..., ge=1, le=MAX_ID)):
     """One public car by its id."""
-    return cached(f"api:car:{car_id}", lambda: _one_car(pk=car_id))
+    return cached(f"api:car:{car_id}", lambda: _one_car(pk=car_id), scopes=(f"car:{car_id}",))
 
 
 @router.get("cars/by-plaque/{plaque}/", response=CarOut, url_name="car_by_plaque")
 def car_by_plaque(request, plaque: int = Path(..., ge=1, le=MAX_PLAQUE)):
     """One public car by its plaque number."""
-    return cached(f"api:plaque:{plaque}", lambda: _one_car(plaque_number=plaque))
+    # Which car holds the plaque (an index), then that car's own cached answer.
+    car_id = public_cars().filter(plaque_number=plaque).values_list("pk", flat=True).first()
+    if car_id is None:
+        raise Http404(_("No such car on the register."))
+    return cached(f"api:car:{car_id}", lambda: _one_car(pk=car_id), scopes=(f"car:{car_id}",))
 
 
 def _counts(chart) -> list[dict]:

@@ -13,8 +13,9 @@ class RegisterConfig(AppConfig):
     def ready(self) -> None:
         # Cache invalidation only: no business logic hangs on these signals.
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_init, post_save
 
+        from register import invalidation
         from register.cache import on_change
         from register.models import (
             Car,
@@ -30,21 +31,29 @@ class RegisterConfig(AppConfig):
         from register.models_sale import Listing
 
         # Everything a car's page or the lists show; owners' names come from members.
+        # Each change bumps only the scopes that show it (register/invalidation.py).
         post_save.connect(_member_saved, sender=get_user_model(), dispatch_uid="register-member")
-        for model in (
-            Car,
-            CarPhoto,
-            Colour,
-            ModelLine,
-            ProductionFigure,
-            Ownership,
-            TimelineEntry,
-            MileageReading,
-            CarFact,
-            Listing,
-        ):
-            post_save.connect(on_change, sender=model, dispatch_uid=f"register-cache-{model}")
-            post_delete.connect(on_change, sender=model, dispatch_uid=f"register-cache-d{model}")
+        post_init.connect(invalidation.remember_car, sender=Car, dispatch_uid="register-init-car")
+        post_init.connect(
+            invalidation.remember_photo, sender=CarPhoto, dispatch_uid="register-init-photo"
+        )
+        per_model = {
+            CarPhoto: invalidation.photo_changed,
+            Ownership: invalidation.car_part_changed,
+            TimelineEntry: invalidation.car_part_changed,
+            MileageReading: invalidation.car_part_changed,
+            CarFact: invalidation.fact_changed,
+            Listing: invalidation.listing_changed,
+            # Rare edits whose reach is not worth working out: every register page.
+            Colour: on_change,
+            ModelLine: on_change,
+            ProductionFigure: on_change,
+        }
+        post_save.connect(invalidation.car_saved, sender=Car, dispatch_uid="register-cache-car")
+        post_delete.connect(invalidation.car_deleted, sender=Car, dispatch_uid="register-cache-dc")
+        for model, receiver in per_model.items():
+            post_save.connect(receiver, sender=model, dispatch_uid=f"register-cache-{model}")
+            post_delete.connect(receiver, sender=model, dispatch_uid=f"register-cache-d{model}")
 
     def personal_data(self, member) -> dict:
         from register.sale import member_sale_data

@@ -62,7 +62,8 @@ def note_evidence(car_id: int, on: datetime.date, kind: str) -> bool:
         .update(last_seen_on=on, last_seen_kind=kind)
     )
     if moved:
-        register_cache.bump_on_commit()  # update() sends no signals
+        # update() sends no signals: this car's page, and what follows last-seen dates.
+        register_cache.bump_on_commit(scopes=(f"car:{car_id}", "lastseen"))
     return bool(moved)
 
 
@@ -229,7 +230,7 @@ def still_mine_confirm(*, car: Car, member: User, today: datetime.date | None = 
             raise PermissionDenied(_("Only the car's current owner can confirm it."))
         Car.objects.filter(pk=car.pk).update(still_mine_confirmed_on=today)
         note_evidence(car.pk, today, Evidence.OWNER_CONFIRMED)
-        register_cache.bump_on_commit()
+        register_cache.bump_on_commit(scopes=(f"car:{car.pk}",))
 
 
 # --- Survival ------------------------------------------------------------------------------

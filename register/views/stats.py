@@ -19,5 +19,6 @@ def statistics(request):
         lambda: render_to_string(
             "register/includes/_stats_body.html", {"stats": register_stats(line=line)}, request
         ),
+        scopes=("lastseen",),  # the survival figures follow the last-seen dates
     )
     return render(request, "register/stats.html", {"body": body})
