@@ -1,0 +1,139 @@
+"""A change to one car refreshes what shows that car, and leaves every other page warm."""
+
+import pytest
+from django.apps import apps
+from django.urls import reverse
+
+from register.views import public
+from tests.register.factories import (
+    CarFactory,
+    MileageReadingFactory,
+    PhotoFactory,
+    TimelineEntryFactory,
+)
+
+LIST = reverse("register:list")
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    """How many times the list and car bodies were built (not served from the cache)."""
+    counts = {"list": 0, "car": 0}
+    list_body, car_data = public._list_body, public._car_data
+
+    def counted_list(request):
+        counts["list"] += 1
+        return list_body(request)
+
+    def counted_car(request, car, **kwargs):
+        counts["car"] += 1
+        return car_data(request, car, **kwargs)
+
+    monkeypatch.setattr(public, "_list_body", counted_list)
+    monkeypatch.setattr(public, "_car_data", counted_car)
+    # The register's scopes only: the meets' section of a car page follows the meets'
+    # own version (meets/apps.py), which any car's save still bumps until it is per car.
+    for config in apps.get_app_configs():
+        if hasattr(config, "car_page_version"):
+            monkeypatch.setattr(config, "car_page_version", lambda car=None: 0)
+    return counts
+
+
+@pytest.fixture
+def warm(client, builds):
+    """Two public cars, the list and both car pages served once (cached)."""
+    a, b = CarFactory(), CarFactory()
+    for url in (LIST, a.get_absolute_url(), b.get_absolute_url()):
+        assert client.get(url).status_code == 200
+    builds.update(list=0, car=0)
+    return a, b
+
+
+def html(response) -> str:
+    return " ".join(response.content.decode().split())
+
+
+@pytest.mark.django_db
+def test_a_timeline_entry_refreshes_its_car_only(
+    client, warm, builds, django_capture_on_commit_callbacks
+):
+    a, b = warm
+    with django_capture_on_commit_callbacks(execute=True):
+        TimelineEntryFactory(car=a, title="Won its class at the concours")
+
+    assert "Won its class at the concours" in html(client.get(a.get_absolute_url()))
+    assert builds["car"] == 1
+    client.get(b.get_absolute_url())
+    client.get(LIST)
+    assert builds == {"list": 0, "car": 1}
+
+
+@pytest.mark.django_db
+def test_a_mileage_reading_leaves_the_list_and_other_cars_warm(
+    client, warm, builds, django_capture_on_commit_callbacks
+):
+    a, b = warm
+    with django_capture_on_commit_callbacks(execute=True):
+        MileageReadingFactory(car=a)
+
+    client.get(b.get_absolute_url())
+    client.get(LIST)
+    assert builds == {"list": 0, "car": 0}
+    client.get(a.get_absolute_url())
+    assert builds == {"list": 0, "car": 1}
+
+
+@pytest.mark.django_db
+def test_a_story_change_refreshes_the_cars_page_not_the_list(
+    client, warm, builds, django_capture_on_commit_callbacks
+):
+    a, b = warm
+    a.refresh_from_db()
+    a.story = "Delivered new in Munich to a racing driver."
+    with django_capture_on_commit_callbacks(execute=True):
+        a.save()
+
+    assert "Delivered new in Munich to a racing driver." in html(client.get(a.get_absolute_url()))
+    client.get(b.get_absolute_url())
+    client.get(LIST)
+    assert builds == {"list": 0, "car": 1}
+
+
+@pytest.mark.django_db
+def test_a_change_a_card_shows_refreshes_the_list_at_once(
+    client, warm, builds, django_capture_on_commit_callbacks
+):
+    a, b = warm
+    a.refresh_from_db()
+    a.status = "stolen"
+    with django_capture_on_commit_callbacks(execute=True):
+        a.save(update_fields=["status"])
+
+    assert "Stolen" in html(client.get(LIST))
+    assert "Stolen" in html(client.get(a.get_absolute_url()))
+    assert builds["list"] == 1
+
+
+@pytest.mark.django_db
+def test_a_new_car_shows_in_the_list_at_once(client, warm, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        new = CarFactory()
+
+    assert new.vin_short in html(client.get(LIST))
+
+
+@pytest.mark.django_db
+def test_a_cover_photo_refreshes_the_list_and_another_photo_does_not(
+    client, warm, builds, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    a, b = warm
+    with django_capture_on_commit_callbacks(execute=True):
+        PhotoFactory(car=a, is_cover=False)
+    client.get(LIST)
+    assert builds["list"] == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        PhotoFactory(car=b, is_cover=True)
+    assert html(client.get(LIST)).count('class="card-img-top car-thumb"') == 1
+    assert builds["list"] == 1
