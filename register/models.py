@@ -368,6 +368,10 @@ class Car(models.Model):
                 condition=Q(disputed_fields__gt=""),
                 name="register_car_disputed",
             ),
+            # The register's filters and its "recently added" sort (register/filters.py).
+            models.Index(fields=["status"], name="register_car_status"),
+            models.Index(fields=["country"], name="register_car_country"),
+            models.Index(fields=["-created_at", "-id"], name="register_car_added"),
         ]
 
     def __str__(self):
