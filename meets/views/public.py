@@ -49,7 +49,7 @@ def meet_list(request):
     # A meet moves from upcoming to past as time passes: the key changes every minute.
     minute = int(time.time() // 60)
     context = {
-        "sections": meets_cache.cached(f"list:{minute}", sections),
+        "sections": meets_cache.cached(f"list:{minute}", sections, scopes=("list",)),
         "can_create": request.user.is_authenticated and can_create_meets(request.user),
     }
     if context["can_create"]:
@@ -260,7 +260,7 @@ def meet_cars(request, slug: str):
     if not may_see:
         raise Http404(_("No such page."))
     try:
-        page = int(request.GET.get("page", "2"))
+        page = int(request.GET.get("page", "1"))
     except ValueError:
         page = 0
     last = max((meet.going_count + CARS_PER_PAGE - 1) // CARS_PER_PAGE, 1)

@@ -66,13 +66,13 @@ def _extra_sections(request, car):
     return sections
 
 
-def _extra_versions() -> str:
+def _extra_versions(car) -> str:
     """The versions of what other apps add to car pages: part of the page's cache key."""
     versions = []
     for config in apps.get_app_configs():
         hook = getattr(config, "car_page_version", None)
         if callable(hook):
-            versions.append(f"{config.label}{hook()}")
+            versions.append(f"{config.label}{hook(car)}")
     return "-".join(versions)
 
 
@@ -114,7 +114,7 @@ def car_detail(request, pk: int):
             }
 
         kind = "member" if getattr(user, "is_active_member", False) else "public"
-        key = f"car:{car.pk}:{_extra_versions()}"
+        key = f"car:{car.pk}:{_extra_versions(car)}"
         copies = cached(key, bodies)
         stale_after = copies.get("stale_after")
         if stale_after is not None and _clock() >= stale_after:
