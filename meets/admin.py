@@ -1,6 +1,5 @@
 from django.contrib import admin, messages
 from django.db import models
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -8,6 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from config.lib.admin import BoundedSearchMixin, SafeAutocompleteMixin
 from meets import services
+from meets.counts import meet_recount
 from meets.models import RSVP, Meet, Message, Question
 from meets.question_forms import QuestionForm
 from meets.views.organiser import attendees_csv_response
@@ -47,12 +47,10 @@ class MeetAdmin(BoundedSearchMixin, SafeAutocompleteMixin, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["promote_from_waitlist", "export_attendees"]
 
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(going_count=Count("rsvps", filter=Q(rsvps__status=RSVP.Status.GOING)))
-        )
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The RSVPs inline may have changed a status: the counters follow.
+        meet_recount(form.instance.pk)
 
     @admin.display(description=_("Going"), ordering="going_count")
     def going(self, obj):
@@ -94,6 +92,23 @@ class RSVPAdmin(BoundedSearchMixin, SimpleHistoryAdmin):
     raw_id_fields = ("meet", "member", "car", "checked_in_by")
     readonly_fields = ("checkin_code", "created_at")
     date_hierarchy = "created_at"
+
+    # A status edited here bypasses the services: the meets' counters follow (meets/counts.py).
+    def save_model(self, request, obj, form, change):
+        before = RSVP.objects.filter(pk=obj.pk).values_list("meet_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        for meet_id in {before, obj.meet_id} - {None}:
+            meet_recount(meet_id)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        meet_recount(obj.meet_id)
+
+    def delete_queryset(self, request, queryset):
+        meet_ids = set(queryset.values_list("meet_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for meet_id in meet_ids:
+            meet_recount(meet_id)
 
 
 @admin.register(Message)

@@ -258,6 +258,9 @@ def album_photo_retag(*, photo: AlbumPhoto, caption: str, car: Car | None) -> Al
     """Change a photo's caption and the car it names."""
     with transaction.atomic():
         photo.caption = caption
+        if photo.car_id and photo.car_id != getattr(car, "pk", None):
+            # The car it named no longer shows it (the signal bumps the new one's).
+            meets_cache.bump_on_commit(scopes=(f"car:{photo.car_id}",))
         photo.car = car
         photo.save(update_fields=["caption", "car"])  # the meets' cache follows (signal)
         if car is not None and photo.is_approved:

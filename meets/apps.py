@@ -17,15 +17,20 @@ class MeetsConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
 
-        from meets.cache import meets_cache
+        # Each change bumps only the scopes that show it (meets/invalidation.py).
+        from meets import invalidation
         from meets.models import RSVP, AlbumPhoto, Meet
         from register.models import Car, CarPhoto
 
-        # Meets' pages show members' cars and names (as their privacy allows), and album
-        # photos (on meet and car pages).
-        for model in (Meet, RSVP, Car, CarPhoto, AlbumPhoto):
-            post_save.connect(meets_cache.on_change, sender=model, dispatch_uid=f"meets-{model}")
-            post_delete.connect(meets_cache.on_change, sender=model, dispatch_uid=f"meets-d{model}")
+        for model, receiver in (
+            (Meet, invalidation.meet_changed),
+            (RSVP, invalidation.rsvp_changed),
+            (Car, invalidation.car_changed),
+            (CarPhoto, invalidation.car_photo_changed),
+            (AlbumPhoto, invalidation.album_photo_changed),
+        ):
+            post_save.connect(receiver, sender=model, dispatch_uid=f"meets-{model}")
+            post_delete.connect(receiver, sender=model, dispatch_uid=f"meets-d{model}")
         post_save.connect(_member_saved, sender=get_user_model(), dispatch_uid="meets-member")
 
     def personal_data(self, member) -> dict:
@@ -60,18 +65,27 @@ class MeetsConfig(AppConfig):
         Yes for a check-in helper or an organiser of any meet."""
         return user.helped_meets.exists() or user.organised_meets.exists()
 
-    def car_page_version(self, car=None) -> int:
-        """Changes whenever the section below may change: cached car pages follow it."""
+    def car_page_version(self, car=None) -> str:
+        """Changes whenever the section below may change for `car`: cached car pages follow
+        it. Without a car, the whole namespace's version (any change may matter)."""
         from meets.cache import meets_cache
 
-        return meets_cache.version()
+        if car is None:
+            return str(meets_cache.version())
+        return ".".join(str(v) for v in meets_cache.versions([None, f"car:{car.pk}"]))
 
     def car_page_section(self, request, car) -> str:
         """The meets a car attended, and album photos of it, for the register's car page."""
+        from meets.cache import meets_cache
         from meets.views.albums import car_album_section
         from meets.views.public import car_meets_section
 
-        return car_meets_section(request, car) + car_album_section(request, car)
+        # The same for every viewer (the album strip shows public albums only).
+        return meets_cache.cached(
+            f"car:{car.pk}:section",
+            lambda: car_meets_section(request, car) + car_album_section(request, car),
+            scopes=(f"car:{car.pk}",),
+        )
 
     def plate_gate_cars(self, *, viewer=None, meet=None):
         """For the register's plate rule (register/plates.py): the ids of the cars with a

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from accounts import privacy
 from accounts.models import User
 from meets import services
+from meets.counts import counts_refresh
 from meets.models import RSVP, Meet
 from meets.models_gate import GateDevice, GateScan, hash_token
 from meets.offer_models import Offer, held_places
@@ -674,6 +675,7 @@ def _walk_in_locked(*, device, meet, member, car, at, km, answers) -> tuple[RSVP
     if counts["going"] + counts["held"] >= meet.capacity:
         return None, GateScan.Result.REFUSED, "full"
     rsvp = RSVP.objects.create(meet=meet, member=member, car=car, status=RSVP.Status.GOING)
+    counts_refresh(meet.pk)
     services.rsvp_check_in(
         rsvp=rsvp,
         by=device.created_by,

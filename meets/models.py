@@ -43,36 +43,22 @@ class MeetQuerySet(models.QuerySet):
         return self.published().filter(ends_at__lt=timezone.now()).order_by("-starts_at")
 
     def with_counts(self):
-        """Going, waiting, checked-in and held-by-an-offer counts as correlated subqueries.
-
-        Unlike a JOIN with GROUP BY, the database counts only for the meets it returns
-        (after LIMIT), each from the (meet, status) index.
-        """
-
-        def count(**lookups):
-            rows = (
-                RSVP.objects.filter(meet=OuterRef("pk"), **lookups)
-                .order_by()
-                .values("meet")
-                .annotate(n=Count("id"))
-                .values("n")
-            )
-            return Coalesce(Subquery(rows), 0)
-
-        held = (
-            Offer.objects.open()
-            .filter(rsvp__meet=OuterRef("pk"))
+        """The counts a meet's card shows: going, waiting and held come from the meet's
+        row (meets/counts.py); checked-in is counted for past meets only (a correlated
+        subquery, after LIMIT), the others show no such count."""
+        came = (
+            RSVP.objects.filter(meet=OuterRef("pk"), checked_in_at__isnull=False)
             .order_by()
-            .values("rsvp__meet")
+            .values("meet")
             .annotate(n=Count("id"))
             .values("n")
         )
         return self.annotate(
-            going_count=count(status=RSVP.Status.GOING),
-            waitlist_count=count(status=RSVP.Status.WAITLISTED),
-            checked_in_count=count(checked_in_at__isnull=False),
-            # Places held by open waiting-list offers (meets/offers.py): taken, not free.
-            held_count=Coalesce(Subquery(held), 0),
+            waitlist_count=F("waiting_count"),
+            checked_in_count=models.Case(
+                models.When(ends_at__lt=timezone.now(), then=Coalesce(Subquery(came), 0)),
+                default=models.Value(0),
+            ),
         )
 
     def organised_by(self, user):
@@ -169,6 +155,11 @@ class Meet(models.Model):
         default=24,
         help_text=_("Between 1 and 168 hours (a week)."),
     )
+    # Kept up to date under the meet's lock by meets/counts.py: pages read these instead
+    # of counting the RSVPs (issue 17).
+    going_count = models.PositiveIntegerField(_("cars going"), default=0, editable=False)
+    waiting_count = models.PositiveIntegerField(_("cars waiting"), default=0, editable=False)
+    held_count = models.PositiveIntegerField(_("places held by offers"), default=0, editable=False)
 
     objects = MeetQuerySet.as_manager()
 

@@ -32,6 +32,7 @@ from django_tasks import task
 from accounts.models import User
 from config.lib.email import send_templated
 from config.lib.tasks import enqueue_with_transaction
+from meets.counts import counts_refresh
 from meets.models import RSVP, Meet, in_zone
 from meets.offer_models import Offer
 from meets.services import (
@@ -136,6 +137,7 @@ def offer_accept(*, offer: Offer, member: User, now: datetime.datetime | None = 
             # The organisers made the meet smaller since: the held place is gone. The
             # member stays on the waiting list, first in line for the next place.
             _end(offer, Offer.State.WITHDRAWN, now)
+            counts_refresh(meet.pk)
             late = _ended_message(offer)
         else:
             _end(offer, Offer.State.ACCEPTED, now)
@@ -143,6 +145,7 @@ def offer_accept(*, offer: Offer, member: User, now: datetime.datetime | None = 
             rsvp.status = RSVP.Status.GOING
             rsvp.promoted_at = now
             rsvp.save(update_fields=["status", "promoted_at"])
+            counts_refresh(meet.pk)
             enqueue_with_transaction(rsvp_confirmation_send, rsvp.pk)
     if late:  # after the commit: the expiry stays
         raise RSVPError(late)

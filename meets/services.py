@@ -18,6 +18,7 @@ from config.lib.email import send_templated
 from config.lib.tasks import enqueue_with_transaction
 from meets import questions
 from meets.cache import meets_cache
+from meets.counts import counts_refresh
 from meets.ics import calendar_for
 from meets.models import RSVP, Meet, Message
 from meets.offer_models import Offer, held_places
@@ -170,6 +171,7 @@ def rsvp_create(
                 answers=answers or {},
                 status=status,
             )
+            counts_refresh(meet.pk)
             # A worker sends it (a task): the member's page does not wait for the e-mail.
             enqueue_with_transaction(rsvp_confirmation_send, rsvp.pk)
     except IntegrityError as exc:
@@ -191,8 +193,15 @@ def _promote(meet: Meet, *, now=None) -> list[RSVP]:
 
     A meet that offers places (promotion "offer") makes offers instead (meets/offers.py);
     the RSVPs that moved up or got an offer are returned. A place held by an open offer is
-    not free, also after the meet switched back to automatic promotion.
+    not free, also after the meet switched back to automatic promotion. Every caller
+    changed an RSVP or an offer first: the meet's counters are refreshed here, after.
     """
+    promoted = _promote_places(meet, now=now)
+    counts_refresh(meet.pk)
+    return promoted
+
+
+def _promote_places(meet: Meet, *, now=None) -> list[RSVP]:
     now = now or timezone.now()
     taken = taken_places(meet)
     free = meet.capacity - taken["going"] - taken["held"]
@@ -360,6 +369,7 @@ def meet_cancel(*, meet: Meet, reason: str = "") -> Meet:
         meet.status = Meet.Status.CANCELLED
         meet.save(update_fields=["status"])
         _offers_withdraw(rsvp__meet=meet)
+        counts_refresh(meet.pk)
         enqueue_with_transaction(meet_cancellation_send, meet.pk, reason)
     return meet
 

@@ -32,6 +32,7 @@ urlpatterns = [
     path("gate/sw.js", gate.service_worker, name="gate_service_worker"),
     path("<slug:slug>/", public.meet_detail, name="detail"),
     path("<slug:slug>/meet.ics", public.meet_ics, name="ics"),
+    path("<slug:slug>/cars/", public.meet_cars, name="cars"),
     path("<slug:slug>/rsvp/", public.rsvp, name="rsvp"),
     # Organisers
     path("<slug:slug>/edit/", organiser.meet_edit, name="edit"),

@@ -32,7 +32,7 @@ def album_teaser(context) -> str:
             {"meet": meet, "photos": list(photos[: albums.TEASER_SHOWN]), "count": photos.count()},
         )
 
-    body = meets_cache.cached(f"meet:{meet.pk}:album-teaser", build)
+    body = meets_cache.cached(f"meet:{meet.pk}:album-teaser", build, scopes=(f"meet:{meet.pk}",))
     return render_to_string(
         "meets/albums/_teaser.html",
         {

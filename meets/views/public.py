@@ -1,10 +1,10 @@
 import time
-from collections import Counter
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -19,7 +19,7 @@ from meets.forms import RSVPForm
 from meets.ics import calendar_for
 from meets.models import RSVP, Meet
 from meets.noshows import meets_with_checkin, no_show_rsvps, since_months
-from meets.offer_models import Offer, held_places
+from meets.offer_models import Offer
 from meets.qr import qr_svg
 from meets.questions import Question, answer_rows
 from meets.series import one_per_series
@@ -49,7 +49,7 @@ def meet_list(request):
     # A meet moves from upcoming to past as time passes: the key changes every minute.
     minute = int(time.time() // 60)
     context = {
-        "sections": meets_cache.cached(f"list:{minute}", sections),
+        "sections": meets_cache.cached(f"list:{minute}", sections, scopes=("list",)),
         "can_create": request.user.is_authenticated and can_create_meets(request.user),
     }
     if context["can_create"]:
@@ -71,28 +71,71 @@ def _may_see_attendees(user, meet: Meet) -> bool:
 
 
 def colour_mix(rsvps, *, slug: str, title: str) -> Chart:
-    """Cars per colour among `rsvps`, largest first: the chart a car club wants to see."""
-    counts = Counter(r.car.colour for r in rsvps)
+    """Cars per colour among `rsvps` (a queryset), largest first, from one GROUP BY: the
+    chart a car club wants to see."""
+    rows = list(
+        rsvps.order_by()
+        .values("car__colour__name", "car__colour__swatch")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "car__colour__name")
+    )
     bars = [
         Bar(
-            label=colour.name if colour else _("Colour not recorded"),
-            value=n,
-            swatch=safe_swatch(colour.swatch) if colour else "",
+            label=row["car__colour__name"] or _("Colour not recorded"),
+            value=row["n"],
+            swatch=safe_swatch(row["car__colour__swatch"]) if row["car__colour__name"] else "",
         )
-        for colour, n in counts.most_common()
+        for row in rows
     ]
-    return Chart(slug=slug, title=title, label_heading=_("Colour"), bars=bars, total=len(rsvps))
+    return Chart(
+        slug=slug,
+        title=title,
+        label_heading=_("Colour"),
+        bars=bars,
+        total=sum(row["n"] for row in rows),
+    )
+
+
+def _country_counts(rsvps) -> dict[str, int]:
+    rows = rsvps.order_by().exclude(car__country="").values("car__country").annotate(n=Count("pk"))
+    return {row["car__country"]: row["n"] for row in rows}
+
+
+# Cars on a meet page at first; the rest come a page at a time ("Show more", htmx).
+CARS_PER_PAGE = 48
+
+
+class _Stranger:
+    """Stands in for the viewer when the shared copy of a meet's cars is built: a viewer of
+    their kind who is none of the members shown, so no card says "you" (accounts/privacy.py
+    decides the rest). A member's own card is the personal part of the page."""
+
+    pk = None
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, *, staff: bool, member: bool):
+        self.is_staff = staff
+        self.is_active_member = member
+
+
+def _viewer_kind(user) -> str:
+    if user.is_staff:
+        return "staff"
+    return "member" if getattr(user, "is_active_member", False) else "public"
+
+
+def _stand_in(kind: str):
+    if kind == "public":
+        return AnonymousUser()
+    return _Stranger(staff=kind == "staff", member=kind == "member")
 
 
 def meet_detail(request, slug: str):
     meet = get_meet_for_viewer(request, slug)
     user = request.user
-    counts = RSVP.objects.filter(meet=meet).aggregate(
-        going=Count("pk", filter=Q(status=RSVP.Status.GOING), distinct=True),
-        waiting=Count("pk", filter=Q(status=RSVP.Status.WAITLISTED), distinct=True),
-        held=held_places(),
-    )
-    going, waiting = counts["going"], counts["waiting"]
+    # Kept on the meet's row under its lock (meets/counts.py).
+    going, waiting = meet.going_count, meet.waiting_count
     mine = None
     if user.is_authenticated:
         mine = (
@@ -104,36 +147,29 @@ def meet_detail(request, slug: str):
     roles = roles_at(user, meet)
     organiser = roles.organiser
     may_see = organiser or _may_see_attendees(user, meet)
-
-    def cars_html() -> str:
-        return _meet_cars_html(request, meet, may_see=may_see, waiting=waiting)
-
-    if mine and mine.status == RSVP.Status.GOING:
-        # Their own card shows their own name: not for the shared cache.
-        cars = cars_html()
-    else:
-        member = getattr(user, "is_active_member", False)
-        viewer = "staff" if user.is_staff else "member" if member else "public"
-        key = f"meet:{meet.pk}:cars:{viewer}:{may_see}:{meet.has_started}"
-        cars = meets_cache.cached(key, cars_html)
+    going_mine = mine is not None and mine.status == RSVP.Status.GOING
     context = {
         "meet": meet,
         "going_count": going,
         "waitlist_count": waiting,
-        "places_left": max(meet.capacity - going - counts["held"], 0),
-        "cars_html": cars,
+        "places_left": max(meet.capacity - going - meet.held_count, 0),
+        # The shared part: the same for every viewer of a kind (public, member, staff).
+        "cars_html": _meet_cars_shared(request, meet, may_see=may_see),
         "mine": mine,
+        # The personal part: their own car's card, with their own name.
+        "mine_card": (mine, user.name_for(user)) if going_mine else None,
         # A waiting member's offer of a place (meets/offers.py), if they have one.
         "mine_offer": Offer.objects.open().filter(rsvp=mine).first()
         if mine and mine.status == RSVP.Status.WAITLISTED
         else None,
-        "mine_qr": qr_svg(mine) if mine and mine.status == RSVP.Status.GOING else "",
+        "mine_qr": qr_svg(mine) if going_mine else "",
         # Their own answers, each under its question (a query only when they answered).
         "mine_answers": answer_rows(Question.objects.filter(meet=meet), mine.answers)
         if mine and mine.answers
         else [],
         "organiser_view": organiser,
         "helper_view": roles.helper,
+        "cars_per_page": CARS_PER_PAGE,
         # Only asked of a member without an RSVP: the page offers them the button, or why not.
         "rsvp_blocker": services.can_rsvp(meet=meet, member=user)
         if user.is_authenticated and mine is None
@@ -151,33 +187,101 @@ def _membership_refusal(user, blocker: str | None) -> rights.Refusal | None:
     return refusal if refusal is not None and refusal.reason == blocker else None
 
 
-def _meet_cars_html(request, meet: Meet, *, may_see: bool, waiting: int) -> str:
-    """Who's coming (as cars, with the colour mix) and, once it started, the attendance."""
-    rsvps = list(RSVP.objects.filter(meet=meet).going().for_list())
-    checked_in = [r for r in rsvps if r.checked_in_at]
+def _meet_cars_shared(request, meet: Meet, *, may_see: bool) -> str:
+    """Who's coming, cached per meet, kind of viewer and whether they see the cars: every
+    member's page is built from this copy, their own part added (meet_detail)."""
+    kind = _viewer_kind(request.user)
+    key = f"meet:{meet.pk}:cars:{kind}:{may_see}:{meet.has_started}:{meet.is_past}"
+    return meets_cache.cached(
+        key,
+        lambda: _meet_cars_html(request, meet, may_see=may_see, kind=kind),
+        scopes=(f"meet:{meet.pk}",),
+    )
+
+
+def _car_page(meet: Meet, page: int, *, kind: str, may_see: bool):
+    """One page of the cars going as (rsvp, name) pairs, and the next page's number."""
+    if not may_see:
+        return [], None
+    first = (page - 1) * CARS_PER_PAGE
+    rsvps = list(
+        RSVP.objects.filter(meet=meet)
+        .going()
+        .order_by("created_at", "id")
+        .for_list()[first : first + CARS_PER_PAGE + 1]
+    )
+    viewer = _stand_in(kind)
+    cars = [
+        (r, r.member.name_for(viewer) if r.member else _("A past attendee"))
+        for r in rsvps[:CARS_PER_PAGE]
+    ]
+    return cars, page + 1 if len(rsvps) > CARS_PER_PAGE else None
+
+
+def _meet_cars_html(request, meet: Meet, *, may_see: bool, kind: str) -> str:
+    """Who's coming (the first cars, the colour mix, the map) and, once it started, the
+    attendance: counts from GROUP BYs, never from loading every RSVP."""
+    going = RSVP.objects.filter(meet=meet).going()
+    attendees, next_page = _car_page(meet, 1, kind=kind, may_see=may_see)
     context = {
         "meet": meet,
-        "going_count": len(rsvps),
-        "waitlist_count": waiting,
+        "going_count": meet.going_count,
+        "waitlist_count": meet.waiting_count,
         "may_see_attendees": may_see,
-        "attendees": [
-            (r, r.member.name_for(request.user) if r.member else _("A past attendee"))
-            for r in rsvps
-        ],
-        "colour_mix": colour_mix(rsvps, slug="colour-mix", title=_("Colour mix of the cars going")),
-        # The cars that came once the meet has check-ins, else the cars going.
-        "country_counts": Counter(str(r.car.country) for r in checked_in or rsvps if r.car.country),
-        "attendance": {
-            "cars": len(checked_in),
-            "countries": len({r.car.country for r in checked_in if r.car.country}),
-            "colours": colour_mix(
-                checked_in, slug="attendance-colours", title=_("Colours of the cars that came")
-            ),
-        }
-        if meet.has_started
-        else None,
+        "attendees": attendees,
+        "next_page": next_page,
+        "colour_mix": colour_mix(going, slug="colour-mix", title=_("Colour mix of the cars going")),
     }
+    if meet.has_started:
+        came = going.filter(checked_in_at__isnull=False)
+        colours = colour_mix(
+            came, slug="attendance-colours", title=_("Colours of the cars that came")
+        )
+        countries = _country_counts(came)
+        context["attendance"] = {
+            "cars": colours.total,
+            "countries": len(countries),
+            "colours": colours,
+        }
+        # The cars that came once the meet has check-ins, else the cars going.
+        context["country_counts"] = countries if colours.total else _country_counts(going)
+    else:
+        context["attendance"] = None
+        context["country_counts"] = _country_counts(going)
     return render_to_string("meets/includes/_meet_cars.html", context, request)
+
+
+def meet_cars(request, slug: str):
+    """More of a meet's cars, a page at a time: the fragment "Show more" loads (htmx), or
+    a plain page of them without JavaScript. Who may see them is decided as on the meet's
+    page."""
+    meet = get_meet_for_viewer(request, slug)
+    may_see = roles_at(request.user, meet).organiser or _may_see_attendees(request.user, meet)
+    if not may_see:
+        raise Http404(_("No such page."))
+    try:
+        page = int(request.GET.get("page", "1"))
+    except ValueError:
+        page = 0
+    last = max((meet.going_count + CARS_PER_PAGE - 1) // CARS_PER_PAGE, 1)
+    if not 1 <= page <= last:
+        raise Http404(_("No such page."))
+    kind = _viewer_kind(request.user)
+
+    def build() -> str:
+        attendees, next_page = _car_page(meet, page, kind=kind, may_see=True)
+        return render_to_string(
+            "meets/includes/_meet_car_page.html",
+            {"meet": meet, "attendees": attendees, "next_page": next_page},
+            request,
+        )
+
+    cards = meets_cache.cached(
+        f"meet:{meet.pk}:carpage:{page}:{kind}", build, scopes=(f"meet:{meet.pk}",)
+    )
+    if request.htmx:
+        return HttpResponse(cards)
+    return render(request, "meets/meet_cars.html", {"meet": meet, "cards": cards, "page": page})
 
 
 def meet_ics(request, slug: str):

@@ -46,11 +46,21 @@ class RSVPFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = RSVP
+        skip_postgeneration_save = True
 
     meet = factory.SubFactory(MeetFactory)
     member = factory.SubFactory(MemberFactory)
     car = factory.LazyAttribute(lambda rsvp: CarFactory(owner=rsvp.member))
     status = RSVP.Status.GOING
+
+    @factory.post_generation
+    def counted(rsvp, create, extracted, **kwargs):
+        # Made without the services (as a bulk load is): the meet's counters follow, as
+        # `recount_meets` makes them (meets/counts.py).
+        if create:
+            from meets.counts import counts_refresh
+
+            counts_refresh(rsvp.meet_id)
 
 
 class PastMeetFactory(MeetFactory):

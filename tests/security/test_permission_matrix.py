@@ -307,6 +307,12 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
         "draft meet": answers(404, 404, 404, 404, 404, 404, 200, 404, 200),
         "other meet": EVERYONE,
     },
+    # A page of a meet's cars: as the meet's page shows them (members only, by default).
+    "meets:cars": {
+        "published meet": answers(404, 404, 404, 200, 200, 200, 200, 200, 200),
+        "draft meet": ORGANISER_OF_DRAFT_PUBLICLY,
+        "other meet": answers(404, 404, 404, 200, 200, 200, 200, 200, 200),
+    },
     "meets:ics": {
         "published meet": EVERYONE,
         "draft meet": answers(404, 404, 404, 404, 404, 404, 200, 404, 200),
