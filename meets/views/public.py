@@ -8,6 +8,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,34 +23,65 @@ from meets.noshows import meets_with_checkin, no_show_rsvps, since_months
 from meets.offer_models import Offer
 from meets.qr import qr_svg
 from meets.questions import Question, answer_rows
-from meets.series import one_per_series
+from meets.series import one_per_series_page
 from membership import rights
 from register.models import Car
 from register.stats import Bar, Chart, safe_swatch
 
-UPCOMING_SHOWN = 60
-PAST_SHOWN = 24
+# Meets per page of each section of the meets list: a club with years of meets pages
+# through them rather than rendering hundreds of cards.
+UPCOMING_SHOWN = 12
+PAST_SHOWN = 6
+
+
+def _page_number(request, name: str) -> int:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() and 0 < int(value) <= 1000 else 1
+
+
+def _section(meets, page: int, per_page: int) -> dict:
+    """One page of a section, and whether there are more: one query, no count."""
+    rows, more = one_per_series_page(meets, first=(page - 1) * per_page, count=per_page)
+    # What each card would otherwise work out again per card: its link, its country's
+    # name in the reader's language.
+    prefix = reverse("meets:detail", args=["-"])[:-2]
+    names: dict[str, str] = {}
+    for meet in rows:
+        meet.url = f"{prefix}{meet.slug}/"
+        code = meet.venue_country.code
+        if code and code not in names:
+            names[code] = meet.venue_country.name
+        meet.country_name = names.get(code, "")
+    return {
+        "meets": rows,
+        "page": page,
+        "previous": page - 1 if page > 1 else None,
+        "next": page + 1 if more else None,
+    }
 
 
 def meet_list(request):
+    upcoming_page = _page_number(request, "upcoming")
+    past_page = _page_number(request, "past")
+
     def sections() -> str:
+        # A series shows its next (or latest) date only, with "+ N more dates".
+        upcoming = _section(Meet.objects.upcoming(), upcoming_page, UPCOMING_SHOWN)
+        past = _section(Meet.objects.past(), past_page, PAST_SHOWN)
         context = {
-            # A series shows its next (or latest) date only, with "+ N more dates".
-            "upcoming": list(
-                one_per_series(Meet.objects.upcoming(), upcoming=True).with_counts()[
-                    :UPCOMING_SHOWN
-                ]
-            ),
-            "past": list(
-                one_per_series(Meet.objects.past(), upcoming=False).with_counts()[:PAST_SHOWN]
-            ),
+            "upcoming": upcoming["meets"],
+            "past": past["meets"],
+            "upcoming_section": upcoming,
+            "past_section": past,
         }
         return render_to_string("meets/includes/_meet_sections.html", context, request)
 
     # A meet moves from upcoming to past as time passes: the key changes every minute.
     minute = int(time.time() // 60)
     context = {
-        "sections": meets_cache.cached(f"list:{minute}", sections, scopes=("list",)),
+        "sections": meets_cache.cached(
+            f"list:{minute}:{upcoming_page}:{past_page}", sections, scopes=("list",)
+        ),
         "can_create": request.user.is_authenticated and can_create_meets(request.user),
     }
     if context["can_create"]:

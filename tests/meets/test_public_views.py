@@ -13,6 +13,7 @@ from accounts.models import User
 from meets.access import roles_at
 from meets.models import RSVP, Meet
 from meets.qr import qr_svg
+from meets.views import public
 from meets.views.public import CARS_PER_PAGE
 from tests.factories import MemberFactory
 from tests.meets.factories import (
@@ -479,17 +480,38 @@ def test_the_list_takes_the_same_queries_for_2_meets_and_50(
         MeetFactory(status=Meet.Status.DRAFT, organisers=[organiser])
     client = client_for(organiser)
 
-    # 1. the upcoming meets with their going, waitlisted and checked-in counts,
-    # 2. the past meets (the latest 24) with theirs, 3. the session, 4. the user,
-    # 5. is the user in the Organisers group (the "New meet" button),
-    # 6. the drafts the user organises
-    with django_assert_num_queries(6):
+    # 1–2. the upcoming meets' ids and series, then a page of them with their counts,
+    # 3–4. the same for the past meets, 5. the session, 6. the user, 7. is the user in the
+    # Organisers group (the "New meet" button), 8. the drafts the user organises
+    with django_assert_num_queries(8):
         response = client.get(LIST)
 
     html = response.content.decode()
-    assert html.count("cars going</span>") == count
-    assert html.count("car came</span>") == min(count, 24)
+    assert html.count("cars going</span>") == min(count, public.UPCOMING_SHOWN)
+    assert html.count("car came</span>") == min(count, public.PAST_SHOWN)
     assert html.count(">Draft</span>") == count
+    assert ("More upcoming meets" in html) == (count > public.UPCOMING_SHOWN)
+
+
+def test_the_list_pages_through_upcoming_and_past_meets(client):
+    soon = timezone.now() + datetime.timedelta(days=1)
+    upcoming = [
+        MeetFactory(title=f"Upcoming {i:02d}", starts_at=soon + datetime.timedelta(days=i))
+        for i in range(public.UPCOMING_SHOWN + 2)
+    ]
+    past = [PastMeetFactory(title=f"Past {i:02d}") for i in range(public.PAST_SHOWN + 1)]
+
+    first = client.get(LIST).content.decode()
+    assert upcoming[0].title in first and upcoming[-1].title not in first
+    assert "?upcoming=2" in first and "?past=2" in first
+
+    second = client.get(LIST, {"upcoming": 2, "past": 2}).content.decode()
+    assert upcoming[-1].title in second and upcoming[0].title not in second
+    assert sum(meet.title in second for meet in past) == 1
+    assert "?upcoming=1" in second  # back to the first page, keeping the past page
+    # A page number that is no number, or past the end, is the first page or an empty one.
+    assert client.get(LIST, {"upcoming": "x"}).status_code == 200
+    assert "No meets are planned" in client.get(LIST, {"upcoming": 99}).content.decode()
 
 
 @pytest.mark.parametrize("count", [2, 50])
