@@ -134,7 +134,7 @@ def _country_counts(rsvps) -> dict[str, int]:
 
 
 # Cars on a meet page at first; the rest come a page at a time ("Show more", htmx).
-CARS_PER_PAGE = 48
+CARS_PER_PAGE = 24
 
 
 class _Stranger:
