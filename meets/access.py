@@ -47,8 +47,9 @@ def roles_at(user, meet: Meet) -> Roles:
     return Roles(organiser=user.is_staff or found["organiser"], helper=found["helper"])
 
 
-def get_meet_for_viewer(request, slug: str) -> Meet:
-    meet = get_object_or_404(Meet, slug=slug)
+def get_meet_for_viewer(request, slug: str, queryset=None) -> Meet:
+    """`queryset` (of Meet) lets a page bring what it needs along in the same query."""
+    meet = get_object_or_404(Meet if queryset is None else queryset, slug=slug)
     if meet.status == Meet.Status.DRAFT and not is_organiser(request.user, meet):
         raise Http404(_("No such meet."))
     return meet

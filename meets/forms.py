@@ -5,6 +5,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.text import slugify
@@ -231,6 +232,15 @@ class OwnedCarField(forms.ModelChoiceField):
             self.queryset = queryset
 
 
+def meets_for_rsvp():
+    """Meets with `asks_at_rsvp` (whether they ask any question at RSVP) in the same query:
+    RSVPForm then looks the questions up only for a meet that has some."""
+    asked = questions.Question.objects.filter(
+        meet=OuterRef("pk"), asked_at=questions.Question.Stage.RSVP
+    )
+    return Meet.objects.annotate(asks_at_rsvp=Exists(asked))
+
+
 class RSVPForm(forms.Form):
     car = OwnedCarField(queryset=Car.objects.none(), label=_("The car you'll bring"))
     guests = forms.IntegerField(
@@ -250,7 +260,9 @@ class RSVPForm(forms.Form):
             only = list(cars[:2])
             if len(only) == 1:
                 self.fields["car"].initial = only[0]
-        self.questions = questions.rsvp_questions(meet)
+        # A meet from meets_for_rsvp() says whether it asks anything: most ask nothing.
+        asks = getattr(meet, "asks_at_rsvp", True)
+        self.questions = questions.rsvp_questions(meet) if asks else []
         questions.add_question_fields(self, self.questions)
         self.helper = FormHelper()
         self.helper.form_tag = False

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from meets import services
 from meets.access import can_create_meets, get_meet_for_viewer, roles_at
 from meets.cache import meets_cache
-from meets.forms import RSVPForm
+from meets.forms import RSVPForm, meets_for_rsvp
 from meets.ics import calendar_for
 from meets.models import RSVP, Meet
 from meets.noshows import meets_with_checkin, no_show_rsvps, since_months
@@ -332,7 +332,7 @@ def calendar_feed(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def rsvp(request, slug: str):
-    meet = get_meet_for_viewer(request, slug)
+    meet = get_meet_for_viewer(request, slug, queryset=meets_for_rsvp())
     already = RSVP.objects.filter(meet=meet, member=request.user).live()
     if request.method != "POST" and already.exists():
         return _already_rsvpd(request, meet)
