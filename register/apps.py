@@ -46,6 +46,17 @@ class RegisterConfig(AppConfig):
             post_save.connect(on_change, sender=model, dispatch_uid=f"register-cache-{model}")
             post_delete.connect(on_change, sender=model, dispatch_uid=f"register-cache-d{model}")
 
+        # The register's counts (register/tallies.py): moved with every car saved or deleted.
+        from django.db.models.signals import pre_delete, pre_save
+
+        from register import tallies
+
+        pre_save.connect(tallies.car_pre_save, sender=Car, dispatch_uid="register-tally-pre")
+        post_save.connect(tallies.car_post_save, sender=Car, dispatch_uid="register-tally-post")
+        pre_delete.connect(tallies.car_pre_delete, sender=Car, dispatch_uid="register-tally-pd")
+        post_delete.connect(tallies.car_post_delete, sender=Car, dispatch_uid="register-tally-d")
+        post_delete.connect(tallies.colour_deleted, sender=Colour, dispatch_uid="register-tally-c")
+
     def personal_data(self, member) -> dict:
         from register.sale import member_sale_data
         from register.services import member_register_data

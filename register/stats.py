@@ -10,19 +10,28 @@ many cars the register holds: never one query per car or per colour. Only public
 
 import datetime
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
-from django.db.models.functions import ExtractYear, TruncMonth
+from django.db.models import Case, Count, F, Q, Sum, Value, When
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django_countries import countries
 
 from register.facts import COLOUR_FACTS, in_dispute
-from register.lastseen import survival_estimates
+from register.lastseen import (
+    LOST_STATUSES,
+    SEEN_LATELY_YEARS,
+    LineSurvival,
+    SurvivalRow,
+    years_ago,
+)
 from register.models import Car, Colour, ModelLine, ProductionFigure
 from register.rarity import Rarity
+from register.tallies import CarTally, month
 
 # Build months are listed month by month (empty months too) up to this many; beyond it
 # the chart would be a wall of rows, and the by-year chart says the same thing.
@@ -220,14 +229,37 @@ def _month_bars(counts: dict[datetime.date, int]) -> list[Bar]:
     ]
 
 
-def register_stats(*, line: ModelLine | None = None) -> RegisterStats:
-    """Every figure of the statistics page in ten queries (see the comments)."""
-    # 1. Model lines, each with its count of public cars.
-    all_lines = list(ModelLine.objects.annotate(registered=Count("cars", filter=PUBLIC)))
-    lines = [ml for ml in all_lines if line is None or ml.pk == line.pk]
-    line_ids = [ml.pk for ml in lines]
+def register_stats(*, line: ModelLine | None = None, today=None) -> RegisterStats:
+    """Every figure of the statistics page in five queries, from the tallies (see the
+    comments): the same few hundred rows for 100 cars or 100,000."""
+    today = today or timezone.localdate()
+    lately = years_ago(today, SEEN_LATELY_YEARS)
+    # 1. Every tally, summed over the last-seen months, with the cars seen lately apart.
+    rows = list(
+        CarTally.objects.order_by()
+        .values("kind", "model_line_id", "key", "disputed", "lost")
+        .annotate(cars=Sum("n"), seen_lately=Sum("n", filter=Q(seen__gt=month(lately))))
+    )
+    for row in rows:
+        row["n"], row["seen"] = row.pop("cars"), row.pop("seen_lately")
+    registered: Counter = Counter()
+    for row in rows:
+        if row["kind"] == "colour":
+            registered[row["model_line_id"]] += row["n"]
 
-    # 2. Every production figure of those lines, all sources side by side.
+    # 2. Model lines, each with its count of public cars.
+    all_lines = list(ModelLine.objects.all())
+    for ml in all_lines:
+        ml.registered = registered[ml.pk]
+    lines = [ml for ml in all_lines if line is None or ml.pk == line.pk]
+    line_ids = {ml.pk for ml in lines}
+    rows = [row for row in rows if row["model_line_id"] in line_ids]
+    by_kind: dict[str, Counter] = {}
+    for row in rows:
+        by_kind.setdefault(row["kind"], Counter())[row["key"]] += row["n"]
+    build = by_kind.get("build", Counter())
+
+    # 3. Every production figure of those lines, all sources side by side.
     figures: dict[int, list[ProductionFigure]] = {pk: [] for pk in line_ids}
     for figure in ProductionFigure.objects.filter(model_line__in=line_ids):
         figures[figure.model_line_id].append(figure)
@@ -235,80 +267,59 @@ def register_stats(*, line: ModelLine | None = None) -> RegisterStats:
         LineStats(line=ml, registered=ml.registered, figures=figures[ml.pk]) for ml in lines
     ]
 
-    # 3. Colours with their count of public cars whose colour is settled, and of those
-    # whose colour is in dispute (counted apart, never as the colour they may not be).
-    disputed = in_dispute(*COLOUR_FACTS, prefix="cars__")
-    colours = list(
-        Colour.objects.filter(model_line__in=line_ids).annotate(
-            registered=Count("cars", filter=PUBLIC & ~disputed),
-            disputed=Count("cars", filter=PUBLIC & disputed),
-        )
-    )
-
-    cars = Car.objects.public()
-    if line is not None:
-        cars = cars.filter(model_line=line)
-
-    # 4. Totals, verified, and the records that lack a colour, a build date or a country.
-    totals = cars.aggregate(
-        total=Count("id"),
-        verified=Count("id", filter=Q(review_status=Car.Review.VERIFIED)),
-        without_colour=Count("id", filter=Q(colour=None)),
-        without_build_date=Count("id", filter=Q(build_date=None)),
-        without_country=Count("id", filter=Q(country="")),
-    )
-    # Cars without a colour, per line (from query 1's count less the coloured ones).
-    coloured: dict[int, int] = {}
+    # 4. Colours, each with its public cars whose colour is settled, and those whose
+    # colour is in dispute (counted apart, never as the colour they may not be).
+    colours = list(Colour.objects.filter(model_line__in=line_ids))
+    settled: Counter = Counter()
+    disputed: Counter = Counter()
+    for row in rows:
+        if row["kind"] == "colour" and row["key"]:
+            (disputed if row["disputed"] else settled)[row["key"]] += row["n"]
     for colour in colours:
-        coloured[colour.model_line_id] = (
-            coloured.get(colour.model_line_id, 0) + colour.registered + colour.disputed
-        )
+        colour.registered = settled[str(colour.pk)]
+        colour.disputed = disputed[str(colour.pk)]
+    coloured: Counter = Counter()
+    for colour in colours:
+        coloured[colour.model_line_id] += colour.registered + colour.disputed
     for stats in line_stats:
         stats.colour_chart = _colour_chart(
             stats,
             [c for c in colours if c.model_line_id == stats.line.pk],
-            stats.registered - coloured.get(stats.line.pk, 0),
+            stats.registered - coloured[stats.line.pk],
         )
 
-    total = totals["total"]
-    dated = cars.exclude(build_date=None).order_by()
+    total = sum(ml.registered for ml in lines)
+    verified = by_kind.get("review", Counter())[Car.Review.VERIFIED]
+    without_build_date = build[""]
+    without_country = by_kind.get("country", Counter())[""]
 
-    # 5. By build year.
-    years = dated.annotate(year=ExtractYear("build_date")).values("year").annotate(n=Count("id"))
+    years: Counter = Counter()
+    month_counts: Counter = Counter()
+    for key, n in build.items():
+        if key and n:
+            years[int(key[:4])] += n
+            month_counts[datetime.date(int(key[:4]), int(key[5:7]), 1)] += n
     year_chart = Chart(
         slug="years",
         title=_("Registered cars by build year"),
         label_heading=_("Build year"),
-        bars=[
-            Bar(label=str(row["year"]), value=row["n"], key=str(row["year"]))
-            for row in years.order_by("year")
-        ],
+        bars=[Bar(label=str(year), value=years[year], key=str(year)) for year in sorted(years)],
         total=total,
-        note=_missing_note(totals["without_build_date"], "build date"),
+        note=_missing_note(without_build_date, "build date"),
     )
-
-    # 6. By build month.
-    months = dated.annotate(month=TruncMonth("build_date")).values("month").annotate(n=Count("id"))
-    month_counts = {_as_date(row["month"]): row["n"] for row in months}
     month_chart = Chart(
         slug="months",
         title=_("Registered cars by build month"),
         label_heading=_("Build month"),
         bars=_month_bars(month_counts),
         total=total,
-        note=_missing_note(totals["without_build_date"], "build date"),
+        note=_missing_note(without_build_date, "build date"),
     )
 
-    # 7. By the country where the car lives now.
-    by_country = list(cars.values("country").annotate(n=Count("id")).order_by())
+    # Where the car lives now.
+    by_country = {code: n for code, n in by_kind.get("country", Counter()).items() if code and n}
     country_bars = [
-        Bar(
-            label=countries.name(row["country"]) or row["country"],
-            value=row["n"],
-            key=row["country"],
-        )
-        for row in by_country
-        if row["country"]
+        Bar(label=countries.name(code) or code, value=n, key=code) for code, n in by_country.items()
     ]
     country_bars.sort(key=lambda bar: (-bar.value, bar.label))
     country_chart = Chart(
@@ -317,17 +328,17 @@ def register_stats(*, line: ModelLine | None = None) -> RegisterStats:
         label_heading=_("Country"),
         bars=country_bars,
         total=total,
-        note=_missing_note(totals["without_country"], "country"),
+        note=_missing_note(without_country, "country"),
     )
 
-    # 8. By life status (every status listed, none hidden for being empty).
-    by_status = dict(cars.values_list("status").annotate(n=Count("id")).order_by())
+    # By life status (every status listed, none hidden for being empty).
+    by_status = by_kind.get("status", Counter())
     status_chart = Chart(
         slug="status",
         title=_("Registered cars by life status"),
         label_heading=_("Life status"),
         bars=[
-            Bar(label=label, value=by_status.get(value, 0), key=value)
+            Bar(label=label, value=by_status[value], key=value)
             for value, label in Car.Status.choices
         ],
         total=total,
@@ -338,22 +349,23 @@ def register_stats(*, line: ModelLine | None = None) -> RegisterStats:
         title=_("Verified by the registrar"),
         label_heading=_("Record"),
         bars=[
-            Bar(label=_("Verified (with a plaque)"), value=totals["verified"]),
-            Bar(label=_("On the register, not verified"), value=total - totals["verified"]),
+            Bar(label=_("Verified (with a plaque)"), value=verified),
+            Bar(label=_("On the register, not verified"), value=total - verified),
         ],
         total=total,
     )
 
-    # 9, 10. Survivors per colour and build year (register/lastseen.py).
-    survival = survival_estimates(cars, line_stats, colours)
+    # 5. Survivors per colour and build year: the tallies count the cars seen in the
+    # months after the one five years ago; that month's cars are counted from the cars.
+    survival = _survival(line_stats, colours, rows, _seen_in_month(line_ids, lately))
 
     return RegisterStats(
         survival=survival,
         total=total,
-        verified=totals["verified"],
-        without_colour=totals["without_colour"],
-        without_build_date=totals["without_build_date"],
-        without_country=totals["without_country"],
+        verified=verified,
+        without_colour=by_kind.get("colour", Counter())[""],
+        without_build_date=without_build_date,
+        without_country=without_country,
         lines=line_stats,
         all_lines=all_lines,
         selected_line=line,
@@ -364,8 +376,93 @@ def register_stats(*, line: ModelLine | None = None) -> RegisterStats:
             "status": status_chart,
             "verified": verified_chart,
         },
-        countries={row["country"]: row["n"] for row in by_country if row["country"]},
+        countries=by_country,
     )
+
+
+def _seen_in_month(line_ids, lately: datetime.date) -> list[dict]:
+    """Cars not lost seen from `lately` to the end of its month, per line, settled colour
+    and build year: the part of the boundary month the tallies cannot split (indexed)."""
+    end = (lately.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return list(
+        Car.objects.public()
+        .filter(model_line__in=line_ids, last_seen_on__gte=lately, last_seen_on__lt=end)
+        .exclude(status__in=LOST_STATUSES)
+        .order_by()
+        .annotate(
+            colour_key=Case(When(in_dispute(*COLOUR_FACTS), then=Value(None)), default=F("colour")),
+            year=ExtractYear("build_date"),
+        )
+        .values("model_line", "colour_key", "year")
+        .annotate(n=Count("id"))
+    )
+
+
+def _survival(line_stats, colours, rows, boundary) -> list[LineSurvival]:
+    """register.lastseen.survival_estimates, from the tallies."""
+    result = []
+    for stats in line_stats:
+        pk = stats.line.pk
+        primary = stats.primary
+        per_colour: dict = {}  # colour id (None: none or in dispute) → [cars, seen, not lost]
+        per_year: dict = {}  # build year (None: unknown) → the same
+        for row in rows:
+            if row["model_line_id"] != pk or row["kind"] not in ("colour", "build"):
+                continue
+            if row["kind"] == "colour":
+                key = None if row["disputed"] or not row["key"] else int(row["key"])
+                counts = per_colour.setdefault(key, [0, 0, 0])
+            else:
+                counts = per_year.setdefault(int(row["key"][:4]) if row["key"] else None, [0, 0, 0])
+            counts[0] += row["n"]
+            if not row["lost"]:
+                counts[1] += row["seen"] or 0
+                counts[2] += row["n"]
+        for row in boundary:
+            if row["model_line"] == pk:
+                per_colour.setdefault(row["colour_key"], [0, 0, 0])[1] += row["n"]
+                per_year.setdefault(row["year"], [0, 0, 0])[1] += row["n"]
+        total = SurvivalRow(
+            label=stats.line.name,
+            built=primary.count if primary else None,
+            registered=sum(c[0] for c in per_colour.values()),
+            seen=sum(c[1] for c in per_colour.values()),
+            not_lost=sum(c[2] for c in per_colour.values()),
+        )
+        colour_rows = []
+        for colour in colours:
+            if colour.model_line_id != pk:
+                continue
+            n, seen, not_lost = per_colour.get(colour.pk, (0, 0, 0))
+            colour_rows.append(
+                SurvivalRow(
+                    label=colour.name,
+                    built=colour.reported_production,
+                    registered=n,
+                    seen=seen,
+                    not_lost=not_lost,
+                )
+            )
+        colour_rows.sort(key=lambda r: (-r.registered, r.label))
+        dated = {year: c for year, c in per_year.items() if year is not None and c[0]}
+        dated_total = sum(c[0] for c in dated.values())
+        year_rows = [
+            SurvivalRow(
+                label=str(year),
+                built=primary.count * n / dated_total if primary and dated_total else None,
+                registered=n,
+                seen=seen,
+                not_lost=not_lost,
+                scaled=True,
+            )
+            for year, (n, seen, not_lost) in sorted(dated.items())
+        ]
+        result.append(
+            LineSurvival(
+                line=stats.line, primary=primary, total=total, colours=colour_rows, years=year_rows
+            )
+        )
+    return result
 
 
 def _as_date(value) -> datetime.date:
