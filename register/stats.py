@@ -130,6 +130,14 @@ class RegisterStats:
     def unverified(self) -> int:
         return self.total - self.verified
 
+    @property
+    def month_rows(self) -> list:
+        return month_grid(self.charts["months"])
+
+    @property
+    def month_names(self) -> list[str]:
+        return month_names()
+
 
 def rarity_text(rarity: Rarity) -> str:
     """A sentence an owner understands, for every count including none."""
@@ -218,15 +226,45 @@ def _month_bars(counts: dict[datetime.date, int]) -> list[Bar]:
         for _ in range(months):
             keys.append(datetime.date(year, month, 1))
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    # "June 2011", "Juni 2011": the month's name in the page's language.
-    return [
-        Bar(
-            label=date_format(key, "YEAR_MONTH_FORMAT"),
-            value=counts.get(key, 0),
-            key=key.strftime("%Y-%m"),
+    # "June 2011", "Juni 2011": the month's name in the page's language. Each of the twelve
+    # is formatted once with a stand-in year, and the year put in: 300 months cost twelve.
+    patterns = {}
+    for number in range(1, 13):
+        shown = date_format(datetime.date(2000, number, 1), "YEAR_MONTH_FORMAT")
+        patterns[number] = shown if shown.count("2000") == 1 else None
+    bars = []
+    for key in keys:
+        pattern = patterns[key.month]
+        label = (
+            pattern.replace("2000", str(key.year))
+            if pattern
+            else date_format(key, "YEAR_MONTH_FORMAT")
         )
-        for key in keys
-    ]
+        bars.append(Bar(label=label, value=counts.get(key, 0), key=key.strftime("%Y-%m")))
+    return bars
+
+
+@dataclass
+class MonthRow:
+    year: int
+    months: list  # twelve counts, None outside the months the chart lists
+    total: int
+
+
+def month_grid(chart: Chart) -> list[MonthRow]:
+    """The build-month chart as a table of years by months: twelve numbers a row."""
+    rows: dict[int, MonthRow] = {}
+    for bar in chart.bars:
+        year, month_number = int(bar.key[:4]), int(bar.key[5:7])
+        row = rows.setdefault(year, MonthRow(year=year, months=[None] * 12, total=0))
+        row.months[month_number - 1] = bar.value
+        row.total += bar.value
+    return [rows[year] for year in sorted(rows)]
+
+
+def month_names() -> list[str]:
+    """ "Jan" … "Dec" in the page's language."""
+    return [date_format(datetime.date(2000, m, 1), "M") for m in range(1, 13)]
 
 
 def register_stats(*, line: ModelLine | None = None, today=None) -> RegisterStats:
