@@ -55,7 +55,6 @@ class RegisterConfig(AppConfig):
         post_save.connect(tallies.car_post_save, sender=Car, dispatch_uid="register-tally-post")
         pre_delete.connect(tallies.car_pre_delete, sender=Car, dispatch_uid="register-tally-pd")
         post_delete.connect(tallies.car_post_delete, sender=Car, dispatch_uid="register-tally-d")
-        post_delete.connect(tallies.colour_deleted, sender=Colour, dispatch_uid="register-tally-c")
 
     def personal_data(self, member) -> dict:
         from register.sale import member_sale_data

@@ -112,9 +112,9 @@ def tally_keys(row: dict | None) -> list[Key]:
     return [
         ("colour", line, colour, colour_disputed(row["disputed_fields"]), lost, seen),
         ("build", line, month(row["build_date"]), False, lost, seen),
-        ("country", line, row["country"], False, False, ""),
-        ("status", line, row["status"], False, False, ""),
-        ("review", line, row["review_status"], False, False, ""),
+        ("country", line, str(row["country"] or ""), False, False, ""),  # a Country
+        ("status", line, str(row["status"]), False, False, ""),
+        ("review", line, str(row["review_status"]), False, False, ""),
     ]
 
 
@@ -220,11 +220,6 @@ def car_post_delete(sender, instance, using="default", **kwargs) -> None:
         return
     tally_move(getattr(instance, "_tally_stored", None), None, using=using)
     instance._tally_stored = None
-
-
-def colour_deleted(sender, instance, using="default", **kwargs) -> None:
-    """Its cars lose their colour by SET_NULL, without signals: count again."""
-    rebuild_tallies_on_commit(using=using)
 
 
 # --- Counting everything again -------------------------------------------------------------
