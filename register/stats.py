@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.db.models import Case, Count, F, Q, Sum, Value, When
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format, get_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django_countries import countries
@@ -50,6 +50,26 @@ def percent(part: int, whole: int | None) -> float | None:
     return 100 * part / whole if whole else None
 
 
+class Numbers:
+    """Numbers as humanize's intcomma and floatformat:1 show them in the page's language,
+    with the language's separators looked up once rather than for every number."""
+
+    def __init__(self):
+        self.thousands = get_format("THOUSAND_SEPARATOR")
+        self.decimal = get_format("DECIMAL_SEPARATOR")
+        self.plain = get_format("NUMBER_GROUPING") == 3
+
+    def whole(self, value: int) -> str:
+        if not self.plain:
+            return number_format(value, force_grouping=True)
+        return f"{value:,}".replace(",", self.thousands)
+
+    def tenths(self, value: float) -> str:
+        """One decimal, halves rounded up (floatformat's rounding) for a share ≥ 0."""
+        tenths = int(value * 10 + 0.5 + 1e-9)
+        return f"{tenths // 10}{self.decimal}{tenths % 10}"
+
+
 @dataclass
 class Bar:
     """One row of a chart: a label, its count and how long its bar is."""
@@ -62,6 +82,11 @@ class Bar:
     details: tuple[str, ...] = ()  # small lines under the label
     rare: bool = False
     key: str = ""  # what the row counts, as data: a year, "2011-06", a country code, a status
+    # As the page shows them, formatted once in Python (the template's intcomma and
+    # floatformat cost more than the rest of a row): "1,234", "12.3%" or "—", "42.1".
+    shown: str = ""
+    share_shown: str = ""
+    width_shown: str = ""
 
 
 @dataclass
@@ -77,9 +102,13 @@ class Chart:
 
     def __post_init__(self):
         longest = max((bar.value for bar in self.bars), default=0)
+        numbers = Numbers()
         for bar in self.bars:
             bar.width = round(100 * bar.value / longest, 1) if longest else 0.0
             bar.share = percent(bar.value, self.total)
+            bar.shown = numbers.whole(bar.value)
+            bar.share_shown = "—" if bar.share is None else f"{numbers.tenths(bar.share)}%"
+            bar.width_shown = f"{bar.width:.1f}"
 
     @property
     def is_empty(self) -> bool:
@@ -139,16 +168,6 @@ class RegisterStats:
         return month_names()
 
 
-def rarity_text(rarity: Rarity) -> str:
-    """A sentence an owner understands, for every count including none."""
-    name = rarity.colour.name
-    if rarity.registered == 0:
-        text = _("No %(colour)s car on the register yet") % {"colour": name}
-    else:
-        text = rarity.headline
-    return text
-
-
 def disputed_text(count: int) -> str:
     """E.g. "plus 3 cars whose colour is in dispute"."""
     text = ngettext(
@@ -159,27 +178,51 @@ def disputed_text(count: int) -> str:
     return text % {"count": number_format(count, force_grouping=True)}
 
 
-def _colour_chart(line_stats: LineStats, colours: list[Colour], uncoloured: int) -> Chart:
+# The colour chart's sentences, translated once a page rather than once a colour (the same
+# words as Rarity.headline and Colour.Kind).
+COLOUR_WORDS = {
+    "paint": gettext_lazy("Paint code %(code)s · %(kind)s"),
+    "none": gettext_lazy("No %(colour)s car on the register yet"),
+    "only": gettext_lazy("The only %(colour)s car on the register"),
+    "one_of": gettext_lazy("One of %(count)s in %(colour)s on the register"),
+    "built_source": gettext_lazy("Reported built: %(count)s (source: %(source)s)"),
+    "built": gettext_lazy("Reported built: %(count)s"),
+}
+
+
+def colour_words() -> dict[str, str]:
+    words = {key: str(text) for key, text in COLOUR_WORDS.items()}
+    words.update({f"kind:{value}": str(label) for value, label in Colour.Kind.choices})
+    return words
+
+
+def _colour_chart(
+    line_stats: LineStats, colours: list[Colour], uncoloured: int, words: dict[str, str]
+) -> Chart:
     total = line_stats.registered
+    numbers = Numbers()
     bars = []
     for colour in sorted(colours, key=lambda c: (-c.registered, c.name)):
         rarity = Rarity(colour=colour, registered=colour.registered, registered_in_line=total)
-        kind = str(colour.get_kind_display())
+        kind = words.get(f"kind:{colour.kind}", colour.kind)
         if colour.paint_code:
-            kind = _("Paint code %(code)s · %(kind)s") % {"code": colour.paint_code, "kind": kind}
+            kind = words["paint"] % {"code": colour.paint_code, "kind": kind}
         details = [kind]
-        details.append(rarity_text(rarity))
+        name = {"colour": colour.name}
+        if rarity.registered == 0:
+            details.append(words["none"] % name)
+        elif rarity.registered == 1:
+            details.append(words["only"] % name)
+        else:
+            details.append(words["one_of"] % {**name, "count": numbers.whole(rarity.registered)})
         if colour.disputed:
             details.append(disputed_text(colour.disputed))
         if colour.reported_production is not None:
-            built = number_format(colour.reported_production, force_grouping=True)
+            built = numbers.whole(colour.reported_production)
             if colour.source:
-                details.append(
-                    _("Reported built: %(count)s (source: %(source)s)")
-                    % {"count": built, "source": colour.source}
-                )
+                details.append(words["built_source"] % {"count": built, "source": colour.source})
             else:
-                details.append(_("Reported built: %(count)s") % {"count": built})
+                details.append(words["built"] % {"count": built})
         bars.append(
             Bar(
                 label=colour.name,
@@ -247,19 +290,26 @@ def _month_bars(counts: dict[datetime.date, int]) -> list[Bar]:
 @dataclass
 class MonthRow:
     year: int
-    months: list  # twelve counts, None outside the months the chart lists
-    total: int
+    months: list[str]  # twelve counts as shown, "" outside the months the chart lists
+    total: str
 
 
 def month_grid(chart: Chart) -> list[MonthRow]:
     """The build-month chart as a table of years by months: twelve numbers a row."""
-    rows: dict[int, MonthRow] = {}
+    numbers = Numbers()
+    rows: dict[int, list] = {}
     for bar in chart.bars:
         year, month_number = int(bar.key[:4]), int(bar.key[5:7])
-        row = rows.setdefault(year, MonthRow(year=year, months=[None] * 12, total=0))
-        row.months[month_number - 1] = bar.value
-        row.total += bar.value
-    return [rows[year] for year in sorted(rows)]
+        row = rows.setdefault(year, [None] * 12)
+        row[month_number - 1] = bar.value
+    return [
+        MonthRow(
+            year=year,
+            months=["" if n is None else numbers.whole(n) for n in rows[year]],
+            total=numbers.whole(sum(n or 0 for n in rows[year])),
+        )
+        for year in sorted(rows)
+    ]
 
 
 def month_names() -> list[str]:
@@ -268,18 +318,23 @@ def month_names() -> list[str]:
 
 
 def register_stats(*, line: ModelLine | None = None, today=None) -> RegisterStats:
-    """Every figure of the statistics page in five queries, from the tallies (see the
-    comments): the same few hundred rows for 100 cars or 100,000."""
+    """Every figure of the statistics page in four queries, five when a car was last seen
+    in the month five years ago, from the tallies (see the comments): the same few hundred
+    rows for 100 cars or 100,000."""
     today = today or timezone.localdate()
     lately = years_ago(today, SEEN_LATELY_YEARS)
     # 1. Every tally, summed over the last-seen months, with the cars seen lately apart.
-    rows = list(
-        CarTally.objects.order_by()
-        .values("kind", "model_line_id", "key", "disputed", "lost")
-        .annotate(cars=Sum("n"), seen_lately=Sum("n", filter=Q(seen__gt=month(lately))))
-    )
-    for row in rows:
-        row["n"], row["seen"] = row.pop("cars"), row.pop("seen_lately")
+    names = ("kind", "model_line_id", "key", "disputed", "lost", "n", "seen", "boundary")
+    rows = [
+        dict(zip(names, row, strict=True))
+        for row in CarTally.objects.order_by()
+        .values_list("kind", "model_line_id", "key", "disputed", "lost")
+        .annotate(
+            cars=Sum("n"),
+            seen_lately=Sum("n", filter=Q(seen__gt=month(lately))),
+            seen_then=Sum("n", filter=Q(seen=month(lately))),
+        )
+    ]
     registered: Counter = Counter()
     for row in rows:
         if row["kind"] == "colour":
@@ -319,11 +374,13 @@ def register_stats(*, line: ModelLine | None = None, today=None) -> RegisterStat
     coloured: Counter = Counter()
     for colour in colours:
         coloured[colour.model_line_id] += colour.registered + colour.disputed
+    words = colour_words()
     for stats in line_stats:
         stats.colour_chart = _colour_chart(
             stats,
             [c for c in colours if c.model_line_id == stats.line.pk],
             stats.registered - coloured[stats.line.pk],
+            words,
         )
 
     total = sum(ml.registered for ml in lines)
@@ -395,7 +452,9 @@ def register_stats(*, line: ModelLine | None = None, today=None) -> RegisterStat
 
     # 5. Survivors per colour and build year: the tallies count the cars seen in the
     # months after the one five years ago; that month's cars are counted from the cars.
-    survival = _survival(line_stats, colours, rows, _seen_in_month(line_ids, lately))
+    # (No car last seen in that month: no query.)
+    boundary = _seen_in_month(line_ids, lately) if any(r["boundary"] for r in rows) else []
+    survival = _survival(line_stats, colours, rows, boundary)
 
     return RegisterStats(
         survival=survival,
