@@ -44,7 +44,7 @@ def _years():
 
 def _public_build_years():
     """The build years of public cars, from the tallies (one small query)."""
-    years = sorted({int(key[:4]) for key in counts_by("build") if key})
+    years = sorted(int(key) for key in counts_by("year") if key)
     return [(y, str(y)) for y in years]
 
 

@@ -504,13 +504,13 @@ def _survival(line_stats, colours, rows, boundary) -> list[LineSurvival]:
         per_colour: dict = {}  # colour id (None: none or in dispute) → [cars, seen, not lost]
         per_year: dict = {}  # build year (None: unknown) → the same
         for row in rows:
-            if row["model_line_id"] != pk or row["kind"] not in ("colour", "build"):
+            if row["model_line_id"] != pk or row["kind"] not in ("colour", "year"):
                 continue
             if row["kind"] == "colour":
                 key = None if row["disputed"] or not row["key"] else int(row["key"])
                 counts = per_colour.setdefault(key, [0, 0, 0])
             else:
-                counts = per_year.setdefault(int(row["key"][:4]) if row["key"] else None, [0, 0, 0])
+                counts = per_year.setdefault(int(row["key"]) if row["key"] else None, [0, 0, 0])
             counts[0] += row["n"]
             if not row["lost"]:
                 counts[1] += row["seen"] or 0

@@ -5,7 +5,8 @@ line that share one value of one dimension:
 
 - "colour": the colour's id ("" for none), whether the car's colour is in dispute, whether
   the car is lost (written off or stolen) and the month it was last seen ("" never);
-- "build": the build month ("2011-06", "" unknown), lost, last seen month;
+- "build": the build month ("2011-06", "" unknown);
+- "year": the build year ("2011", "" unknown), lost, last seen month (the survival);
 - "country", "status", "review": the country code, the life status, the review status.
 
 The statistics page sums a few hundred rows instead of counting 100,000 cars. The rows
@@ -30,7 +31,7 @@ from operator import or_
 
 from django.db import connections, models, transaction
 from django.db.models import BooleanField, Case, Count, F, IntegerField, Q, Value, When
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from register.cache import register_cache
@@ -57,6 +58,7 @@ class CarTally(models.Model):
     class Kind(models.TextChoices):
         COLOUR = "colour", _("Colour")
         BUILD = "build", _("Build month")
+        YEAR = "year", _("Build year")
         COUNTRY = "country", _("Country")
         STATUS = "status", _("Life status")
         REVIEW = "review", _("Review")
@@ -111,7 +113,8 @@ def tally_keys(row: dict | None) -> list[Key]:
     colour = str(row["colour_id"]) if row["colour_id"] else ""
     return [
         ("colour", line, colour, colour_disputed(row["disputed_fields"]), lost, seen),
-        ("build", line, month(row["build_date"]), False, lost, seen),
+        ("build", line, month(row["build_date"]), False, False, ""),
+        ("year", line, str(row["build_date"].year) if row["build_date"] else "", False, lost, seen),
         ("country", line, str(row["country"] or ""), False, False, ""),  # a Country
         ("status", line, str(row["status"]), False, False, ""),
         ("review", line, str(row["review_status"]), False, False, ""),
@@ -226,7 +229,7 @@ def car_post_delete(sender, instance, using="default", **kwargs) -> None:
 
 
 def fill_tallies(car_model, tally_model, *, using: str = "default") -> int:
-    """Count the public cars into empty tallies in five GROUP BY queries; rows written.
+    """Count the public cars into empty tallies in six GROUP BY queries; rows written.
 
     Takes the models so that a migration can pass its historical ones.
     """
@@ -263,13 +266,21 @@ def fill_tallies(car_model, tally_model, *, using: str = "default") -> int:
     for r in by_colour:
         colour = str(r["colour_id"]) if r["colour_id"] else ""
         add("colour", r["model_line_id"], colour, r["n"], r["d"], r["lo"], month(r["s"]))
-    by_build = (
-        cars.annotate(m=TruncMonth("build_date"), lo=lost, s=seen)
-        .values("model_line_id", "m", "lo", "s")
+    by_month = (
+        cars.annotate(m=TruncMonth("build_date"))
+        .values("model_line_id", "m")
         .annotate(n=Count("id"))
     )
-    for r in by_build:
-        add("build", r["model_line_id"], month(r["m"]), r["n"], lost=r["lo"], seen=month(r["s"]))
+    for r in by_month:
+        add("build", r["model_line_id"], month(r["m"]), r["n"])
+    by_year = (
+        cars.annotate(y=ExtractYear("build_date"), lo=lost, s=seen)
+        .values("model_line_id", "y", "lo", "s")
+        .annotate(n=Count("id"))
+    )
+    for r in by_year:
+        year = str(r["y"]) if r["y"] else ""
+        add("year", r["model_line_id"], year, r["n"], lost=r["lo"], seen=month(r["s"]))
     for kind, field in (("country", "country"), ("status", "status"), ("review", "review_status")):
         for r in cars.values("model_line_id", field).annotate(n=Count("id")):
             add(kind, r["model_line_id"], r[field], r["n"])
