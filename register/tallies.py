@@ -212,10 +212,14 @@ def car_post_save(sender, instance, raw=False, using="default", update_fields=No
     tally_move(old, new, using=using)
 
 
-def car_pre_delete(sender, instance, using="default", **kwargs) -> None:
+def car_pre_delete(sender, instance, using="default", origin=None, **kwargs) -> None:
     if paused():
         return
-    instance._tally_stored = _stored(sender, instance.pk, using)
+    if isinstance(origin, models.QuerySet):
+        # A queryset's delete() has just read these rows itself: no query a car.
+        instance._tally_stored = {name: getattr(instance, name) for name in TALLY_FIELDS}
+    else:
+        instance._tally_stored = _stored(sender, instance.pk, using)
 
 
 def car_post_delete(sender, instance, using="default", **kwargs) -> None:

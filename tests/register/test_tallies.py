@@ -132,6 +132,18 @@ def test_a_disputed_colour_counts_apart_and_a_deleted_car_nowhere(line, orange):
     assert_fresh()
 
 
+def test_cars_deleted_by_a_queryset_leave_the_tallies(line, orange, white):
+    CarFactory(model_line=line, colour=orange)
+    CarFactory(model_line=line, colour=white, status=Car.Status.STOLEN)
+    CarFactory(model_line=line, colour=white)
+
+    Car.objects.filter(colour=white).delete()
+
+    assert count("colour", str(white.pk)) == 0
+    assert count("colour", str(orange.pk)) == 1
+    assert_fresh()
+
+
 def test_an_import_is_counted_once_it_commits(client, staff, django_capture_on_commit_callbacks):
     line = ModelLineFactory(name="BMW 1 Series M Coupé (E82)")
     ColourFactory(model_line=line, name="Valencia Orange", paint_code="A76")
