@@ -84,11 +84,6 @@ class Bar:
     details: tuple[str, ...] = ()  # small lines under the label
     rare: bool = False
     key: str = ""  # what the row counts, as data: a year, "2011-06", a country code, a status
-    # As the page shows them, formatted once in Python (the template's intcomma and
-    # floatformat cost more than the rest of a row): "1,234", "12.3%" or "—", "42.1".
-    shown: str = ""
-    share_shown: str = ""
-    width_shown: str = ""
 
 
 @dataclass
@@ -104,19 +99,17 @@ class Chart:
 
     def __post_init__(self):
         longest = max((bar.value for bar in self.bars), default=0)
-        numbers = Numbers()
         for bar in self.bars:
             bar.width = round(100 * bar.value / longest, 1) if longest else 0.0
             bar.share = percent(bar.value, self.total)
-            bar.shown = numbers.whole(bar.value)
-            bar.share_shown = "—" if bar.share is None else f"{numbers.tenths(bar.share)}%"
-            bar.width_shown = f"{bar.width:.1f}"
 
     @property
     def rows_html(self) -> str:
         """The chart's table rows (templates/register/includes/_stats_chart.html): drawn
         here, as a page of charts has hundreds of rows and a template costs ten times
-        more a row. Every value is escaped by format_html."""
+        more a row. Every value is escaped by format_html. Numbers as intcomma and
+        floatformat:1 show them, with the language's separators looked up once."""
+        numbers = Numbers()
         rare = format_html(' <span class="badge rounded-pill text-bg-warning">{}</span>', _("Rare"))
         rows = []
         for bar in self.bars:
@@ -133,7 +126,9 @@ class Chart:
                 "", '<span class="stats-note">{}</span>', ((d,) for d in bar.details)
             )
             fill = format_html(' fill="{}"', bar.swatch) if bar.swatch else ""
-            line = format_html('<rect width="{}%"{}/>', bar.width_shown, fill) if bar.value else ""
+            width = f"{bar.width:.1f}"
+            line = format_html('<rect width="{}%"{}/>', width, fill) if bar.value else ""
+            share = "—" if bar.share is None else f"{numbers.tenths(bar.share)}%"
             rows.append(
                 format_html(
                     '<tr><th scope="row">{}<b>{}</b>{}{}<svg class="stats-bar" '
@@ -143,8 +138,8 @@ class Chart:
                     rare if bar.rare else "",
                     notes,
                     line,
-                    bar.shown,
-                    bar.share_shown,
+                    numbers.whole(bar.value),
+                    share,
                 )
             )
         return mark_safe("\n".join(rows))  # noqa: S308 - each row is built by format_html
@@ -322,7 +317,9 @@ def _month_bars(counts: dict[datetime.date, int]) -> list[Bar]:
             if pattern
             else date_format(key, "YEAR_MONTH_FORMAT")
         )
-        bars.append(Bar(label=label, value=counts.get(key, 0), key=key.strftime("%Y-%m")))
+        bars.append(
+            Bar(label=label, value=counts.get(key, 0), key=f"{key.year:04d}-{key.month:02d}")
+        )
     return bars
 
 
@@ -390,10 +387,10 @@ def register_stats(*, line: ModelLine | None = None, today=None) -> RegisterStat
     lines = [ml for ml in all_lines if line is None or ml.pk == line.pk]
     line_ids = {ml.pk for ml in lines}
     rows = [row for row in rows if row["model_line_id"] in line_ids]
-    by_kind: dict[str, Counter] = {}
+    by_kind: dict[str, Counter] = {kind: Counter() for kind in CarTally.Kind.values}
     for row in rows:
-        by_kind.setdefault(row["kind"], Counter())[row["key"]] += row["n"]
-    build = by_kind.get("build", Counter())
+        by_kind[row["kind"]][row["key"]] += row["n"]
+    build = by_kind["build"]
 
     # 3. Every production figure of those lines, all sources side by side.
     figures: dict[int, list[ProductionFigure]] = {pk: [] for pk in line_ids}
@@ -427,9 +424,9 @@ def register_stats(*, line: ModelLine | None = None, today=None) -> RegisterStat
         )
 
     total = sum(ml.registered for ml in lines)
-    verified = by_kind.get("review", Counter())[Car.Review.VERIFIED]
+    verified = by_kind["review"][Car.Review.VERIFIED]
     without_build_date = build[""]
-    without_country = by_kind.get("country", Counter())[""]
+    without_country = by_kind["country"][""]
 
     years: Counter = Counter()
     month_counts: Counter = Counter()
@@ -455,7 +452,7 @@ def register_stats(*, line: ModelLine | None = None, today=None) -> RegisterStat
     )
 
     # Where the car lives now.
-    by_country = {code: n for code, n in by_kind.get("country", Counter()).items() if code and n}
+    by_country = {code: n for code, n in by_kind["country"].items() if code and n}
     country_bars = [
         Bar(label=countries.name(code) or code, value=n, key=code) for code, n in by_country.items()
     ]
@@ -470,7 +467,7 @@ def register_stats(*, line: ModelLine | None = None, today=None) -> RegisterStat
     )
 
     # By life status (every status listed, none hidden for being empty).
-    by_status = by_kind.get("status", Counter())
+    by_status = by_kind["status"]
     status_chart = Chart(
         slug="status",
         title=_("Registered cars by life status"),
@@ -503,7 +500,7 @@ def register_stats(*, line: ModelLine | None = None, today=None) -> RegisterStat
         survival=survival,
         total=total,
         verified=verified,
-        without_colour=by_kind.get("colour", Counter())[""],
+        without_colour=by_kind["colour"][""],
         without_build_date=without_build_date,
         without_country=without_country,
         lines=line_stats,
