@@ -278,3 +278,18 @@ def test_the_command_repairs_the_tallies(line, orange):
     call_command("rebuild_tallies", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
     assert snapshot() == kept
+
+
+def test_the_chart_rows_escape_what_people_typed(client, line):
+    colour = ColourFactory(
+        model_line=line, name='<img src=x onerror="alert(1)">', source="A & B's <i>book</i>"
+    )
+    colour.reported_production = 12
+    colour.save()
+    CarFactory(model_line=line, colour=colour)
+
+    html = client.get(reverse("register:stats")).content.decode()
+
+    assert '<img src=x onerror="alert(1)">' not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    assert "A &amp; B&#x27;s &lt;i&gt;book&lt;/i&gt;" in html
