@@ -15,7 +15,7 @@ import hashlib
 import json
 from urllib.parse import urlencode
 
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -26,7 +26,8 @@ from config.lib.site import absolute_url
 from register.cache import cached
 from register.filters import search_cars
 from register.models import PLAQUE_ORDER, Car, CarPhoto, Colour, ModelLine, ProductionFigure
-from register.stats import PUBLIC, register_stats
+from register.stats import register_stats
+from register.tallies import counts_by, counts_by_line
 from register.views.exports import public_cars, public_record
 
 router = Router(tags=["register"])
@@ -250,7 +251,8 @@ def model_lines(request):
     """Every model line the club registers, with its count of public cars."""
 
     def build():
-        lines = ModelLine.objects.annotate(registered=Count("cars", filter=PUBLIC))
+        registered = counts_by_line()
+        lines = ModelLine.objects.all()
         return [
             {
                 "id": line.pk,
@@ -260,12 +262,12 @@ def model_lines(request):
                 "production_start": line.production_start,
                 "production_end": line.production_end,
                 "description": line.description,
-                "registered": line.registered,
+                "registered": registered[line.pk],
             }
             for line in lines
         ]
 
-    return cached("api:model-lines", build)
+    return cached("api:model-lines", build, scopes=("tally",))
 
 
 @router.get("production-figures/", response=list[FigureOut], url_name="production_figures")
@@ -290,10 +292,9 @@ def colours(request, filters: Query[LineFilter]):
     line = _line_or_404(filters.model_line)
 
     def build():
-        rows = (
-            Colour.objects.select_related("model_line")
-            .annotate(registered=Count("cars", filter=PUBLIC))
-            .order_by("model_line__marque", "model_line__name", "kind", "name", "id")
+        registered = counts_by("colour")  # settled and in dispute alike
+        rows = Colour.objects.select_related("model_line").order_by(
+            "model_line__marque", "model_line__name", "kind", "name", "id"
         )
         if line is not None:
             rows = rows.filter(model_line=line)
@@ -306,12 +307,12 @@ def colours(request, filters: Query[LineFilter]):
                 "kind": colour.kind,
                 "reported_production": colour.reported_production,
                 "source": colour.source,
-                "registered": colour.registered,
+                "registered": registered[str(colour.pk)],
             }
             for colour in rows
         ]
 
-    return cached(_key("colours", {"line": filters.model_line}), build)
+    return cached(_key("colours", {"line": filters.model_line}), build, scopes=("tally",))
 
 
 def _page_link(filters: CarFilters, offset: int) -> str:
@@ -433,4 +434,4 @@ def statistics(request, filters: Query[LineFilter]):
             "by_life_status": _counts(stats.charts["status"]),
         }
 
-    return cached(_key("statistics", {"line": filters.model_line}), build)
+    return cached(_key("statistics", {"line": filters.model_line}), build, scopes=("tally",))

@@ -55,6 +55,16 @@ class RegisterConfig(AppConfig):
             post_save.connect(receiver, sender=model, dispatch_uid=f"register-cache-{model}")
             post_delete.connect(receiver, sender=model, dispatch_uid=f"register-cache-d{model}")
 
+        # The register's counts (register/tallies.py): moved with every car saved or deleted.
+        from django.db.models.signals import pre_delete, pre_save
+
+        from register import tallies
+
+        pre_save.connect(tallies.car_pre_save, sender=Car, dispatch_uid="register-tally-pre")
+        post_save.connect(tallies.car_post_save, sender=Car, dispatch_uid="register-tally-post")
+        pre_delete.connect(tallies.car_pre_delete, sender=Car, dispatch_uid="register-tally-pd")
+        post_delete.connect(tallies.car_post_delete, sender=Car, dispatch_uid="register-tally-d")
+
     def personal_data(self, member) -> dict:
         from register.sale import member_sale_data
         from register.services import member_register_data

@@ -34,6 +34,7 @@ from register.plates_demo import seed_plates
 from register.sale import seed_sale
 from register.services import PLAQUE_SEQUENCE
 from register.sightings import seed_sightings
+from register.tallies import rebuild_tallies
 from register.timeline import system_entry
 
 CAR_COUNT = 462  # the register's size in April 2025
@@ -212,6 +213,7 @@ def seed(stdout, rng: random.Random) -> None:
             seed_facts()
             seed_sale()  # cars for sale (register/sale.py)
         register_cache.bump()  # bulk inserts send no signals
+        rebuild_tallies()
         stdout.write(
             f"  register: {Car.objects.count()} cars, {Ownership.objects.count()} ownerships\n"
         )

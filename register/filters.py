@@ -2,15 +2,15 @@ import re
 
 import django_filters
 from django.db.models import F, Q
-from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
 
-from register.cache import cached
+from register.cache import register_cache
 from register.lastseen import years_ago
 from register.models import PLAQUE_ORDER, Car, Colour, ModelLine
+from register.tallies import counts_by
 from register.validators import VIN_SHORT_LENGTH, normalise_vin
 
 PLAQUE = PLAQUE_ORDER
@@ -39,32 +39,18 @@ NOT_SEEN_CHOICES = [
 
 
 def _years():
-    return cached("years", _public_build_years)
+    return register_cache.cached("years", _public_build_years, scopes=("tally",))
 
 
 def _public_build_years():
-    years = (
-        Car.objects.public()
-        .exclude(build_date=None)
-        .annotate(y=ExtractYear("build_date"))
-        .values_list("y", flat=True)
-        .distinct()
-        .order_by("y")
-    )
+    """The build years of public cars, from the tallies (one small query)."""
+    years = sorted(int(key) for key in counts_by("year") if key)
     return [(y, str(y)) for y in years]
 
 
 def _countries_in_use():
     """Only the countries where public cars live: a short list, not all 250."""
-    # order_by(): the register's own order would put plaque and VIN into the DISTINCT,
-    # and every public car would come back instead of one row per country.
-    codes = set(
-        Car.objects.public()
-        .exclude(country="")
-        .values_list("country", flat=True)
-        .order_by()
-        .distinct()
-    )
+    codes = {code for code in counts_by("country") if code}
     return [(code, name) for code, name in countries if code in codes]
 
 
@@ -157,7 +143,7 @@ class CarFilter(django_filters.FilterSet):
         # Any country filters (a link may name one with no car: no result), but the menu
         # offers only the countries where public cars live: a short list, not all 250.
         country = form.fields["country"]
-        in_use = cached("countries", _countries_in_use)
+        in_use = register_cache.cached("countries", _countries_in_use, scopes=("tally",))
         country.widget.choices = [("", _("All countries")), *in_use]
         for field in form.fields.values():
             select = hasattr(field, "choices")

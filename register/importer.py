@@ -33,6 +33,7 @@ from register import cache as register_cache
 from register.fact_services import facts_record_import
 from register.models import Car, Colour, ModelLine, Ownership
 from register.services import PLAQUE_SEQUENCE
+from register.tallies import rebuild_tallies_on_commit
 from register.validators import normalise_vin, validate_vin
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -623,8 +624,10 @@ def import_rows(*, rows: list[Row], staff: User | None) -> list[Car]:
             batch_size=500,
         )
         facts_record_import(cars=cars, user=staff)
-        # bulk_create sends no signals: tell the cached statistics ourselves.
+        # bulk_create sends no signals: tell the cached statistics ourselves, and count
+        # the register's tallies again once the import commits.
         register_cache.bump_on_commit()
+        rebuild_tallies_on_commit()
     return cars
 
 

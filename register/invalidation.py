@@ -34,9 +34,9 @@ TALLY_FIELDS = frozenset(
     {"review_status", "status", "country", "build_date", "model_line_id", "colour_id"}
     | {"market", "disputed_fields"}
 )
-# The scopes a change that moves the aggregates bumps. The whole namespace until every
-# aggregate is cached under the "tally" scope (the tally helper narrows this).
-TALLY_SCOPES = (None,)
+# The scopes a change that moves the aggregates bumps here: none, since the tallies'
+# own receivers (register/tallies.py) bump "tally" exactly when a count moves.
+TALLY_SCOPES = ()
 # Every field a card, a list or the tallies may read.
 WATCHED = CARD_FIELDS | TALLY_FIELDS | {"last_seen_on"}
 

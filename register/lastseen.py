@@ -37,6 +37,7 @@ from config.lib.site import site_url
 from register.cache import register_cache
 from register.facts import COLOUR_FACTS, in_dispute
 from register.models import Car, Ownership
+from register.tallies import TALLY_FIELDS, rebuild_tallies, tally_move
 
 Evidence = Car.Evidence
 
@@ -56,11 +57,18 @@ def note_evidence(car_id: int, on: datetime.date, kind: str) -> bool:
         on = timezone.localtime(on).date() if timezone.is_aware(on) else on.date()
     if on is None or on > timezone.localdate():
         return False
-    moved = (
-        Car.objects.filter(pk=car_id)
-        .filter(Q(last_seen_on__isnull=True) | Q(last_seen_on__lt=on))
-        .update(last_seen_on=on, last_seen_kind=kind)
-    )
+    with transaction.atomic():
+        # The row as stored, locked: the tallies count cars by the month last seen.
+        stored = Car.objects.select_for_update().filter(pk=car_id).values(*TALLY_FIELDS).first()
+        if stored is None or (stored["last_seen_on"] is not None and stored["last_seen_on"] >= on):
+            return False
+        moved = (
+            Car.objects.filter(pk=car_id)
+            .filter(Q(last_seen_on__isnull=True) | Q(last_seen_on__lt=on))
+            .update(last_seen_on=on, last_seen_kind=kind)
+        )
+        if moved:
+            tally_move(stored, {**stored, "last_seen_on": on})  # only a new month moves one
     if moved:
         # update() sends no signals: this car's page, and what follows last-seen dates.
         register_cache.bump_on_commit(scopes=(f"car:{car_id}", "lastseen"))
@@ -454,6 +462,7 @@ def seed_lastseen(stdout) -> None:
         for pk in confirmed:
             note_evidence(pk, asked, Evidence.OWNER_CONFIRMED)
     register_cache.bump()  # bulk changes send no signals
+    rebuild_tallies()
     lately = Car.objects.public().filter(last_seen_on__gte=years_ago(today, SEEN_LATELY_YEARS))
     stdout.write(
         f"  last seen: {lately.count()} cars seen in the last {SEEN_LATELY_YEARS} years, "

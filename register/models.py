@@ -1015,3 +1015,6 @@ from register.models_sale import (  # noqa: E402, F401
 
 # Sightings: "I saw this car" from anyone, for the registrar (register/sightings.py).
 from register.sighting_models import Sighting  # noqa: E402, F401
+
+# The register's counts, kept up to date on write (statistics, rarity, filters).
+from register.tallies import CarTally  # noqa: E402, F401

@@ -2,13 +2,13 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from register.cache import cached
-from register.facts import COLOUR_FACTS, disputed_list, in_dispute
+from register.cache import register_cache
+from register.facts import COLOUR_FACTS, disputed_list
 from register.models import Car, Colour
+from register.tallies import line_colour_counts
 
 
 @dataclass(frozen=True)
@@ -36,27 +36,9 @@ class Rarity:
         return self.colour.kind == Colour.Kind.SPECIAL or self.share < 5
 
 
-def line_counts() -> dict[int, int]:
-    """Public cars per model line id, in one query."""
-    rows = Car.objects.public().values("model_line").annotate(n=Count("id")).order_by()
-    return {row["model_line"]: row["n"] for row in rows}
-
-
-def colour_tallies() -> dict[int, tuple[int, int]]:
-    """Public cars per colour id: (settled, in dispute), in one query."""
-    disputed = in_dispute(*COLOUR_FACTS)
-    rows = (
-        Car.objects.public()
-        .exclude(colour=None)
-        .values("colour")
-        .annotate(n=Count("id", filter=~disputed), d=Count("id", filter=disputed))
-        .order_by()
-    )
-    return {row["colour"]: (row["n"], row["d"]) for row in rows}
-
-
 def rarity_of(car: Car) -> Rarity | None:
-    """From cached aggregates: cars per settled colour, per model line, and in dispute.
+    """From the tallies, in one query (cached until a count moves): cars of the car's
+    settled colour, of its model line, and of its colour in dispute.
 
     A car whose own colour is in dispute has no rarity until the registrar settles it.
     """
@@ -64,10 +46,14 @@ def rarity_of(car: Car) -> Rarity | None:
         return None
     # A car waiting for staff is not counted yet: count it in, as it will be.
     itself = 0 if car.is_public else 1
-    settled, disputed = cached("colour-tallies", colour_tallies).get(car.colour_id, (0, 0))
+    in_line, settled, disputed = register_cache.cached(
+        f"rarity:{car.model_line_id}:{car.colour_id}",
+        lambda: line_colour_counts(car.model_line_id, car.colour_id),
+        scopes=("tally",),
+    )
     return Rarity(
         colour=car.colour,
         registered=settled + itself,
-        registered_in_line=cached("line-counts", line_counts).get(car.model_line_id, 0) + itself,
+        registered_in_line=in_line + itself,
         disputed=disputed,
     )

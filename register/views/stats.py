@@ -19,6 +19,6 @@ def statistics(request):
         lambda: render_to_string(
             "register/includes/_stats_body.html", {"stats": register_stats(line=line)}, request
         ),
-        scopes=("lastseen",),  # the survival figures follow the last-seen dates
+        scopes=("tally",),  # the counts; a colour's or a figure's edit bumps the namespace
     )
     return render(request, "register/stats.html", {"body": body})

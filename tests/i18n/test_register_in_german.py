@@ -128,7 +128,9 @@ def test_the_statistics_and_their_charts_are_in_german():
         assert title in html
     assert '<th scope="col" class="text-end">Fahrzeuge</th>' in html
     assert '<th scope="col" class="text-end">Anteil</th>' in html
-    assert "Juni 2011" in html
+    # The build months: a row a year, a column a month, named in German.
+    assert '<th scope="col">Dez</th>' in html
+    assert '<th scope="row" class="text-start">2011</th>' in html
     assert "50,0%" in html
     assert "1 registriertes Fahrzeug ohne erfasstes Baudatum." in html
     assert "Registered cars" not in html

@@ -52,6 +52,7 @@ from register.models import (
     Transfer,
 )
 from register.services import PLAQUE_SEQUENCE
+from register.tallies import rebuild_tallies
 
 MEMBERSHIP_SEQUENCE = "membership-number"
 BATCH = 5_000
@@ -373,6 +374,7 @@ class Command(BaseCommand):
             self._raise_sequences()
         # Bulk inserts send no signals: tell the register's cached figures they are stale.
         register_cache.bump()
+        rebuild_tallies()  # the register's counts (register/tallies.py), from the cars
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")  # what autovacuum would do soon after a bulk load
