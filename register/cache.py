@@ -10,6 +10,7 @@ from config.lib.versioned_cache import VersionedCache
 
 register_cache = VersionedCache("register")
 version = register_cache.version
+versions = register_cache.versions
 bump = register_cache.bump
 bump_on_commit = register_cache.bump_on_commit
 cached = register_cache.cached

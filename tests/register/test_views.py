@@ -722,17 +722,16 @@ def test_the_car_page_takes_a_fixed_number_of_queries_for_anonymous_visitors(
 
     # 1. the car, with its model line and colour
     # 2. its ownerships, with their members
-    # 3. public cars per colour (rarity; then cached)
-    # 4. public cars per model line (rarity; then cached)
-    # 5. its photos
-    # 6. its timeline, with the entries' authors
-    # 7. its last ten mileage readings
-    # 8. its factory facts, with their colours, model lines and recorders
-    # 9. the meets it attended (the meets app's section)
-    # 10. album photos of it from meets (the meets app's section)
-    # 11. its live listing for sale, if any
+    # 3. its colour's and model line's tallies (rarity; then cached)
+    # 4. its photos
+    # 5. its timeline, with the entries' authors
+    # 6. its last ten mileage readings
+    # 7. its factory facts, with their colours, model lines and recorders
+    # 8. the meets it attended (the meets app's section)
+    # 9. album photos of it from meets (the meets app's section)
+    # 10. its live listing for sale, if any
     # (the whole page body is then cached for every anonymous visitor)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client.get(car.get_absolute_url())
 
     assert len(response.context["photos"]) == count + 1
@@ -754,18 +753,17 @@ def test_the_car_page_takes_a_fixed_number_of_queries_for_members(
     # 3. the car, with its model line and colour
     # 4. is the member its current owner?
     # 5. its ownerships, with their members
-    # 6. public cars per colour (rarity; then cached)
-    # 7. public cars per model line (rarity; then cached)
-    # 8. its photos
-    # 9. its timeline, with the entries' authors
-    # 10. its last ten mileage readings
-    # 11. its factory facts, with their colours, model lines and recorders
-    # 12. the meets it attended (the meets app's section)
-    # 13. album photos of it from meets (the meets app's section)
-    # 14. its live listing for sale, if any
-    # 15. the owner: a transfer waiting for the buyer; anyone else: their pending claim
-    # 16. anyone else: their membership level, may they claim it? (membership.rights)
-    with django_assert_num_queries(15 if viewer == "owner" else 16):
+    # 6. its colour's and model line's tallies (rarity; then cached)
+    # 7. its photos
+    # 8. its timeline, with the entries' authors
+    # 9. its last ten mileage readings
+    # 10. its factory facts, with their colours, model lines and recorders
+    # 11. the meets it attended (the meets app's section)
+    # 12. album photos of it from meets (the meets app's section)
+    # 13. its live listing for sale, if any
+    # 14. the owner: a transfer waiting for the buyer; anyone else: their pending claim
+    # 15. anyone else: their membership level, may they claim it? (membership.rights)
+    with django_assert_num_queries(14 if viewer == "owner" else 15):
         response = client.get(car.get_absolute_url())
 
     assert response.context["owner_view"] is (viewer == "owner")
