@@ -127,33 +127,32 @@ def car_detail(request, pk: int):
             request, car, data, viewer=user, owner_view=owner_view, staff_view=staff_view
         )
     else:
-        # One cold visit renders both shared copies from one set of queries: the next
-        # visitor of the other kind finds theirs cached.
-        def bodies() -> dict:
+        # A shared copy per kind of visitor (anyone, any active member): a cold visit
+        # builds its own kind's only, which is half the work of building both.
+        kind = "member" if getattr(user, "is_active_member", False) else "public"
+        viewer = MEMBER_VIEWER if kind == "member" else PUBLIC_VIEWER
+
+        def body() -> dict:
             data = _car_data(request, car, owner_view=False)
             listing = data["listing"]
             return {
-                **{
-                    kind: _car_body(
-                        request, car, data, viewer=viewer, owner_view=False, staff_view=False
-                    )
-                    for kind, viewer in (("public", PUBLIC_VIEWER), ("member", MEMBER_VIEWER))
-                },
-                # A listing ends by the clock, with no write to bump the cache: the copies
-                # are stale from then on.
+                "html": _car_body(
+                    request, car, data, viewer=viewer, owner_view=False, staff_view=False
+                ),
+                # A listing ends by the clock, with no write to bump the cache: the copy
+                # is stale from then on.
                 "stale_after": listing.expires_at.timestamp() if listing else None,
             }
 
-        kind = "member" if getattr(user, "is_active_member", False) else "public"
-        key = f"car:{car.pk}:{_extra_versions(car)}"
+        key = f"car:{car.pk}:{kind}:{_extra_versions(car)}"
         scopes = (f"car:{car.pk}",)
-        copies = cached(key, bodies, scopes=scopes)
-        stale_after = copies.get("stale_after")
+        copy = cached(key, body, scopes=scopes)
+        stale_after = copy.get("stale_after")
         if stale_after is not None and _clock() >= stale_after:
             # Once: the next visitor finds this car's page, and the for-sale list, fresh.
             register_cache.register_cache.bump_scopes((*scopes, "sale"))
-            copies = cached(key, bodies, scopes=scopes)
-        html = copies[kind]
+            copy = cached(key, body, scopes=scopes)
+        html = copy["html"]
     # The shared copies show the plate to whom the owner chose (members, everyone); an
     # organiser or helper of a meet the car is going to sees it here, below them.
     gate_plate = ""

@@ -142,12 +142,13 @@ def test_a_log_in_does_not_empty_the_cache(client, member):
 
 
 @pytest.mark.django_db
-def test_one_cold_visit_caches_the_car_page_for_visitors_and_members_alike(
+def test_each_kind_of_visitor_finds_the_car_page_cached_after_the_first(
     client, member, django_assert_num_queries
 ):
     car = CarFactory()
-    client.get(car.get_absolute_url())  # the public's copy, and the members' with it
+    client.get(car.get_absolute_url())  # the public's copy
     client.force_login(member)
+    client.get(car.get_absolute_url())  # the members' copy: a cold visit builds its own
 
     # All that is left for a member: the session, the user, the car, whether they own
     # it, whether they have a claim on it, and their level (may they claim cars?).
