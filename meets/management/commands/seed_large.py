@@ -19,6 +19,7 @@ Every person, VIN and figure is invented. Its rows are recognisable (members
 
 import datetime
 import itertools
+import json
 import random
 import sys
 import time
@@ -29,14 +30,17 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from tqdm import tqdm
 
 from accounts.demo import FIRST, LAST, PLACES
 from accounts.models import Sequence, User
-from meets.models import RSVP, Meet, Question
+from meets.album_models import ALBUM_FOLDER
+from meets.models import RSVP, AlbumPhoto, Meet, MeetSeries, Question
+from meets.series import Pattern, build_rule, occurrences
 from register import cache as register_cache
 from register.demo import MARKETS, OPTIONS, PREVIOUS_OWNERS, STATUSES, VIN_ALPHABET
 from register.models import (
@@ -44,6 +48,7 @@ from register.models import (
     CarPhoto,
     Claim,
     Colour,
+    Listing,
     MileageReading,
     ModelLine,
     Ownership,
@@ -65,9 +70,29 @@ BENCH_80_GOING = 80
 BENCH_BURST_SLUG = "bench-burst"
 BURST_CAPACITY = 50
 BURST_GOING = 45
+# Issue 17's pages and bursts (made when --meets is at least EXTRAS_FROM):
+BENCH_BIG_SLUG = "bench-250-going"  # the meet with hundreds of cars, open to the public
+BENCH_BIG_GOING = 250
+BENCH_BURST_500_SLUG = "bench-burst-500"  # 500 members RSVP at once for 100 places
+BURST_500_CAPACITY = 100
+BENCH_SERIES_SLUG = "bench-monthly"
+SERIES_DATES = 6
+ALBUM_PHOTOS = 40  # approved, on the 80-car meet
+LISTINGS = 200  # live for-sale listings
+EXTRAS_FROM = 20  # meets: the 4 benchmark meets and the series dates need room among them
 MEET_SLUG_PREFIX = "large-"
 VIN_MARK = "LRGX"  # positions 7–10 of every VIN seed_large makes
 FIGURE_SOURCE = "Invented for the benchmark data set (manage.py seed_large)"
+# Fields whose Python value is what the database stores (see Command._converter).
+PLAIN_FIELDS = (
+    models.AutoField,
+    models.BigAutoField,
+    models.BooleanField,
+    models.CharField,
+    models.ForeignKey,
+    models.IntegerField,
+    models.TextField,
+)
 
 
 @dataclass(frozen=True)
@@ -304,9 +329,7 @@ def seed_large_rows() -> dict[str, QuerySet]:
     members = User.objects.filter(
         Q(email__endswith="@" + LARGE_DOMAIN) | Q(email__endswith="@" + BENCH_DOMAIN)
     )
-    meets = Meet.objects.filter(
-        Q(slug__startswith=MEET_SLUG_PREFIX) | Q(slug__in=[BENCH_80_SLUG, BENCH_BURST_SLUG])
-    )
+    meets = Meet.objects.filter(Q(slug__startswith=MEET_SLUG_PREFIX) | Q(slug__startswith="bench-"))
     vin_q = Q()
     for line in LINES:
         vin_q |= Q(vin__startswith=f"WBS{line.vin_code}{VIN_MARK}")
@@ -370,6 +393,8 @@ class Command(BaseCommand):
             pool = self._ownerships(cars, members, bench)
             self._timelines(cars)
             meets = self._meets(n_meets, pool, n_rsvps)
+            if n_meets >= EXTRAS_FROM:
+                self._bench_extras(pool)
             self._raise_sequences()
         # Bulk inserts send no signals: tell the register's cached figures they are stale.
         register_cache.bump()
@@ -401,13 +426,71 @@ class Command(BaseCommand):
         )
 
     def _insert(self, model, objs: list, desc: str) -> list:
-        """bulk_create in batches, with a progress bar; returns the objects with their pks."""
-        with self._bar(len(objs), desc) as bar:
+        """Insert `objs` with their pks given here; returns them.
+
+        Django's bulk_create prepares every value of every row through the field's
+        get_db_prep_save, which is most of the time of a 100,000-car seed. The rows
+        here are plain values made by this command, so they go in as they are: with
+        `COPY` on PostgreSQL, `executemany` on SQLite. Bulk inserts send no signals.
+        """
+        if not objs:
+            return objs
+        if objs[0].pk is None:
+            self._number(model, objs)
+        fields = [f for f in model._meta.concrete_fields if not f.generated]
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        table = connection.ops.quote_name(model._meta.db_table)
+        convert = [self._converter(f) for f in fields]
+        with self._bar(len(objs), desc) as bar, connection.cursor() as cursor:
             for start in range(0, len(objs), BATCH):
                 chunk = objs[start : start + BATCH]
-                model.objects.bulk_create(chunk, batch_size=BATCH)
+                rows = [tuple(c(obj) for c in convert) for obj in chunk]
+                if connection.vendor == "postgresql":
+                    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                else:
+                    marks = ", ".join(["%s"] * len(fields))
+                    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 - names from the models
+                    cursor.executemany(sql, rows)
                 bar.update(len(chunk))
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                for sql in connection.ops.sequence_reset_sql(no_style(), [model]):
+                    cursor.execute(sql)
         return objs
+
+    @staticmethod
+    def _number(model, objs: list) -> None:
+        """Give `objs` the next primary keys (this command's transaction is the only writer)."""
+        first = (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
+        for pk, obj in enumerate(objs, start=first):
+            obj.pk = pk
+
+    @staticmethod
+    def _converter(field):
+        """How one field's value goes from a model instance to the database, cheaply.
+
+        Plain values are taken from the instance as they are; dates and times as the
+        backend stores them; anything else (files, auto_now…) the way Django saves it.
+        """
+        name = field.attname
+        ops = connection.ops
+        if isinstance(field, models.JSONField):
+            return lambda obj: json.dumps(obj.__dict__[name])
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            return lambda obj: field.get_db_prep_save(field.pre_save(obj, True), connection)
+        if isinstance(field, models.DateTimeField):
+            if connection.vendor == "sqlite":
+                return lambda obj: ops.adapt_datetimefield_value(obj.__dict__[name])
+            return lambda obj: obj.__dict__[name]
+        if isinstance(field, models.DateField):
+            if connection.vendor == "sqlite":
+                return lambda obj: ops.adapt_datefield_value(obj.__dict__[name])
+            return lambda obj: obj.__dict__[name]
+        if isinstance(field, PLAIN_FIELDS) and not isinstance(field, models.FileField):
+            return lambda obj: obj.__dict__[name]
+        return lambda obj: field.get_db_prep_save(field.pre_save(obj, True), connection)
 
     def _sqlite_tuning(self) -> None:
         if connection.vendor == "sqlite":
@@ -422,7 +505,16 @@ class Command(BaseCommand):
                 Q(meet__in=meets) | Q(car__in=cars) | Q(member__in=members)
             ).delete()
             meets.delete()
-            for model in (Ownership, TimelineEntry, MileageReading, CarPhoto, Claim, Transfer):
+            MeetSeries.objects.filter(slug=BENCH_SERIES_SLUG).delete()
+            for model in (
+                Listing,
+                Ownership,
+                TimelineEntry,
+                MileageReading,
+                CarPhoto,
+                Claim,
+                Transfer,
+            ):
                 model.objects.filter(car__in=cars).delete()
             cars.delete()
             EmailAddress.objects.filter(user__in=members).delete()
@@ -737,7 +829,9 @@ class Command(BaseCommand):
         first_meet = now - datetime.timedelta(days=365 * 12)
         meets = []
         asks: dict[int, str] = {}  # a regular meet's index: its text questions, one a line
-        for index in range(n_meets - 2):
+        extras = n_meets >= EXTRAS_FROM
+        specials = 4 + SERIES_DATES if extras else 2
+        for index in range(n_meets - specials):
             venue, country, zone, lat, lon = rng.choice(VENUES)
             # About 85% in the past, the rest in the coming year.
             if rng.random() < 0.85:
@@ -816,6 +910,8 @@ class Command(BaseCommand):
                 created_at=now - datetime.timedelta(days=10),
             )
         )
+        if extras:
+            meets += self._extra_meets(now)
         self._insert(Meet, meets, "meets")
         Question.objects.bulk_create(
             [
@@ -836,9 +932,15 @@ class Command(BaseCommand):
             organiser_of.setdefault(link.meet_id, link.user_id)
 
         # RSVPs: the two benchmark meets exactly, the rest spread by capacity.
-        regular, bench_80, bench_burst = meets[:-2], meets[-2], meets[-1]
+        regular = meets[: n_meets - specials]
+        bench_80, bench_burst = meets[n_meets - specials], meets[n_meets - specials + 1]
         plan = {bench_80.pk: (BENCH_80_GOING, 0), bench_burst.pk: (BURST_GOING, 0)}
-        left = max(n_rsvps - BENCH_80_GOING - BURST_GOING, 0)
+        exact = {bench_80.pk, bench_burst.pk}  # never a cancelled RSVP: their counts are exact
+        for meet in meets[n_meets - specials + 2 :]:  # the extras: the big one, none elsewhere
+            big = min(BENCH_BIG_GOING, len(pool), max(n_rsvps - BENCH_80_GOING - BURST_GOING, 0))
+            plan[meet.pk] = (big, 0) if meet.slug == BENCH_BIG_SLUG else (0, 0)
+            exact.add(meet.pk)
+        left = max(n_rsvps - sum(going for going, _waiting in plan.values()), 0)
         # Drafts and meets whose RSVPs have not opened yet have none.
         wanted = [
             m.capacity * rng.uniform(0.5, 1.25)
@@ -860,7 +962,6 @@ class Command(BaseCommand):
             plan[meet.pk] = (going, target - going)
 
         statuses = RSVP.Status
-        exact = {bench_80.pk, bench_burst.pk}  # never a cancelled RSVP: their counts are exact
         rsvps = []
         for meet in meets:
             going, waiting = plan[meet.pk]
@@ -908,6 +1009,155 @@ class Command(BaseCommand):
         self._insert(RSVP, rsvps, "rsvps")
         self.rsvp_count = len(rsvps)
         return len(meets)
+
+    # -- issue 17's benchmark rows -----------------------------------------------------------
+
+    def _extra_meets(self, now: datetime.datetime) -> list[Meet]:
+        """The meet with hundreds of cars, the 500-member burst's meet, a monthly series."""
+        berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+        venue, country, zone, lat, lon = VENUES[0]
+        big = (
+            (now + datetime.timedelta(days=3))
+            .astimezone(berlin)
+            .replace(hour=10, minute=0, second=0, microsecond=0)
+        )
+        burst = now + datetime.timedelta(days=45)
+        meets = [
+            Meet(
+                title=f"Benchmark meet: {BENCH_BIG_GOING} cars going",
+                slug=BENCH_BIG_SLUG,
+                description="The meet with hundreds of cars, its attendee list public.",
+                venue_name=venue,
+                venue_country=country,
+                latitude=lat,
+                longitude=lon,
+                time_zone=zone,
+                starts_at=big,
+                ends_at=big + datetime.timedelta(hours=8),
+                capacity=BENCH_BIG_GOING + 50,
+                rsvp_opens_at=now - datetime.timedelta(days=60),
+                status=Meet.Status.PUBLISHED,
+                attendee_visibility=Meet.AttendeeVisibility.PUBLIC,
+                created_at=now - datetime.timedelta(days=90),
+            ),
+            Meet(
+                title="Benchmark meet: 100 places, none taken",
+                slug=BENCH_BURST_500_SLUG,
+                description="make bench's 500-member RSVP burst.",
+                venue_name=VENUES[1][0],
+                venue_country="DE",
+                time_zone="Europe/Berlin",
+                starts_at=burst,
+                ends_at=burst + datetime.timedelta(hours=5),
+                capacity=BURST_500_CAPACITY,
+                rsvp_opens_at=now - datetime.timedelta(days=7),
+                status=Meet.Status.PUBLISHED,
+                attendee_visibility=Meet.AttendeeVisibility.MEMBERS,
+                created_at=now - datetime.timedelta(days=10),
+            ),
+        ]
+        first = (now + datetime.timedelta(days=10)).astimezone(berlin).date()
+        start = datetime.time(9, 0)
+        series = MeetSeries.objects.create(
+            title="Benchmark series: monthly breakfast",
+            slug=BENCH_SERIES_SLUG,
+            description="A monthly breakfast meet, for make bench's series page.",
+            rule=build_rule(
+                pattern=Pattern.MONTHLY_WEEKDAY,
+                start=datetime.datetime.combine(first, start),
+                count=SERIES_DATES,
+            ),
+            time_zone="Europe/Berlin",
+            first_date=first,
+            start_time=start,
+            duration=datetime.timedelta(hours=3),
+            venue_name=VENUES[2][0],
+            venue_country="DE",
+            capacity=60,
+        )
+        for moment in occurrences(series):
+            meets.append(
+                Meet(
+                    title=series.title,
+                    slug=f"{BENCH_SERIES_SLUG}-{moment:%Y-%m-%d}",
+                    description=series.description,
+                    venue_name=series.venue_name,
+                    venue_country="DE",
+                    time_zone=series.time_zone,
+                    starts_at=moment,
+                    ends_at=moment + series.duration,
+                    capacity=series.capacity,
+                    status=Meet.Status.PUBLISHED,
+                    series=series,
+                    occurrence=moment,
+                    created_at=now - datetime.timedelta(days=10),
+                )
+            )
+        return meets
+
+    def _bench_extras(self, pool: list[tuple[User, Car]]) -> None:
+        """An album of approved photos on the 80-car meet, and cars for sale."""
+        rng = self.rng
+        now = timezone.now()
+        meet = Meet.objects.get(slug=BENCH_80_SLUG)
+        going = list(
+            RSVP.objects.filter(meet=meet).going().values_list("member_id", "car_id")[:ALBUM_PHOTOS]
+        )
+        name, (width, height) = self._album_image(meet.pk)
+        organiser = meet.organisers.values_list("pk", flat=True).first()
+        self._insert(
+            AlbumPhoto,
+            [
+                AlbumPhoto(
+                    meet=meet,
+                    uploaded_by_id=member,
+                    image=name,
+                    thumbnail=name,
+                    width=width,
+                    height=height,
+                    caption=f"On the grid, photo {n + 1}",
+                    car_id=car,
+                    state=AlbumPhoto.State.APPROVED,
+                    created_at=meet.ends_at + datetime.timedelta(hours=n + 1),
+                    decided_by_id=organiser,
+                    decided_at=meet.ends_at + datetime.timedelta(hours=n + 2),
+                )
+                for n, (member, car) in enumerate(going)
+            ],
+            "album",
+        )
+        verified = [(m, c) for m, c in pool if c.review_status == Car.Review.VERIFIED]
+        sellers = rng.sample(verified, min(LISTINGS, len(verified)))
+        self._insert(
+            Listing,
+            [
+                Listing(
+                    car=car,
+                    seller=member,
+                    price_cents=rng.randrange(20_000, 120_000) * 100,
+                    description="Well looked after, full history with the club.",
+                    created_at=now - datetime.timedelta(days=rng.randrange(1, 60)),
+                    expires_at=now + datetime.timedelta(days=rng.randrange(5, 60)),
+                )
+                for member, car in sellers
+            ],
+            "listings",
+        )
+
+    @staticmethod
+    def _album_image(meet_pk: int) -> tuple[str, tuple[int, int]]:
+        """One small JPEG in the meet's (private) album folder, for every photo's row."""
+        from io import BytesIO
+
+        from django.core.files.base import ContentFile
+        from PIL import Image
+
+        size = (320, 240)
+        buffer = BytesIO()
+        Image.new("RGB", size, (40, 90, 160)).save(buffer, "JPEG", quality=70)
+        storage = AlbumPhoto._meta.get_field("image").storage
+        name = storage.save(f"{ALBUM_FOLDER}{meet_pk}/bench.jpg", ContentFile(buffer.getvalue()))
+        return name, size
 
     # -- sequences ----------------------------------------------------------------------------
 
