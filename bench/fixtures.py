@@ -386,7 +386,9 @@ def writer(path: str, seconds: float, out: str) -> None:
         tick = time.monotonic()
         kind = each.write()
         done.append({"kind": kind, "ms": (time.monotonic() - tick) * 1000, "at": time.time()})
-        Path(out).write_text(json.dumps(done))
+        # Whole or not at all: run.py reads it after stopping this process at any moment.
+        Path(out + ".tmp").write_text(json.dumps(done))
+        os.replace(out + ".tmp", out)
         time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
 
 

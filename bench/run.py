@@ -17,7 +17,7 @@ test-output/bench/report.md and is printed.
 
 Environment:
     BENCH_QUICK=1       10,000 cars, 5 s a page (3 s cold and mixed), for trying it out
-    BENCH_SECONDS       seconds of load per page with the cache on (default 8; 5 when quick)
+    BENCH_SECONDS       seconds of load per page with the cache on (default 7; 5 when quick)
     BENCH_COLD_SECONDS  seconds per page in the cache-off and mixed passes (default 5)
     BENCH_USERS         concurrent users per page (default 16)
     BENCH_BURST         members in the small RSVP burst (default: as many as BENCH_USERS)
@@ -52,7 +52,7 @@ BIN = Path(sys.executable).parent
 OUTPUT = ROOT / "test-output" / "bench"
 
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
-SECONDS = int(os.environ.get("BENCH_SECONDS") or (5 if QUICK else 8))
+SECONDS = int(os.environ.get("BENCH_SECONDS") or (5 if QUICK else 7))
 COLD_SECONDS = int(os.environ.get("BENCH_COLD_SECONDS") or (3 if QUICK else 5))
 USERS = int(os.environ.get("BENCH_USERS") or 16)
 # As many at once as the pages get users, so its latency compares with theirs.
@@ -253,26 +253,37 @@ def page_names(data: dict) -> list[str]:
 
 
 def measure_pass(name: str, port: int, data: dict, fixtures: Path, work: Path, env: dict) -> dict:
-    """One locust run per page; in the mixed pass with the writer beside each."""
+    """One locust run per page; in the mixed pass with the writer running throughout."""
     seconds = SECONDS if name == "cache-on" else COLD_SECONDS
     result = {"load_start": os.getloadavg()[0], "pages": {}, "writes": {}}
-    for page in page_names(data):
-        writer = Writer(env, fixtures, work / f"writes-{page}.json") if name == "mixed" else None
-        try:
+    writer = Writer(env, fixtures, work / "writes.json") if name == "mixed" else None
+    windows = {}
+    try:
+        for page in page_names(data):
+            started = time.time()
             samples = load(page, port, fixtures, work, seconds, tag=name)
-        finally:
-            if writer:
-                result["writes"][page] = writer.stop()
-        result["pages"][page] = samples
-        drain(port)
-        summary = summarise(samples)
-        log(
-            f"{name}: {page:<18} {summary['rps']:7.1f} req/s  p50 {summary['p50']:6.1f} ms  "
-            f"p99 {summary['p99']:7.1f} ms  {summary['kb']:6.1f} KB  "
-            f"queries {summary['queries_text']}"
-        )
+            windows[page] = (started, time.time())
+            result["pages"][page] = samples
+            drain(port)
+            summary = summarise(samples)
+            log(
+                f"{name}: {page:<18} {summary['rps']:7.1f} req/s  p50 {summary['p50']:6.1f} ms  "
+                f"p99 {summary['p99']:7.1f} ms  {summary['kb']:6.1f} KB  "
+                f"queries {summary['queries_text']}"
+            )
+    finally:
+        writes = writer.stop() if writer else []
+    result["writes"] = writes_per_page(writes, windows)
     result["load_end"] = os.getloadavg()[0]
     return result
+
+
+def writes_per_page(writes: list[dict], windows: dict[str, tuple[float, float]]) -> dict:
+    """The writes made while each page was loaded (by their time)."""
+    return {
+        page: [w for w in writes if start <= w["at"] <= end]
+        for page, (start, end) in windows.items()
+    }
 
 
 class Writer:
@@ -290,21 +301,19 @@ class Writer:
             stderr=open(out.with_suffix(".log"), "wb"),  # noqa: SIM115 - the child owns it
         )
         deadline = time.monotonic() + 60
-        while not out.exists():  # its first write is made: the page's load can start
+        while not out.exists():  # its first write is made: the pages' load can start
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"The writer did not write; see {out.with_suffix('.log')}")
             time.sleep(0.1)
-        self.started = time.time()
 
     def stop(self) -> list[dict]:
-        ended = time.time()
+        """Every write it made (kind, ms, at)."""
         if self.process.poll() is not None:  # it should write until stopped
             tail = self.out.with_suffix(".log").read_text(errors="replace")[-2000:]
             raise SystemExit(f"The writer stopped ({self.process.returncode}):\n{tail}")
         self.process.terminate()
         self.process.wait(timeout=30)
-        done = json.loads(self.out.read_text() or "[]")
-        return [w for w in done if self.started <= w["at"] <= ended]
+        return json.loads(self.out.read_text() or "[]")
 
 
 def bursts(

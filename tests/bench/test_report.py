@@ -152,3 +152,14 @@ def test_the_report_gives_every_pass_its_verdict_and_the_load_average():
     assert "### Cache off (PADDOCK_PAGE_CACHE=0): FAIL (1 rows)" in text
     assert "2 writes in all" in text and "2 (1 mileage, 1 car)" in text
     assert "250 RSVPs/s (target ≥ 200/s)" in text
+
+
+def test_each_page_is_given_the_writes_made_while_it_was_loaded():
+    writes = [{"kind": k, "at": at, "ms": 5.0} for k, at in (("mileage", 1.5), ("car", 2.5))]
+    writes.append({"kind": "rsvp", "at": 9.0, "ms": 5.0})  # between two pages: nobody's
+
+    found = run.writes_per_page(writes, {"home": (1.0, 2.0), "car": (2.0, 3.0), "x": (4, 5)})
+
+    assert [w["kind"] for w in found["home"]] == ["mileage"]
+    assert [w["kind"] for w in found["car"]] == ["car"]
+    assert found["x"] == []
