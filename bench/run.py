@@ -753,9 +753,7 @@ def report(results: list[dict], total: float, load: tuple[float, float]) -> str:
         "user (a range: a cache hit needs fewer). Queries with the cache off: each page once on "
         f"a small club ({SMALL['cars']:,} cars) and on the large one (a/b/c: three cars).",
         "- Targets, p50 to the baseline's p50 and p99 to its p99: "
-        + "; ".join(
-            f"{label.lower()}: p50 ≤ {a:g}×, p99 ≤ {b:g}×" for label, (a, b) in PASSES.values()
-        )
+        + "; ".join(f"{label}: p50 ≤ {a:g}×, p99 ≤ {b:g}×" for label, (a, b) in PASSES.values())
         + f". HTML ≤ {KB_LIMIT} KB a page, the statistics ≤ {KB_LIMITS['stats']} KB; no failed "
         f"request; with the cache off no more queries on the large club than on the small one. "
         f"Bursts fill the capacity exactly; the 500-member one at ≥ {RSVPS_PER_SECOND:g} "
