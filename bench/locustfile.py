@@ -2,7 +2,8 @@
 
 Environment (set by bench/run.py):
 
-- BENCH_PAGE: which page the users ask for (see PAGES), or "rsvp-burst";
+- BENCH_PAGE: which page the users ask for (a name of bench/fixtures.py's bench_pages(),
+  "gate-download", "static"), or "rsvp-burst" / "rsvp-burst-500";
 - BENCH_FIXTURES: the JSON bench/fixtures.py wrote (sessions, car ids, VIN tails…);
 - BENCH_OUT: where to write every request's latency and X-Query-Count, as JSON;
 - BENCH_USERS: how many users; half of them anonymous, half logged in.
@@ -39,16 +40,9 @@ def _path(page: str, rng: random.Random) -> str:
         return f"/register/cars/{rng.choice(FIXTURES['car_ids'])}/"
     if page == "register-search":
         return f"/register/?q={rng.choice(FIXTURES['vin_tails'])}"
-    return {
-        "baseline": "/_baseline/",
-        "home": "/",
-        "register": "/register/",
-        "register-filtered": f"/register/?{FIXTURES['filter']}",
-        "stats": "/register/stats/",
-        "meets": "/meets/",
-        "meet-80": f"/meets/{FIXTURES['meet_80']}/",
-        "static": "/static/css/site.css",
-    }[page]
+    if page == "static":
+        return "/static/css/site.css"
+    return FIXTURES["pages"][page]
 
 
 # -- what every request took -------------------------------------------------------------
@@ -57,7 +51,7 @@ SAMPLES: list[tuple] = []
 
 
 @events.request.add_listener
-def _record(name, response_time, response, context, exception, **_kwargs):
+def _record(name, response_time, response, context, exception, response_length=0, **_kwargs):
     headers = getattr(response, "headers", None) or {}
     queries = headers.get("X-Query-Count")
     SAMPLES.append(
@@ -69,6 +63,7 @@ def _record(name, response_time, response, context, exception, **_kwargs):
             exception is None,
             getattr(response, "status_code", 0) or 0,
             time.time(),
+            response_length or 0,
         )
     )
 
@@ -76,7 +71,7 @@ def _record(name, response_time, response, context, exception, **_kwargs):
 @events.quitting.add_listener
 def _write(**_kwargs):
     if OUT:
-        keys = ("name", "kind", "ms", "queries", "ok", "status", "end")
+        keys = ("name", "kind", "ms", "queries", "ok", "status", "end", "bytes")
         with open(OUT, "w") as out:
             json.dump([dict(zip(keys, s, strict=True)) for s in SAMPLES], out)
 
@@ -96,6 +91,8 @@ class Visitor(FastHttpUser):
     def on_start(self):
         self.rng = random.Random()
         self.headers = {}
+        if PAGE == "gate-download":  # the check-in app: its device token, no session
+            self.headers = {"Authorization": f"Device {FIXTURES['gate_token']}"}
 
     @task
     def page(self):
@@ -114,12 +111,15 @@ class Member(Visitor):
         super().on_start()
         sessions = FIXTURES["load_sessions"]
         session = sessions[next(_sessions) % len(sessions)]
-        self.headers = {"Cookie": f"{FIXTURES['session_cookie']}={session}"}
+        if PAGE != "gate-download":
+            self.headers = {"Cookie": f"{FIXTURES['session_cookie']}={session}"}
 
 
 # -- the RSVP burst: every burst member POSTs at the same moment -------------------------
 
 _burst = itertools.count()
+# "burst" (16 members, a nearly full meet) or "burst_500" (500 members, 100 places).
+BURST_KEY = "burst_500" if PAGE == "rsvp-burst-500" else "burst"
 _ready = {"forms": 0, "posted": 0}
 _go = Event()
 
@@ -130,14 +130,14 @@ class Burst(FastHttpUser):
     wait_time = constant(0)
 
     def on_start(self):
-        me = FIXTURES["burst"][next(_burst)]
+        me = FIXTURES[BURST_KEY][next(_burst)]
         csrf = secrets.token_hex(16)  # 32 characters: a CSRF secret Django accepts as it is
         self.headers = {
             "Cookie": f"{FIXTURES['session_cookie']}={me['session']}; "
             f"{FIXTURES['csrf_cookie']}={csrf}"
         }
         self.car = me["car"]
-        self.url = f"/meets/{FIXTURES['burst_meet']}/rsvp/"
+        self.url = f"/meets/{FIXTURES[BURST_KEY + '_meet']}/rsvp/"
         form = self.client.get(
             self.url, name="rsvp-form", headers=self.headers, context={"kind": "form"}
         )
@@ -147,7 +147,7 @@ class Burst(FastHttpUser):
         once = ONCE_INPUT.search(form.text or "")
         self.once = once.group(1) if once else ""
         _ready["forms"] += 1
-        if _ready["forms"] == len(FIXTURES["burst"]):
+        if _ready["forms"] == len(FIXTURES[BURST_KEY]):
             _go.set()
 
     @task
@@ -171,6 +171,6 @@ class Burst(FastHttpUser):
             if response.status_code != 302:
                 response.failure(f"expected a redirect, got {response.status_code}")
         _ready["posted"] += 1
-        if _ready["posted"] == len(FIXTURES["burst"]):
+        if _ready["posted"] == len(FIXTURES[BURST_KEY]):
             gevent.spawn_later(0.2, self.environment.runner.quit)
         raise StopUser()

@@ -25,7 +25,7 @@ from register.models import Car, Colour, ModelLine, Ownership, TimelineEntry
 from tests.conftest import restore_data_migration_rows
 from tests.factories import PendingMemberFactory
 
-SIZES = {"cars": 900, "members": 400, "meets": 12, "rsvps": 1000, "bench_members": 6}
+SIZES = {"cars": 900, "members": 400, "meets": 24, "rsvps": 1000, "bench_members": 6}
 
 
 def seed(**extra):
@@ -50,7 +50,7 @@ def seeded(seeded_once, db):
 def test_it_makes_as_many_rows_as_asked(seeded):
     assert Car.objects.count() == 900
     assert User.objects.count() == 400
-    assert Meet.objects.count() == 12
+    assert Meet.objects.count() == 24
     assert RSVP.objects.count() == 1000
     assert EmailAddress.objects.filter(verified=True, primary=True).count() == 400
     # Several model lines, each with a primary production figure, and rare special paints.
@@ -135,3 +135,33 @@ def test_it_refuses_to_seed_twice_unless_forced(seeded):
     assert Car.objects.count() == 210
     assert User.objects.count() == 210
     assert RSVP.objects.count() == 150
+
+
+def test_it_makes_the_rows_of_issue_17s_pages_and_bursts(seeded):
+    from meets.management.commands.seed_large import (
+        BENCH_BIG_SLUG,
+        BENCH_BURST_500_SLUG,
+        BENCH_SERIES_SLUG,
+        BURST_500_CAPACITY,
+        SERIES_DATES,
+    )
+    from meets.models import AlbumPhoto, MeetSeries
+    from register.models import Listing
+
+    big = Meet.objects.with_counts().get(slug=BENCH_BIG_SLUG)
+    assert big.going_count > 80 and big.going_count <= big.capacity
+    assert big.attendee_visibility == Meet.AttendeeVisibility.PUBLIC and not big.is_past
+
+    burst = Meet.objects.with_counts().get(slug=BENCH_BURST_500_SLUG)
+    assert (burst.capacity, burst.going_count) == (BURST_500_CAPACITY, 0)
+    member = User.objects.get(email=BENCH_EMAIL.format(0))
+    assert can_rsvp(meet=burst, member=member) is None
+
+    series = MeetSeries.objects.get(slug=BENCH_SERIES_SLUG)
+    assert Meet.objects.filter(series=series).published().count() == SERIES_DATES
+
+    album = AlbumPhoto.objects.filter(meet__slug=BENCH_80_SLUG).approved()
+    assert album.count() > 10
+    assert album.first().image.name.startswith("albums/")
+
+    assert Listing.objects.live().count() > 10
