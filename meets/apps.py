@@ -32,6 +32,12 @@ class MeetsConfig(AppConfig):
             post_save.connect(receiver, sender=model, dispatch_uid=f"meets-{model}")
             post_delete.connect(receiver, sender=model, dispatch_uid=f"meets-d{model}")
         post_save.connect(_member_saved, sender=get_user_model(), dispatch_uid="meets-member")
+        # A colour or model line renamed: every card and colour mix that names it (rare).
+        from register.models import Colour, ModelLine
+
+        for model in (Colour, ModelLine):
+            for signal in (post_save, post_delete):
+                signal.connect(_names_changed, sender=model, dispatch_uid=f"meets-names-{model}")
 
     def personal_data(self, member) -> dict:
         from meets.albums import member_albums_data
@@ -109,6 +115,12 @@ class MeetsConfig(AppConfig):
             Q(organisers=viewer) | Q(checkin_helpers=viewer), ends_at__gte=since
         )
         return RSVP.objects.filter(meet__in=runs).live().values_list("car_id", flat=True)
+
+
+def _names_changed(sender, using=None, **kwargs) -> None:
+    from meets.cache import meets_cache
+
+    meets_cache.bump_on_commit(using)
 
 
 def _member_saved(sender, update_fields=None, using=None, **kwargs) -> None:

@@ -36,8 +36,15 @@ def count_expressions() -> dict:
 
 
 def counts_refresh(meet_id: int) -> None:
-    """Recount one meet's counters. The caller holds the meet's lock (or is its only writer)."""
+    """Recount one meet's counters. The caller holds the meet's lock (or is its only writer).
+
+    update() sends no signal: the pages that show the counts (the meet's, the list) are
+    told here, once the change commits — an offer withdrawn moves them with no RSVP saved.
+    """
+    from meets.cache import meets_cache
+
     Meet.objects.filter(pk=meet_id).update(**count_expressions())
+    meets_cache.bump_on_commit(scopes=(f"meet:{meet_id}", "list"))
 
 
 def meet_recount(meet_id: int) -> None:

@@ -62,6 +62,10 @@ def seed(stdout, rng: random.Random) -> None:
     if not Meet.objects.filter(slug=PAST_SLUG).exists():
         made.append(_seed_club_meets(rng, organiser=organiser, demo_member=demo_member))
         _cars_seen_at_meets()
+        # Last-seen dates moved with update(): the register's counts follow them.
+        from register.tallies import rebuild_tallies
+
+        rebuild_tallies()
     if not Meet.objects.filter(slug=SUNDAY_DRIVE_SLUG).exists():
         made.append(_seed_sunday_drive(organiser=organiser, demo_member=demo_member))
     from meets.gate import seed_gate

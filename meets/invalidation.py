@@ -33,14 +33,17 @@ def rsvp_changed(sender, instance, using=None, created=False, update_fields=None
 
 
 def meet_changed(sender, instance, using=None, update_fields=None, **kwargs):
-    scopes = [f"meet:{instance.pk}", "list"]
-    if update_fields is None:
-        # An edit (title, date): the car pages that list this meet as attended follow.
-        from meets.models import RSVP
+    """Any save of a meet (an edit, publishing, cancelling, members only or not): its
+    pages, the list, and the car pages that show it — as attended, or in an album photo.
+    The counters are kept with update(), which sends no signal: saves are rare."""
+    from meets.models import RSVP, AlbumPhoto
 
-        came = RSVP.objects.using(using).filter(meet_id=instance.pk, checked_in_at__isnull=False)
-        scopes += [f"car:{car_id}" for car_id in came.values_list("car_id", flat=True)]
-    _bump(using, *scopes)
+    scopes = {f"meet:{instance.pk}", "list"}
+    came = RSVP.objects.using(using).filter(meet_id=instance.pk, checked_in_at__isnull=False)
+    tagged = AlbumPhoto.objects.using(using).filter(meet_id=instance.pk, car__isnull=False)
+    for query in (came, tagged):
+        scopes.update(f"car:{car_id}" for car_id in query.values_list("car_id", flat=True))
+    _bump(using, *sorted(scopes))
 
 
 def _meets_of_car(car_id, using) -> list[str]:

@@ -343,6 +343,10 @@ def meet_save(*, meet: Meet, organiser: User | None = None, old_capacity: int | 
             # First the lock, so the save waits for RSVPs under way no longer than they do.
             before = _lock_meet(meet.pk)
         meet.save()
+        if before is not None:
+            # The form's copy of the meet was read before the lock: its counters may be
+            # older than RSVPs committed since. Counted again, under the lock.
+            counts_refresh(meet.pk)
         if organiser is not None and not meet.organisers.exists():
             meet.organisers.add(organiser)
         switched = before is not None and before.promotion != meet.promotion

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -36,7 +37,8 @@ PAST_SHOWN = 6
 
 def _page_number(request, name: str) -> int:
     value = request.GET.get(name, "")
-    return int(value) if value.isdigit() and 0 < int(value) <= 1000 else 1
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    return int(value) if value.isdecimal() and 0 < int(value) <= 1000 else 1
 
 
 def _section(meets, page: int, per_page: int) -> dict:
@@ -312,8 +314,14 @@ def meet_cars(request, slug: str):
         f"meet:{meet.pk}:carpage:{page}:{kind}", build, scopes=(f"meet:{meet.pk}",)
     )
     if request.htmx:
-        return HttpResponse(cards)
-    return render(request, "meets/meet_cars.html", {"meet": meet, "cards": cards, "page": page})
+        response = HttpResponse(cards)
+    else:
+        response = render(
+            request, "meets/meet_cars.html", {"meet": meet, "cards": cards, "page": page}
+        )
+    # One address, a fragment or a whole page: a browser's cache must keep them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 def meet_ics(request, slug: str):

@@ -105,3 +105,19 @@ def test_recount_repairs_counters_after_a_bulk_load(capsys):
     assert_counted(meet, (1, 1, 0))
     assert "1 meet(s) had a wrong counter" in capsys.readouterr().out
     assert recount_meets() == 0
+
+
+def test_an_edit_read_before_an_rsvp_leaves_the_counters_right():
+    """The organiser's form reads the meet, an RSVP commits, then the edit is saved: the
+    save must not write the counters it read, or a full meet takes one car too many."""
+    meet = MeetFactory(capacity=1)
+    form_copy = Meet.objects.get(pk=meet.pk)
+    services.rsvp_create(meet=meet, member=(first := MemberFactory()), car=CarFactory(owner=first))
+
+    form_copy.title = "Renamed"
+    services.meet_save(meet=form_copy)
+
+    assert_counted(meet, (1, 0, 0))
+    second = MemberFactory()
+    late = services.rsvp_create(meet=meet, member=second, car=CarFactory(owner=second))
+    assert late.status == RSVP.Status.WAITLISTED

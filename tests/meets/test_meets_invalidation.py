@@ -91,3 +91,43 @@ def test_a_members_name_change_still_refreshes_every_meet_page(
         rsvp.member.save()
 
     assert "Greta Renamed" in client.get(meet.get_absolute_url()).content.decode()
+
+
+def test_a_meet_made_members_only_leaves_the_public_car_pages_of_its_album(
+    client, organiser, django_capture_on_commit_callbacks
+):
+    from tests.meets.factories import PastMeetFactory
+    from tests.meets.test_albums import photo_of
+
+    meet = PastMeetFactory(slug="ring-2025", title="Ring 2025", organisers=[organiser])
+    car = CarFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        photo_of(meet, organiser, car=car)  # tagged, never checked in
+    assert "Ring 2025" in client.get(car.get_absolute_url()).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        meet.members_only = True
+        services.meet_save(meet=meet)
+
+    assert "Ring 2025" not in client.get(car.get_absolute_url()).content.decode()
+
+
+def test_a_recount_tells_the_list_and_the_meets_page(django_capture_on_commit_callbacks):
+    """Counters move with update() (no signal): an offer withdrawn moves no RSVP."""
+    from meets.counts import counts_refresh
+
+    meet = MeetFactory()
+    before = versions("list", f"meet:{meet.pk}")
+    with django_capture_on_commit_callbacks(execute=True):
+        counts_refresh(meet.pk)
+    after = versions("list", f"meet:{meet.pk}")
+    assert after[0] == before[0] and after[1] > before[1] and after[2] > before[2]
+
+
+def test_a_colour_renamed_reaches_the_meets_pages(django_capture_on_commit_callbacks):
+    car = CarFactory()
+    before = versions()
+    with django_capture_on_commit_callbacks(execute=True):
+        car.colour.name = "Alpine White III"
+        car.colour.save()
+    assert versions()[0] > before[0]

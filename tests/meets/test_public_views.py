@@ -511,6 +511,7 @@ def test_the_list_pages_through_upcoming_and_past_meets(client):
     assert "?upcoming=1" in second  # back to the first page, keeping the past page
     # A page number that is no number, or past the end, is the first page or an empty one.
     assert client.get(LIST, {"upcoming": "x"}).status_code == 200
+    assert client.get(LIST, {"past": "²"}).status_code == 200  # a digit int() refuses
     assert "No meets are planned" in client.get(LIST, {"upcoming": 99}).content.decode()
 
 

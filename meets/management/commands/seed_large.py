@@ -47,6 +47,7 @@ from tqdm import tqdm
 from accounts.demo import FIRST, LAST, PLACES
 from accounts.models import Sequence, User
 from meets.album_models import ALBUM_FOLDER
+from meets.counts import count_expressions
 from meets.models import RSVP, AlbumPhoto, Meet, MeetSeries, Question
 from meets.series import Pattern, build_rule, occurrences
 from register import cache as register_cache
@@ -445,7 +446,10 @@ class Command(BaseCommand):
             if n_meets >= EXTRAS_FROM:
                 self._bench_extras(pool)
             self._raise_sequences()
-        self._lap("extras, commit")
+            # The RSVPs went in past the services: every meet's going, waiting and held
+            # counters (meets/counts.py) counted once, in one statement.
+            Meet.objects.update(**count_expressions())
+        self._lap("extras, counters, commit")
         # Bulk inserts send no signals: tell the register's cached figures they are stale.
         register_cache.bump()
         rebuild_tallies()  # the register's counts (register/tallies.py), from the cars
