@@ -227,10 +227,12 @@ class Site:
             stderr=subprocess.DEVNULL,
         )
         # The task worker a production site runs beside gunicorn (docs/deploy.md): it sends
-        # the e-mails that RSVPs queue, sharing the machine with the site as it would there.
+        # the e-mails that RSVPs queue, sharing the machine with the site as it would there,
+        # at the lower priority the deploy guide gives it (Nice=10).
         self.worker_log = open(logs / f"db_worker-{name}.log", "wb")  # noqa: SIM115 - in stop()
+        nice = ["nice", "-n", "10"] if shutil.which("nice") else []
         self.worker = subprocess.Popen(
-            [py, "manage.py", "db_worker", "--interval", "0.5"],
+            [*nice, py, "manage.py", "db_worker", "--interval", "0.5"],
             cwd=ROOT,
             env=env,
             stdout=self.worker_log,
