@@ -7,15 +7,19 @@ Who may open what (register/access.py's rule, for listings):
 - an enquiry thread: its buyer, the seller and staff; anyone else 404.
 """
 
+import hashlib
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Min, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -23,6 +27,7 @@ from accounts import privacy
 from membership import rights
 from register import sale
 from register.access import get_car_for_viewer, is_owner
+from register.cache import cached, register_cache
 from register.facts import fact_rows, facts_of
 from register.models import CarPhoto, Enquiry, EnquiryMessage, Listing
 from register.provenance import provenance_for
@@ -41,20 +46,37 @@ PAGE_SIZE = 24
 
 
 def listing_list(request):
-    listings = (
-        Listing.objects.live()
-        .select_related("car__model_line", "car__colour")
-        .prefetch_related(
-            Prefetch(
-                "car__photos",
-                queryset=CarPhoto.objects.filter(is_cover=True),
-                to_attr="cover_photos",
+    """Live listings, newest first: one cached copy per page and language, the same for
+    everyone. A listing's change bumps "sale", a card's change "cars"; a listing that ends
+    by the clock (no write) makes the copies stale from then on (as on the car page)."""
+    number = request.GET.get("page", "")
+
+    def body() -> dict:
+        listings = Listing.objects.live()
+        soonest = listings.aggregate(soonest=Min("expires_at"))["soonest"]
+        shown = (
+            listings.select_related("car__model_line", "car__colour")
+            .prefetch_related(
+                Prefetch(
+                    "car__photos",
+                    queryset=CarPhoto.objects.filter(is_cover=True),
+                    to_attr="cover_photos",
+                )
             )
+            .order_by("-created_at", "-id")
         )
-        .order_by("-created_at", "-id")
-    )
-    page = Paginator(listings, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "register/sale/list.html", {"page": page})
+        page = Paginator(shown, PAGE_SIZE).get_page(number)
+        return {
+            "html": render_to_string("register/sale/_list_body.html", {"page": page}, request),
+            "stale_after": soonest.timestamp() if soonest else None,
+        }
+
+    key = "sale:list:" + hashlib.sha256(number.encode()).hexdigest()[:16]
+    copy = cached(key, body, scopes=("sale", "cars"))
+    if copy["stale_after"] is not None and time.time() >= copy["stale_after"]:
+        register_cache.bump("sale")  # once: the next visitor finds the list fresh
+        copy = cached(key, body, scopes=("sale", "cars"))
+    return render(request, "register/sale/list.html", {"body": copy["html"]})
 
 
 def _get_listing(request, pk: int) -> Listing:

@@ -3,6 +3,8 @@
 import datetime
 import io
 import re
+import time
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -173,11 +175,14 @@ def test_an_ended_listing_exists_only_for_its_seller_and_staff(
     )
 
 
-def _fill(count: int) -> None:
+def _fill(count: int) -> list:
+    listings = []
     for _ in range(count):
         car = CarFactory(owner=MemberFactory())
         PhotoFactory(car=car, is_cover=True)
-        sale.listing_create(car=car, seller=car.ownerships.get().member, price_cents=100)
+        seller = car.ownerships.get().member
+        listings.append(sale.listing_create(car=car, seller=seller, price_cents=100))
+    return listings
 
 
 @pytest.mark.parametrize("count", [2, 50])
@@ -187,14 +192,47 @@ def test_the_list_of_cars_for_sale_takes_a_fixed_number_of_queries(
     _fill(count)
     cache.clear()
 
-    # 1. COUNT of the live listings (the paginator)
-    # 2. the page of listings, with car, model line and colour joined
-    # 3. the cover photos of those cars (prefetch)
-    with django_assert_num_queries(3):
+    # 1. the soonest end of a live listing (the cached copy is stale from then on)
+    # 2. COUNT of the live listings (the paginator)
+    # 3. the page of listings, with car, model line and colour joined
+    # 4. the cover photos of those cars (prefetch)
+    with django_assert_num_queries(4):
         response = client.get(reverse("register:for_sale"))
 
     assert response.status_code == 200
-    assert len(response.context["page"].object_list) == min(count, 24)
+    assert response.content.decode().count("car-card") == min(count, 24)
+    # Then the same cards for everyone from the cache, in no query at all.
+    with django_assert_num_queries(0):
+        again = client.get(reverse("register:for_sale"))
+    assert again.content.decode().count("car-card") == min(count, 24)
+
+
+def test_the_cached_list_of_cars_for_sale_follows_listings_and_the_clock(
+    client, django_capture_on_commit_callbacks
+):
+    listings = _fill(2)
+    cache.clear()
+    assert client.get(reverse("register:for_sale")).content.decode().count("car-card") == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sale.listing_withdraw(listing=listings[0], seller=listings[0].seller)
+    assert client.get(reverse("register:for_sale")).content.decode().count("car-card") == 1
+
+    # The other one ends by the clock, with no write: the list follows all the same.
+    Listing.objects.filter(pk=listings[1].pk).update(
+        expires_at=timezone.now() + datetime.timedelta(seconds=1)
+    )
+    cache.clear()
+    assert client.get(reverse("register:for_sale")).content.decode().count("car-card") == 1
+    later = time.time() + 5
+    with (
+        mock.patch("register.views.sale.time.time", return_value=later),
+        mock.patch(
+            "django.utils.timezone.now",
+            return_value=timezone.now() + datetime.timedelta(seconds=5),
+        ),
+    ):
+        assert "No cars are for sale" in client.get(reverse("register:for_sale")).content.decode()
 
 
 def test_a_bad_page_number_is_no_error(client):
