@@ -591,8 +591,11 @@ async function checkCard(token) {
     const card = payload && state.list?.data?.cards?.find((c) => c.number === payload[0]);
     if (card && card.version === payload[1]) {
       verdict = { ...card, number: card.number };
-    } else {
+    } else if (card || !payload) {
       verdict = { state: "not valid", number: payload ? payload[0] : null };
+    } else {
+      // Not one of this meet's people: the device holds their cards only.
+      verdict = { state: "unknown", number: payload[0] };
     }
   }
   if (verdict.number) state.card = { number: verdict.number, token };
@@ -612,6 +615,9 @@ function showCard(verdict, offline) {
   } else if (verdict.state === "lapsed") {
     text = t("cardLapsed");
     tone = "warning";
+  } else if (verdict.state === "unknown") {
+    text = t("cardUnknownOffline");
+    tone = "secondary";
   } else {
     text = t("cardNotValid");
     tone = "danger";
