@@ -22,7 +22,9 @@ from meets import albums
 from meets.access import get_meet_for_organiser, get_meet_for_viewer, roles_at
 from meets.album_forms import AlbumDecisionForm, AlbumPhotoEditForm, AlbumUploadForm
 from meets.album_models import AlbumPhoto
+from meets.cache import meets_cache
 from meets.models import Meet
+from meets.views.public import _stand_in, _viewer_kind
 
 
 def _uploader_name(photo: AlbumPhoto, viewer, *, organiser: bool) -> str:
@@ -54,22 +56,42 @@ def album(request, slug: str):
     except _LogIn:
         return redirect_to_login(request.get_full_path())
     user = request.user
-    photos = list(albums.album_of(meet)[: albums.ALBUM_SHOWN])
     mine = []
     pending = 0
     may_add = False
+    acts = organiser  # buttons on photos in the grid: the organisers', an uploader's own
     if user.is_authenticated:
         may_add = albums.may_add(user, meet, organiser=organiser)
-        mine = list(
-            AlbumPhoto.objects.filter(meet=meet, uploaded_by=user)
-            .exclude(state=AlbumPhoto.State.APPROVED)
-            .select_related("car")
-        )
+        own = list(AlbumPhoto.objects.filter(meet=meet, uploaded_by=user).select_related("car"))
+        mine = [p for p in own if p.state != AlbumPhoto.State.APPROVED]
+        acts = acts or any(p.state == AlbumPhoto.State.APPROVED for p in own)
         if organiser:
             pending = AlbumPhoto.objects.pending().filter(meet=meet).count()
+
+    def grid(viewer) -> str:
+        photos = list(albums.album_of(meet)[: albums.ALBUM_SHOWN])
+        context = {
+            "meet": meet,
+            "photos": [(p, _uploader_name(p, viewer, organiser=organiser)) for p in photos],
+            "organiser_view": organiser,
+            "user": viewer,
+        }
+        return render_to_string("meets/albums/_grid.html", context, request)
+
+    if acts:
+        html = grid(user)
+    else:
+        # Everyone else of a kind sees the same grid: built once for a stand-in viewer
+        # (accounts/privacy.py decides the names by kind), cached until the meet changes.
+        kind = _viewer_kind(user)
+        html = meets_cache.cached(
+            f"meet:{meet.pk}:album:{kind}",
+            lambda: grid(_stand_in(kind)),
+            scopes=(f"meet:{meet.pk}",),
+        )
     context = {
         "meet": meet,
-        "photos": [(p, _uploader_name(p, user, organiser=organiser)) for p in photos],
+        "grid": html,
         "mine": mine,
         "organiser_view": organiser,
         "may_add": may_add,
