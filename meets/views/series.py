@@ -5,18 +5,23 @@ The organiser's pages go through `get_meet_for_organiser` / `get_series_for_orga
 dates is published, like a meet's.
 """
 
+import hashlib
+import time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from meets.access import get_meet_for_organiser, require_meet_creator
+from meets.cache import meets_cache
 from meets.ics import calendar_for
 from meets.models import Meet
 from meets.series import (
@@ -112,15 +117,25 @@ def repeat(request, slug: str):
 
 def series_detail(request, slug: str):
     series = get_series_for_viewer(request, slug)
-    upcoming = list(Meet.objects.upcoming().filter(series=series).with_counts())
-    past = list(Meet.objects.past().filter(series=series).with_counts()[:PAST_DATES_SHOWN])
-    for meet in upcoming:
-        meet.places_left = max(meet.capacity - meet.going_count - meet.held_count, 0)
+
+    def dates() -> str:
+        upcoming = list(Meet.objects.upcoming().filter(series=series).with_counts())
+        past = list(Meet.objects.past().filter(series=series).with_counts()[:PAST_DATES_SHOWN])
+        for meet in upcoming:
+            meet.places_left = max(meet.capacity - meet.going_count - meet.held_count, 0)
+        context = {"series": series, "upcoming": upcoming, "past": past}
+        return render_to_string("meets/series/_dates.html", context, request)
+
+    # The same for everyone: its meets' changes bump "list"; a date moves from upcoming
+    # to past as time passes, so the key changes every minute (as the meets list's).
+    minute = int(time.time() // 60)
+    # Its rows compare each date's title and venue with the series': both in the key.
+    named = hashlib.sha256(f"{series.title}\x00{series.venue_name}".encode()).hexdigest()[:12]
+    key = f"series:{series.pk}:{named}:{minute}"
     context = {
         "series": series,
         "rule_text": describe(series.rule),
-        "upcoming": upcoming,
-        "past": past,
+        "dates": meets_cache.cached(key, dates, scopes=("list",)),
         "organiser_view": is_series_organiser(request.user, series),
     }
     return render(request, "meets/series/series_detail.html", context)
