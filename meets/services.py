@@ -5,7 +5,7 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.text import format_lazy
@@ -140,13 +140,6 @@ def rsvp_create(
     """RSVP with a car: going while there is room, else on the waiting list, in order."""
     try:
         with _meet_transaction():
-            # This member's and this car's RSVPs, before the lock: the constraints
-            # (one live RSVP per member, per car) catch a second one made meanwhile.
-            clash = set(
-                RSVP.objects.filter(meet=meet, status__in=RSVP.LIVE)
-                .filter(Q(member=member) | Q(car=car))
-                .values_list("member_id", flat=True)[:2]
-            )
             current = Ownership.objects.filter(car=car, member=member, ended_on__isnull=True)
             meet = _lock_meet(meet.pk, car_is_theirs=Exists(current))
             reason = can_rsvp(meet=meet, member=member)
@@ -154,14 +147,22 @@ def rsvp_create(
                 raise RSVPError(reason)
             if not meet.car_is_theirs:
                 raise RSVPError(_("You can only RSVP with a car you own."))
-            if member.pk in clash:
+            # One look at the meet's RSVPs, under its lock: this member's, this car's, and
+            # the places taken — counted from the RSVPs themselves, never from a counter a
+            # bulk delete past the services could have left behind. A place held by an
+            # open waiting-list offer (meets/offers.py) is taken.
+            live = Q(status__in=RSVP.LIVE)
+            counts = RSVP.objects.filter(meet=meet).aggregate(
+                mine=Count("pk", filter=live & Q(member=member), distinct=True),
+                this_car=Count("pk", filter=live & Q(car=car), distinct=True),
+                going=Count("pk", filter=Q(status=RSVP.Status.GOING), distinct=True),
+                held=held_places(),
+            )
+            if counts["mine"]:
                 raise AlreadyRSVPd(_("You already have an RSVP for this meet."))
-            if clash:
+            if counts["this_car"]:
                 raise RSVPError(_("This car already has an RSVP for this meet."))
-            # The places taken, from the meet's row as the lock gave it (meets/counts.py:
-            # every writer of its RSVPs and offers holds the lock and keeps them): cars
-            # going and places held by open waiting-list offers (meets/offers.py).
-            taken = meet.going_count + meet.held_count
+            taken = counts["going"] + counts["held"]
             status = RSVP.Status.GOING if taken < meet.capacity else RSVP.Status.WAITLISTED
             rsvp = RSVP.objects.create(
                 meet=meet,
@@ -171,8 +172,7 @@ def rsvp_create(
                 answers=answers or {},
                 status=status,
             )
-            counted = "going_count" if status == RSVP.Status.GOING else "waiting_count"
-            Meet.objects.filter(pk=meet.pk).update(**{counted: F(counted) + 1})
+            counts_refresh(meet.pk)
             # A worker sends it (a task): the member's page does not wait for the e-mail.
             enqueue_with_transaction(rsvp_confirmation_send, rsvp.pk)
     except IntegrityError as exc:

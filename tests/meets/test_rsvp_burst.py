@@ -87,10 +87,9 @@ def test_the_rsvp_post_asks_the_database_a_fixed_number_of_times(
 
     # session, user; the form's token claimed (SAVEPOINT, INSERT, RELEASE: the test's
     # transaction); the meet with whether it asks questions (none asked: no question
-    # query); the membership level; the car is theirs; in the meet's transaction
-    # (SAVEPOINT, RELEASE): this member's or car's RSVPs, the meet locked with the car's
-    # ownership and its counters, the RSVP, its history, the counter + 1; the token's
-    # outcome. (The e-mail's task runs after commit in tests; with
+    # query); the membership level; the car is theirs; under the meet's lock (SAVEPOINT,
+    # RELEASE): the meet locked with the car's ownership, the counts, the RSVP, its
+    # history, its counters recounted; the token's outcome. (The e-mail's task runs after commit in tests; with
     # the database backend it is one INSERT more, under the lock.) PostgreSQL sets the
     # lock's timeout first (SET LOCAL lock_timeout).
     with django_assert_num_queries(17 if connection.vendor == "postgresql" else 16):
