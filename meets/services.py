@@ -156,6 +156,7 @@ def rsvp_create(
                 mine=Count("pk", filter=live & Q(member=member), distinct=True),
                 this_car=Count("pk", filter=live & Q(car=car), distinct=True),
                 going=Count("pk", filter=Q(status=RSVP.Status.GOING), distinct=True),
+                waiting=Count("pk", filter=Q(status=RSVP.Status.WAITLISTED), distinct=True),
                 held=held_places(),
             )
             if counts["mine"]:
@@ -172,7 +173,13 @@ def rsvp_create(
                 answers=answers or {},
                 status=status,
             )
-            counts_refresh(meet.pk)
+            # The meet's counters (meets/counts.py) from the counts just made, plus this
+            # RSVP: exact, and no second look at the RSVPs under the lock.
+            going = counts["going"] + (status == RSVP.Status.GOING)
+            waiting = counts["waiting"] + (status == RSVP.Status.WAITLISTED)
+            Meet.objects.filter(pk=meet.pk).update(
+                going_count=going, waiting_count=waiting, held_count=counts["held"]
+            )
             # A worker sends it (a task): the member's page does not wait for the e-mail.
             enqueue_with_transaction(rsvp_confirmation_send, rsvp.pk)
     except IntegrityError as exc:
