@@ -173,10 +173,12 @@ def car_detail(request, pk: int):
 
 
 def _rarity(car: Car):
-    """Outside the car's cached body: a new car elsewhere moves the tallies, not this page."""
+    """Outside the car's cached body: a new car elsewhere moves the tallies, not this page.
+    rarity_of() caches its counts per model line and colour, not per car: one copy for
+    every car of a colour, however many cars are visited."""
     if not car.is_public:
         return None
-    return cached(f"rarity:{car.pk}", lambda: rarity_of(car), scopes=("tally", f"car:{car.pk}"))
+    return rarity_of(car)
 
 
 def _clock() -> float:
