@@ -193,6 +193,9 @@ def test_the_download_holds_going_and_waiting_rsvps_with_car_person_and_cards(
     assert set(cards) == {going.member.membership_number, waiting.member.membership_number}
     assert cards[going.member.membership_number]["state"] == "valid"
     assert set(cards[going.member.membership_number]) == {"number", "version", "state", "last_day"}
+    from meets.gate_api import DownloadOut
+
+    DownloadOut.model_validate(data)  # the JSON, written directly, is what its schema says
     everyone = {c["number"]: c for c in gate.cards_for_gate()}
     assert everyone[lapsed_member.membership_number]["state"] == "lapsed"
 

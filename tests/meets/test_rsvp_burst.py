@@ -89,9 +89,9 @@ def test_the_rsvp_post_asks_the_database_a_fixed_number_of_times(
     # transaction); the meet with whether it asks questions (none asked: no question
     # query); the membership level; the car is theirs; under the meet's lock (SAVEPOINT,
     # RELEASE): the meet locked with the car's ownership, the counts, the RSVP, its
-    # history, its counters recounted; the token's outcome. (The e-mail's task runs after commit in tests; with
-    # the database backend it is one INSERT more, under the lock.) PostgreSQL sets the
-    # lock's timeout first (SET LOCAL lock_timeout).
+    # history, its counters; the token's outcome. (The e-mail's task runs after commit in
+    # tests; with the database backend it is one INSERT more, under the lock.) PostgreSQL
+    # sets the lock's timeout first (SET LOCAL lock_timeout).
     with django_assert_num_queries(17 if connection.vendor == "postgresql" else 16):
         response = client.post(rsvp_url(meet), data)
 
