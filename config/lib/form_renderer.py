@@ -65,5 +65,5 @@ class FormRenderer(renderers.DjangoTemplates):
     def render(self, template_name, context, request=None):
         if template_name == SELECT:
             # As the template renderer does: the markup without its last line break.
-            return mark_safe(render_select(context["widget"]).strip())  # noqa: S308 - escaped
+            return mark_safe(render_select(context["widget"]).strip())  # noqa: S308  # nosec B308 B703
         return super().render(template_name, context, request)
