@@ -136,7 +136,7 @@ class Chart:
                 f'{notes}<svg class="stats-bar" aria-hidden="true">{line}</svg></th>'
                 f"<td>{numbers.whole(bar.value)}</td><td>{share}</td></tr>"
             )
-        return mark_safe("\n".join(rows))  # noqa: S308  # nosec B308 B703 - escaped
+        return mark_safe("\n".join(rows))  # noqa: S308  # nosec B308 B703
 
     @property
     def is_empty(self) -> bool:
@@ -325,7 +325,7 @@ class MonthRow:
 
     @property
     def cells_html(self) -> str:
-        return mark_safe("".join(f"<td>{esc(n)}</td>" for n in self.months))  # noqa: S308  # nosec B308 B703 - escaped
+        return mark_safe("".join(f"<td>{esc(n)}</td>" for n in self.months))  # noqa: S308  # nosec B308 B703
 
 
 def month_grid(chart: Chart) -> list[MonthRow]:

@@ -526,7 +526,7 @@ class Command(BaseCommand):
                             copy.write_row(row)
                 else:
                     marks = ", ".join(["%s"] * len(fields))
-                    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608  # nosec B608 - names from the models
+                    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608  # nosec B608
                     cursor.executemany(sql, rows)
                 bar.update(len(chunk))
         if connection.vendor == "postgresql":
