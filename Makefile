@@ -152,11 +152,11 @@ SUITES := test-output/suites
 test: lint test-deps
 	@mkdir -p $(SUITES)
 	@echo "== pytest on SQLite (with the browser tests in Chromium) and on a throwaway PostgreSQL, side by side =="
-	@( PADDOCK_FUZZ_EXAMPLES=11 \
+	@( PADDOCK_FUZZ_EXAMPLES=9 \
 	   $(BIN)/pytest -q --tb=short --durations=15 -m "not multiserver and not crawl" \
 	   > $(SUITES)/sqlite.log 2>&1; \
 	   echo $$? > $(SUITES)/sqlite.rc ) & \
-	( PADDOCK_FUZZ_REQUESTS=1000 PADDOCK_FUZZ_SEED=13 PADDOCK_FUZZ_EXAMPLES=9 \
+	( PADDOCK_FUZZ_REQUESTS=700 PADDOCK_FUZZ_SEED=13 PADDOCK_FUZZ_EXAMPLES=7 \
 	   tests/with_postgres.sh $(BIN)/pytest -q --tb=short --durations=15 -m "not browser and not multiserver" \
 	   --database-tests-only --ignore=tests/security/test_permission_matrix.py > $(SUITES)/postgresql.log 2>&1; echo $$? > $(SUITES)/postgresql.rc ) & \
 	wait; \
