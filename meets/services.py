@@ -451,9 +451,12 @@ def rsvp_check_in(
     error = odometer_error(odometer_km)
     if error:
         raise RSVPError(error)
-    at = at or timezone.now()
+    scanned_at = at  # a device's scan time; None: now, read under the lock
     with transaction.atomic():
         rsvp = RSVP.objects.select_for_update().get(pk=rsvp.pk)
+        # Read after the lock: a clock read before it could be earlier than the check-in
+        # the lock waited for, and two helpers at once would both be told "checked in".
+        at = scanned_at or timezone.now()
         if rsvp.status != RSVP.Status.GOING:
             if rsvp.status == RSVP.Status.WAITLISTED:
                 raise RSVPError(_("This RSVP is on the waiting list, not going."))
@@ -462,7 +465,7 @@ def rsvp_check_in(
             if answers:
                 rsvp.answers = {**(rsvp.answers or {}), **answers}
                 rsvp.save(update_fields=["answers"])
-            if at >= rsvp.checked_in_at:
+            if scanned_at is None or at >= rsvp.checked_in_at:
                 return rsvp, False
             # An earlier scan synced late: the earliest wins, nothing else is added.
             rsvp.checked_in_at = at
