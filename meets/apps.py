@@ -31,6 +31,17 @@ class MeetsConfig(AppConfig):
         ):
             post_save.connect(receiver, sender=model, dispatch_uid=f"meets-{model}")
             post_delete.connect(receiver, sender=model, dispatch_uid=f"meets-d{model}")
+        # A question or a check-in device (its name shows as who checked a car in).
+        from meets.models_gate import GateDevice
+        from meets.questions import Question
+
+        for model in (Question, GateDevice):
+            post_save.connect(
+                invalidation.meet_part_changed, sender=model, dispatch_uid=f"meets-{model}"
+            )
+            post_delete.connect(
+                invalidation.meet_part_changed, sender=model, dispatch_uid=f"meets-d{model}"
+            )
         post_save.connect(_member_saved, sender=get_user_model(), dispatch_uid="meets-member")
         # A colour or model line renamed: every card and colour mix that names it (rare).
         from register.models import Colour, ModelLine

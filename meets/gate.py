@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from accounts import privacy
 from accounts.models import User
 from meets import services
+from meets.cache import meets_cache
 from meets.counts import counts_refresh
 from meets.models import RSVP, Meet
 from meets.models_gate import GateDevice, GateScan, hash_token
@@ -268,8 +269,28 @@ def cards_for_gate(*, meet=None, today: datetime.date | None = None) -> list[dic
 
 
 def meet_download(*, device: GateDevice) -> dict:
-    """What a device needs to check the meet's cars in offline (the API's GET meet)."""
+    """What a device needs to check the meet's cars in offline (the API's GET meet).
+
+    The meet's part is the same for every device of the meet: it is cached until the
+    meet's scope is bumped (meets/invalidation.py: an RSVP, a check-in, a car of it, a
+    question or a device changed; a member's name or status bumps every meets page). The
+    cards are read afresh each time: a renewal or a lapse moves them, not the meet.
+    """
     meet = device.meet
+    part = meets_cache.cached(
+        f"gate:{meet.pk}", lambda: _meet_part(meet), scopes=(f"meet:{meet.pk}",)
+    )
+    return {
+        "meet": part["meet"],
+        "device": {"id": device.pk, "name": device.name},
+        "generated_at": _iso(timezone.now()),
+        "questions": part["questions"],
+        "rsvps": part["rsvps"],
+        "cards": cards_for_gate(meet=meet),
+    }
+
+
+def _meet_part(meet: Meet) -> dict:
     rsvps = list(
         RSVP.objects.filter(meet=meet, status__in=RSVP.LIVE)
         .select_related(
@@ -296,11 +317,8 @@ def meet_download(*, device: GateDevice) -> dict:
             "checked_in": checked_in,
             "places_left": max(meet.capacity - going - held, 0),
         },
-        "device": {"id": device.pk, "name": device.name},
-        "generated_at": _iso(timezone.now()),
         "questions": [_question_row(q) for q in questions],
         "rsvps": [_rsvp_row(rsvp, meet, keys) for rsvp in rsvps],
-        "cards": cards_for_gate(meet=meet),
     }
 
 

@@ -71,3 +71,8 @@ def album_photo_changed(sender, instance, using=None, **kwargs):
     if instance.car_id:
         scopes.append(f"car:{instance.car_id}")
     _bump(using, *scopes)
+
+
+def meet_part_changed(sender, instance, using=None, **kwargs):
+    """A meet's question or check-in device: the meet's pages and the gate's download."""
+    _bump(using, f"meet:{instance.meet_id}")

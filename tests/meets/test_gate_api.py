@@ -234,6 +234,51 @@ def test_the_download_asks_a_constant_number_of_queries(
     assert count_for(2) == count_for(50)
 
 
+def test_a_second_download_is_the_meets_cached_part_and_the_cards_afresh(
+    client, meet, gate_a, gate_b, django_assert_num_queries
+):
+    RSVPFactory.create_batch(3, meet=meet)
+    client.get(MEET_URL, **gate_a[1])
+    client.get(MEET_URL, **gate_b[1])  # both devices' "last seen" written
+
+    # The device (with its meet) and the cards: the RSVPs and questions come cached, and
+    # each device still finds its own name in the answer.
+    with django_assert_num_queries(2):
+        data = client.get(MEET_URL, **gate_b[1]).json()
+    assert len(data["rsvps"]) == 3
+    assert data["device"]["name"] == "Gate B"
+
+
+def test_the_cached_download_follows_every_change_it_shows(
+    client, meet, gate_a, gate_b, django_capture_on_commit_callbacks
+):
+    first = RSVPFactory(meet=meet)
+    client.get(MEET_URL, **gate_a[1])
+
+    # A check-in from the other device, a new RSVP, a car's new colour name, a question,
+    # the checking device renamed, and a member's card lapsing: each shows at once.
+    # (Each bump is made once its change commits.)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send(client, gate_b[1], scan(first, timezone.now()))[0]["result"] == "checked_in"
+        second = RSVPFactory(meet=meet)
+        second.car.plaque_number = 77
+        second.car.save()
+        QuestionFactory(meet=meet, label="Track day insurance?", asked_at="checkin")
+        gate_b[0].name = "North gate"
+        gate_b[0].save()
+        second.member.membership_status = User.Status.LAPSED
+        second.member.save(update_fields=["membership_status"])
+
+    data = client.get(MEET_URL, **gate_a[1]).json()
+    rows = {row["id"]: row for row in data["rsvps"]}
+    assert rows[first.pk]["checked_in_by"] == "North gate"
+    assert rows[second.pk]["car"]["plaque"] == 77
+    assert data["meet"]["checked_in"] == 1
+    assert [q["label"] for q in data["questions"]] == ["Track day insurance?"]
+    cards = {card["number"]: card["state"] for card in data["cards"]}
+    assert cards[second.member.membership_number] == "lapsed"
+
+
 # --- Check-ins and the offline rule ------------------------------------------------------------
 
 
