@@ -2,10 +2,12 @@
 
 import datetime
 import functools
+import zoneinfo
 
 from icalendar import Calendar, Event, Timezone
 
 from config.lib.site import absolute_url, site_domain
+from config.lib.vtimezone import vtimezone
 from meets.models import Meet
 
 
@@ -49,10 +51,10 @@ def calendar_for(meets, *, name: str) -> bytes:
 @functools.lru_cache(maxsize=256)
 def _vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone | None:
     try:
-        return Timezone.from_tzid(
+        return vtimezone(
             tzid,
             first_date=datetime.date(first_year - 1, 1, 1),
             last_date=datetime.date(last_year + 1, 12, 31),
         )
-    except ValueError:
+    except (ValueError, OverflowError, zoneinfo.ZoneInfoNotFoundError):
         return None
