@@ -29,6 +29,9 @@ def _event(meet: Meet) -> Event:
     return event
 
 
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+
+
 def calendar_for(meets, *, name: str) -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//Paddock//Car club meets//EN")

@@ -39,7 +39,7 @@ def test_a_meets_ics_is_a_calendar_in_the_venues_time_zone(client):
     response = client.get(ics_url(meet))
 
     assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/calendar")
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"  # not Latin-1
     assert response["Content-Disposition"] == f'attachment; filename="{meet.slug}.ics"'
     calendar = Calendar.from_ical(response.content)
     (event,) = calendar.walk("VEVENT")
