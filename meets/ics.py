@@ -17,7 +17,12 @@ def _event(meet: Meet) -> Event:
     event.add("summary", meet.title)
     event.add("dtstart", meet.local_start)
     event.add("dtend", meet.local_end)
-    event.add("dtstamp", meet.created_at)
+    # Without a METHOD, DTSTAMP is when the event was last revised (RFC 5545, 3.8.7.2):
+    # a calendar app that sees it move knows to take the new details.
+    changed = meet.updated_at.astimezone(datetime.UTC)
+    event.add("dtstamp", changed)
+    event.add("last-modified", changed)
+    event.add("created", meet.created_at.astimezone(datetime.UTC))
     location = ", ".join(part for part in [meet.venue_name, meet.venue_address] if part)
     event.add("location", location)
     event.add("url", absolute_url(meet.get_absolute_url()))
