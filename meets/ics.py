@@ -2,10 +2,12 @@
 
 import datetime
 import functools
+import zoneinfo
 
 from icalendar import Calendar, Event, Timezone
 
 from config.lib.site import absolute_url, site_domain
+from config.lib.vtimezone import vtimezone
 from meets.models import Meet
 
 
@@ -15,7 +17,12 @@ def _event(meet: Meet) -> Event:
     event.add("summary", meet.title)
     event.add("dtstart", meet.local_start)
     event.add("dtend", meet.local_end)
-    event.add("dtstamp", meet.created_at)
+    # Without a METHOD, DTSTAMP is when the event was last revised (RFC 5545, 3.8.7.2):
+    # a calendar app that sees it move knows to take the new details.
+    changed = meet.updated_at.astimezone(datetime.UTC)
+    event.add("dtstamp", changed)
+    event.add("last-modified", changed)
+    event.add("created", meet.created_at.astimezone(datetime.UTC))
     location = ", ".join(part for part in [meet.venue_name, meet.venue_address] if part)
     event.add("location", location)
     event.add("url", absolute_url(meet.get_absolute_url()))
@@ -25,6 +32,9 @@ def _event(meet: Meet) -> Event:
         event.add("geo", (float(meet.latitude), float(meet.longitude)))
     event.add("status", "CANCELLED" if meet.status == Meet.Status.CANCELLED else "CONFIRMED")
     return event
+
+
+CONTENT_TYPE = "text/calendar; charset=utf-8"
 
 
 def calendar_for(meets, *, name: str) -> bytes:
@@ -49,10 +59,10 @@ def calendar_for(meets, *, name: str) -> bytes:
 @functools.lru_cache(maxsize=256)
 def _vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone | None:
     try:
-        return Timezone.from_tzid(
+        return vtimezone(
             tzid,
             first_date=datetime.date(first_year - 1, 1, 1),
             last_date=datetime.date(last_year + 1, 12, 31),
         )
-    except ValueError:
+    except (ValueError, OverflowError, zoneinfo.ZoneInfoNotFoundError):
         return None

@@ -160,6 +160,9 @@ class Meet(models.Model):
     going_count = models.PositiveIntegerField(_("cars going"), default=0, editable=False)
     waiting_count = models.PositiveIntegerField(_("cars waiting"), default=0, editable=False)
     held_count = models.PositiveIntegerField(_("places held by offers"), default=0, editable=False)
+    # The last save: a calendar file's DTSTAMP and LAST-MODIFIED (meets/ics.py). The
+    # counters above are kept with update(), which leaves it alone.
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True, editable=False)
 
     objects = MeetQuerySet.as_manager()
 
@@ -195,6 +198,13 @@ class Meet(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, **kwargs):
+        # A save of some fields (publishing, cancelling) is a change too: calendars
+        # that hold the meet must see it.
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "updated_at"}
+        super().save(**kwargs)
 
     def get_absolute_url(self):
         return reverse("meets:detail", args=[self.slug])

@@ -18,7 +18,7 @@ from meets import services
 from meets.access import can_create_meets, get_meet_for_viewer, roles_at
 from meets.cache import meets_cache
 from meets.forms import RSVPForm, meets_for_rsvp
-from meets.ics import calendar_for
+from meets.ics import CONTENT_TYPE, calendar_for
 from meets.models import RSVP, Meet
 from meets.noshows import meets_with_checkin, no_show_rsvps, since_months
 from meets.offer_models import Offer
@@ -326,7 +326,7 @@ def meet_cars(request, slug: str):
 
 def meet_ics(request, slug: str):
     meet = get_meet_for_viewer(request, slug)
-    response = HttpResponse(calendar_for([meet], name=meet.title), content_type="text/calendar")
+    response = HttpResponse(calendar_for([meet], name=meet.title), content_type=CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{meet.slug}.ics"'
     return response
 
@@ -334,7 +334,7 @@ def meet_ics(request, slug: str):
 def calendar_feed(request):
     meets = Meet.objects.published().order_by("starts_at")
     body = calendar_for(meets, name=_("%(club)s meets") % {"club": settings.PADDOCK_CLUB_NAME})
-    return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    return HttpResponse(body, content_type=CONTENT_TYPE)
 
 
 @login_required

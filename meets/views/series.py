@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from meets.access import get_meet_for_organiser, require_meet_creator
 from meets.cache import meets_cache
-from meets.ics import calendar_for
+from meets.ics import CONTENT_TYPE, calendar_for
 from meets.models import Meet
 from meets.series import (
     AHEAD_MONTHS,
@@ -145,9 +145,7 @@ def series_detail(request, slug: str):
 def series_ics(request, slug: str):
     series = get_series_for_viewer(request, slug)
     dates = Meet.objects.published().filter(series=series).order_by("starts_at")
-    response = HttpResponse(
-        calendar_for(dates, name=series.title), content_type="text/calendar; charset=utf-8"
-    )
+    response = HttpResponse(calendar_for(dates, name=series.title), content_type=CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{series.slug}.ics"'
     return response
 

@@ -6,8 +6,10 @@ import pytest
 from django.urls import reverse
 from icalendar import Calendar
 
+from meets import services
 from meets.models import Meet
 from tests.meets.factories import MeetFactory, PastMeetFactory
+from tests.meets.test_organiser import meet_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +41,7 @@ def test_a_meets_ics_is_a_calendar_in_the_venues_time_zone(client):
     response = client.get(ics_url(meet))
 
     assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/calendar")
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"  # not Latin-1
     assert response["Content-Disposition"] == f'attachment; filename="{meet.slug}.ics"'
     calendar = Calendar.from_ical(response.content)
     (event,) = calendar.walk("VEVENT")
@@ -118,3 +120,45 @@ def test_a_drafts_ics_is_404_for_all_but_its_organisers(
 
 def test_an_unknown_meets_ics_is_404(client):
     assert client.get(reverse("meets:ics", args=["no-such-meet"])).status_code == 404
+
+
+# --- DTSTAMP follows the meet's last change (issue 18) -------------------------------
+
+LONG_AGO = datetime.datetime(2024, 1, 5, 8, 30, tzinfo=datetime.UTC)
+
+
+def stamps(response, title: str) -> tuple:
+    event = events_in(response)[title]
+    return event["DTSTAMP"].dt, event["LAST-MODIFIED"].dt
+
+
+def test_an_edit_moves_the_dtstamp_of_the_meets_ics_and_of_the_feed(client, client_for, organiser):
+    meet = MeetFactory(title="Eifel drive", starts_at=JULY_MORNING, organisers=[organiser])
+    Meet.objects.filter(pk=meet.pk).update(updated_at=LONG_AGO)  # last edited long ago
+    assert stamps(client.get(ics_url(meet)), "Eifel drive") == (LONG_AGO, LONG_AGO)
+    assert stamps(client.get(FEED), "Eifel drive") == (LONG_AGO, LONG_AGO)
+
+    data = meet_form_data(meet, title="Eifel drive", venue_name="Brünnchen")
+    edited = client_for(organiser).post(reverse("meets:edit", args=[meet.slug]), data)
+
+    assert edited.status_code == 302
+    meet.refresh_from_db()
+    assert meet.updated_at > LONG_AGO
+    for response in (client.get(ics_url(meet)), client.get(FEED)):
+        event = events_in(response)["Eifel drive"]
+        assert event["DTSTAMP"].dt == meet.updated_at.replace(microsecond=0)
+        assert event["DTSTAMP"].to_ical().endswith(b"Z")  # in UTC
+        assert event["LAST-MODIFIED"].dt == event["DTSTAMP"].dt
+        assert event["CREATED"].dt == meet.created_at.replace(microsecond=0)
+        assert str(event["LOCATION"]).startswith("Brünnchen")
+
+
+def test_cancelling_a_meet_moves_its_dtstamp(client):
+    meet = MeetFactory(title="Ring day", starts_at=JULY_MORNING)
+    Meet.objects.filter(pk=meet.pk).update(updated_at=LONG_AGO)
+
+    services.meet_cancel(meet=meet)
+
+    event = events_in(client.get(FEED))["Ring day"]
+    assert event["STATUS"] == "CANCELLED"
+    assert event["DTSTAMP"].dt > LONG_AGO

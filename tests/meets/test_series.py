@@ -382,6 +382,7 @@ def test_every_published_date_is_in_the_club_calendar_and_the_series_calendar(cl
     feed = Calendar.from_ical(client.get(reverse("meets:calendar")).content)
     own = client.get(reverse("meets:series_ics", args=[series.slug]))
     mine = Calendar.from_ical(own.content)
+    assert own["Content-Type"] == "text/calendar; charset=utf-8"
 
     feed_events = [e for e in feed.walk("VEVENT") if str(e["SUMMARY"]) == "Cars & Coffee"]
     assert len(feed_events) == 4
