@@ -303,12 +303,7 @@ def staff_visits(club, member, organiser, staff) -> list[tuple]:
         ("meet edit", organiser, f"/meets/{open_meet.slug}/edit/"),
         ("message, errors", organiser, f"/meets/{meet.slug}/message/", "Send the message"),
         ("helpers", organiser, f"/meets/{meet.slug}/helpers/"),
-        (
-            "cancel, errors",
-            organiser,
-            f"/meets/{open_meet.slug}/cancel/",
-            "Cancel the meet and tell everyone",
-        ),
+        ("cancel the meet", organiser, f"/meets/{open_meet.slug}/cancel/"),
         ("gate devices", organiser, f"/meets/{meet.slug}/gate/devices/"),
     ]
 
