@@ -9,9 +9,12 @@ run axe-core on the same pages for what markup alone cannot tell, such as colour
 
 import datetime
 import io
+import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.test import Client
 from PIL import Image
@@ -202,3 +205,14 @@ def test_every_image_has_alt_text_and_every_control_a_label(name, request, club)
     assert found.images_without_alt == [], f"{name}: <img> without alt"
     assert found.unlabelled_controls() == [], f"{name}: form controls without a label"
     assert found.unnamed == [], f"{name}: links or buttons without a name"
+
+
+def test_date_and_time_fields_keep_their_focus_ring_while_any_part_has_the_focus():
+    """A date-and-time field is one box with parts (day, month, year, the calendar button):
+    the site's ring is drawn while any part has the focus (:focus-within), not only :focus."""
+    css = (Path(settings.BASE_DIR) / "static" / "css" / "site.css").read_text()
+    rule = re.search(r'input\[type="datetime-local"\]:focus-within[^{]*\{([^}]*)\}', css)
+
+    assert rule, "site.css has no :focus-within rule for date-and-time fields"
+    assert "outline: 2px solid" in rule.group(1)
+    assert 'input[type="date"]:focus-within' in css

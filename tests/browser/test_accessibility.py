@@ -1,8 +1,9 @@
 """Accessibility in real Chromium: axe-core on every main page, and two keyboard-only journeys.
 
 axe-core (bundled with axe-playwright-python, so no network) checks each page as a visitor,
-a member, a car's owner and a meet's organiser see it, on a desktop and on a phone, and with
-the German language cookie. A violation of impact "serious" or "critical" fails the test,
+a member, a car's owner, a meet's organiser and staff (the review queues, the club office)
+see it, some forms in their error state, on a desktop and on a phone, and with the German
+language cookie. A violation of impact "serious" or "critical" fails the test,
 and the message says what to fix: the rule, its impact, the elements and axe's help.
 
 Then someone who uses only the keyboard signs up, and a member RSVPs for a meet with their
@@ -25,8 +26,9 @@ from playwright.sync_api import Page, expect
 from accounts.models import User
 from accounts.services import member_set_status
 from meets.models import RSVP, Meet
-from register.models import Colour
-from tests.factories import MemberFactory
+from register.models import CarChangeRequest, Colour
+from register.sighting_models import Sighting
+from tests.factories import MemberFactory, PendingMemberFactory
 from tests.meets.factories import (
     CheckedInRSVPFactory,
     MeetFactory,
@@ -35,8 +37,10 @@ from tests.meets.factories import (
     RSVPFactory,
     WaitlistedRSVPFactory,
 )
+from tests.membership.factories import LevelFactory, invoice_for, member_joined
 from tests.register.factories import (
     CarFactory,
+    ClaimFactory,
     ColourFactory,
     MileageReadingFactory,
     PhotoFactory,
@@ -99,15 +103,27 @@ def describe(violations: list[dict]) -> str:
 
 
 def check_pages(page: Page, live_server, visits) -> dict[str, list[dict]]:
-    """Visit each (label, user, path) and run axe-core; return the pages that fail."""
+    """Visit each (label, user, path[, button]) and run axe-core; return the pages that fail.
+
+    With a button's name, the page's form is sent as it is (the browser's own checks off,
+    as a form the browser lets through), and axe-core checks the form in its error state.
+    """
     failures: dict[str, list[dict]] = {}
     current = object()
-    for label, user, path in visits:
+    for label, user, path, *submit in visits:
         if user is not current:
             log_in_as(page, live_server, user)
             current = user
         response = page.goto(live_server.url + path)
         assert response.status == 200, f"{label}: {path} answered {response.status}"
+        if submit:
+            page.evaluate(
+                "() => document.querySelectorAll('form').forEach(f => f.noValidate = true)"
+            )
+            with page.expect_navigation() as sent:
+                page.get_by_role("button", name=submit[0], exact=True).click()
+            status = sent.value.status
+            assert status in (200, 400), f"{label}: sending {path} answered {status}"
         page.wait_for_load_state("load")
         violations = serious_violations(page)
         if violations:
@@ -241,8 +257,59 @@ def club(member, organiser):
 # --- axe-core on every main page ------------------------------------------------------
 
 
+def staff_visits(club, member, organiser, staff) -> list[tuple]:
+    """What staff and organisers see outside Django's admin, with something in every list,
+    and the forms that are cheap to send in their error state."""
+    meet, open_meet = club["meet"], club["open_meet"]
+    # The review queue: a new car, a claim and a change to a verified car.
+    CarFactory(pending=True, owner=MemberFactory())
+    ClaimFactory(car=club["car"], claimant=MemberFactory())
+    CarChangeRequest.objects.create(
+        car=club["car"], proposed_by=member, changes={"colour": ColourFactory().pk}
+    )
+    Sighting.objects.create(
+        identifier_kind=Sighting.Identifier.VIN,
+        identifier=club["car"].vin,
+        car=club["car"],
+        town="Adenau",
+        country="DE",
+        seen_on=datetime.date(2024, 5, 4),
+        reporter=member,
+    )
+    # The office: a member with an unpaid invoice, and an applicant in the inbox.
+    level = LevelFactory(name="Full member", slug="full", is_default=True)
+    payer = member_joined(level=level, on=datetime.date.today(), display_name="Paula Payer")
+    invoice = invoice_for(payer)
+    PendingMemberFactory(display_name="Anton Applicant")
+    return [
+        ("review queue", staff, "/register/review/"),
+        ("import, errors", staff, "/register/staff/import/", "Check and import"),
+        ("disputed facts", staff, "/register/review/facts/"),
+        ("sightings to review", staff, "/register/review/sightings/"),
+        ("office inbox", staff, "/office/"),
+        ("office members", staff, "/office/members/"),
+        ("office invoices", staff, "/office/invoices/"),
+        (
+            "invoice, payment errors",
+            staff,
+            f"/office/invoices/{invoice.number}/manage/",
+            "Record the payment",
+        ),
+        ("dues", staff, "/office/dues/"),
+        ("direct debits", staff, "/office/sepa/"),
+        ("statements", staff, "/office/statements/", "Import"),
+        ("unmatched statement lines", staff, "/office/statements/unmatched/"),
+        ("new meet, errors", organiser, "/meets/new/", "Save the draft"),
+        ("meet edit", organiser, f"/meets/{open_meet.slug}/edit/"),
+        ("message, errors", organiser, f"/meets/{meet.slug}/message/", "Send the message"),
+        ("helpers", organiser, f"/meets/{meet.slug}/helpers/"),
+        ("cancel the meet", organiser, f"/meets/{open_meet.slug}/cancel/"),
+        ("gate devices", organiser, f"/meets/{meet.slug}/gate/devices/"),
+    ]
+
+
 def test_no_serious_accessibility_violation_on_the_main_pages(
-    live_server, page: Page, club, member, organiser, pending_member
+    live_server, page: Page, club, member, organiser, pending_member, staff
 ):
     car, meet, open_meet, past = club["car"], club["meet"], club["open_meet"], club["past"]
     # A lapsed member with a car: the pages say why instead of offering the buttons.
@@ -270,6 +337,7 @@ def test_no_serious_accessibility_violation_on_the_main_pages(
         ("members' directory", member, "/members/"),
         ("member's page", member, member.get_absolute_url()),
         ("register your car", member, "/register/add/"),
+        ("claim by VIN, empty", member, "/register/claim/?vin="),
         ("home, applicant", pending_member, "/"),
         ("garage, applicant", pending_member, "/register/garage/"),
         ("garage, lapsed member", lapsed, "/register/garage/"),
@@ -281,6 +349,7 @@ def test_no_serious_accessibility_violation_on_the_main_pages(
         ("check-in by QR code", organiser, club["rsvp"].get_checkin_url()),
         ("new meet form", organiser, "/meets/new/"),
         ("questions form", organiser, f"/meets/{open_meet.slug}/questions/"),
+        *staff_visits(club, member, organiser, staff),
     ]
 
     failures = check_pages(page, live_server, visits)
