@@ -2,7 +2,10 @@ import posixpath
 
 from django.conf import settings
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 
@@ -13,6 +16,15 @@ def home(request):
 def baseline(request):
     """The site's base template and nothing else: the benchmark's yardstick (make bench)."""
     return render(request, "bench_baseline.html")
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """/favicon.ico, which browsers ask for on pages without an icon link (the admin's,
+    a PDF, an error page): the site's icon. A temporary redirect, as the static file's name
+    carries its hash and changes with it."""
+    return redirect(static("img/favicon.svg"))
 
 
 # Folders under MEDIA_ROOT that hold private documents, served only by their own views.

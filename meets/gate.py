@@ -341,6 +341,9 @@ REASONS = {
     "ambiguous": gettext_lazy("More than one of their cars matches: give the plaque or VIN."),
     "car_taken": gettext_lazy("This car already has an RSVP for this meet."),
     "not_open": gettext_lazy("This meet is not open for check-in."),
+    "closed": gettext_lazy(
+        "Scanned outside this meet's check-in days (the day before it to the day after it)."
+    ),
 }
 
 
@@ -488,16 +491,20 @@ def _check_in_locked(
         return GateScan.Result.REFUSED, (
             "waitlisted" if status == RSVP.Status.WAITLISTED else "cancelled"
         )
-    _rsvp, new = services.rsvp_check_in(
-        rsvp=rsvp,
-        by=device.created_by,
-        at=at,
-        odometer_km=odometer_km,
-        device=device,
-        # Taken when already checked in too: a later device may add an answer.
-        answers=answers or None,
-        require_answers=False,  # a scan is a fact, never refused for a missing answer
-    )
+    try:
+        _rsvp, new = services.rsvp_check_in(
+            rsvp=rsvp,
+            by=device.created_by,
+            at=at,
+            odometer_km=odometer_km,
+            device=device,
+            # Taken when already checked in too: a later device may add an answer.
+            answers=answers or None,
+            require_answers=False,  # a scan is a fact, never refused for a missing answer
+        )
+    except services.CheckInClosed:
+        # By the scan's own time: one made at the gate and synced later still counts.
+        return GateScan.Result.REFUSED, "closed"
     return (GateScan.Result.CHECKED_IN if new else GateScan.Result.ALREADY), ""
 
 
@@ -698,6 +705,8 @@ def _walk_in_locked(*, device, meet, member, car, at, km, answers) -> tuple[RSVP
     )
     if counts["this_car"]:
         return None, GateScan.Result.REFUSED, "car_taken"
+    if not meet.checkin_open_at(at):
+        return None, GateScan.Result.REFUSED, "closed"
     if counts["going"] + counts["held"] >= meet.capacity:
         return None, GateScan.Result.REFUSED, "full"
     rsvp = RSVP.objects.create(meet=meet, member=member, car=car, status=RSVP.Status.GOING)

@@ -1,3 +1,4 @@
+import datetime
 import secrets
 import zoneinfo
 
@@ -220,6 +221,18 @@ class Meet(models.Model):
     @property
     def local_end(self):
         return in_zone(self.ends_at, self.tz)
+
+    def checkin_days(self) -> tuple[datetime.date, datetime.date]:
+        """The first and last day, in the meet's time zone, on which cars may be checked
+        in: from the day before the meet starts (early arrivals, a gate set up the evening
+        before) to the day after it ends (late scans entered at the gate)."""
+        one_day = datetime.timedelta(days=1)
+        return self.local_start.date() - one_day, self.local_end.date() + one_day
+
+    def checkin_open_at(self, when: datetime.datetime) -> bool:
+        """Whether a check-in made at `when` falls on one of the meet's check-in days."""
+        first, last = self.checkin_days()
+        return first <= timezone.localtime(when, self.tz).date() <= last
 
     @property
     def is_published(self) -> bool:

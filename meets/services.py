@@ -7,7 +7,7 @@ from typing import Any
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,6 +30,19 @@ from register.models import Car, Ownership
 
 class RSVPError(Exception):
     """An RSVP rule was broken; the message is for the member."""
+
+
+class CheckInClosed(RSVPError):
+    """A check-in made on a day that is none of the meet's check-in days."""
+
+
+def checkin_closed_message(meet: Meet) -> str:
+    """Why a car cannot be checked in today: the days it can."""
+    first, last = meet.checkin_days()
+    return _(
+        "Check-in for this meet is open from %(first)s to %(last)s (the day before it to "
+        "the day after it)."
+    ) % {"first": date_format(first, "DATE_FORMAT"), "last": date_format(last, "DATE_FORMAT")}
 
 
 class AlreadyRSVPd(RSVPError):
@@ -443,6 +456,9 @@ def rsvp_check_in(
     has no answer the car is not checked in (RSVPError names the questions), unless
     `require_answers` is False: the check-in app's scans are facts, never refused for a
     question (docs/checkin.md); the web check-in page asks what is missing.
+
+    A first check-in is taken only on the meet's check-in days (Meet.checkin_days), by
+    `at` when a device gives it: outside them CheckInClosed says which days they are.
     """
     from register.models import MileageReading, TimelineEntry
     from register.services import RegisterError, mileage_reading_add
@@ -473,6 +489,12 @@ def rsvp_check_in(
             rsvp.checked_in_device = device
             rsvp.save(update_fields=["checked_in_at", "checked_in_by", "checked_in_device"])
             return rsvp, True
+        # Only around the meet: a scan on another day is a mistake (the wrong meet's gate,
+        # a code tried out at home). A device's scan counts by when it was made, so one
+        # made at the gate and synced days later still checks in.
+        meet = Meet.objects.only("time_zone", "title", "starts_at", "ends_at").get(pk=rsvp.meet_id)
+        if not meet.checkin_open_at(at):
+            raise CheckInClosed(checkin_closed_message(meet))
         rsvp.answers = {**(rsvp.answers or {}), **(answers or {})}
         missing = questions.missing_required(
             questions.checkin_questions(rsvp.meet_id), rsvp.answers
@@ -487,7 +509,6 @@ def rsvp_check_in(
         rsvp.checked_in_device = device
         rsvp.save(update_fields=["checked_in_at", "checked_in_by", "checked_in_device", "answers"])
         # The car was seen at the gate: on the meet's own calendar day.
-        meet = Meet.objects.only("time_zone", "title").get(pk=rsvp.meet_id)
         seen_on = timezone.localtime(rsvp.checked_in_at, meet.tz).date()
         note_evidence(rsvp.car_id, seen_on, Car.Evidence.CHECK_IN)
         car = Car(pk=rsvp.car_id)

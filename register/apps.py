@@ -150,7 +150,7 @@ class RegisterConfig(AppConfig):
                 "label": _("Import a spreadsheet"),
                 "count": None,
                 "url": reverse("register:import"),
-                "help": _("Bring the club's old register in from a CSV file."),
+                "help": _("Bring the club's old register in from an Excel workbook or a CSV file."),
             },
         ]
 

@@ -1,4 +1,5 @@
-"""Import an existing register (the club's old spreadsheet) from a CSV file.
+"""Import an existing register (the club's old spreadsheet) from a CSV file or an Excel
+workbook (.xlsx, its first sheet).
 
 Two steps, both here: `check_file()` reads and validates every row and reports every
 problem of every row, touching nothing; `import_rows()` writes the valid rows in one
@@ -38,6 +39,12 @@ from register.validators import normalise_vin, validate_vin
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
+# A workbook is a zip file: 5 MB of it may unpack to gigabytes of XML (a "zip bomb").
+# Its parts may unpack to this much in all, and its sheet may run to this many rows,
+# blank ones included (a cell on row 1,000,000 makes a million blank rows), and columns.
+MAX_WORKBOOK_UNPACKED = 50 * 1024 * 1024
+MAX_SHEET_ROWS = 5 * MAX_ROWS
+MAX_SHEET_COLUMNS = 100
 REQUIRED_COLUMNS = ("vin", "model_line")
 COLUMNS = (
     "vin",
@@ -173,6 +180,31 @@ def _column_name(raw: str) -> str:
     return COLUMN_ALIASES.get(name, name)
 
 
+def _header_columns(header: list[str]) -> dict[str, int]:
+    """The header row's column positions; refuses a header without a required column."""
+    columns: dict[str, int] = {}
+    for index, raw in enumerate(header):
+        name = _column_name(raw)
+        if name in COLUMNS and name not in columns:
+            columns[name] = index
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        if len(missing) == 1:
+            message = _(
+                "Line 1: the header has no %(column)s column. The columns are: %(columns)s."
+            )
+        else:
+            message = _(
+                "Line 1: the header has no %(column)s and no %(other)s column. "
+                "The columns are: %(columns)s."
+            )
+        raise ImportFileError(
+            message % {"column": missing[0], "other": missing[-1], "columns": ", ".join(COLUMNS)},
+            code="missing_column",
+        )
+    return columns
+
+
 @dataclass
 class BrokenRow:
     """A row whose quotes do not balance: reported, never read."""
@@ -213,26 +245,7 @@ def read_table(
         raise ImportFileError(_("The file is empty."), code="empty") from None
     except csv.Error as exc:
         raise ImportFileError(_csv_error(1, exc), code="csv") from exc
-    columns: dict[str, int] = {}
-    for index, raw in enumerate(header):
-        name = _column_name(raw)
-        if name in COLUMNS and name not in columns:
-            columns[name] = index
-    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
-    if missing:
-        if len(missing) == 1:
-            message = _(
-                "Line 1: the header has no %(column)s column. The columns are: %(columns)s."
-            )
-        else:
-            message = _(
-                "Line 1: the header has no %(column)s and no %(other)s column. "
-                "The columns are: %(columns)s."
-            )
-        raise ImportFileError(
-            message % {"column": missing[0], "other": missing[-1], "columns": ", ".join(COLUMNS)},
-            code="missing_column",
-        )
+    columns = _header_columns(header)
     rows: list[tuple[int, list[str]]] = []
     broken: list[BrokenRow] = []
     base = 0  # the lines before the current reader's first line
@@ -286,6 +299,115 @@ def _first_cell(line: str, dialect, columns: dict[str, int]) -> str:
 def _csv_error(line: int, exc: csv.Error) -> str:
     # Python's own message about the CSV syntax, which is in English.
     return _("Line %(line)s: %(error)s.") % {"line": line, "error": exc}
+
+
+# --- Reading a workbook ---------------------------------------------------------------
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # an old Excel .xls (or any Office 97 file)
+
+
+def _not_a_workbook() -> ImportFileError:
+    return ImportFileError(
+        _(
+            "The file is not an Excel workbook that can be read. In your spreadsheet, save it "
+            "as “Excel Workbook (.xlsx)” or “CSV UTF-8 (comma delimited)” and upload it again."
+        ),
+        code="not_a_workbook",
+    )
+
+
+def _cell_text(value) -> str:
+    """A workbook cell as the text a CSV file would hold: a date as 2011-06-01, a whole
+    number without ".0", true and false as yes and no."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_workbook(data: bytes) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
+    """An .xlsx file's first sheet as read_table reads a CSV file: the header's column
+    positions and every non-blank row with its row number.
+
+    Cells are read as values: a formula gives the value the spreadsheet saved with it and
+    is never worked out here (one saved without a value reads as blank). The XML is read
+    by defusedxml (openpyxl uses it when it is installed), row by row.
+    """
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+        raise _not_a_workbook() from None
+    if unpacked > MAX_WORKBOOK_UNPACKED:
+        # Python's zipfile reads no more than the sizes it declares, so they are the limit.
+        raise ImportFileError(
+            _(
+                "The workbook unpacks to more than %(limit)s MB. Save it as "
+                "“CSV UTF-8 (comma delimited)”, or split it into smaller ones."
+            )
+            % {"limit": MAX_WORKBOOK_UNPACKED // 1024 // 1024},
+            code="too_large",
+        )
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - any of the many ways a broken zip or XML fails
+        raise _not_a_workbook() from None
+    try:
+        if not book.worksheets:
+            raise ImportFileError(_("The file is empty."), code="empty")
+        sheet = book.worksheets[0]
+        # The size a sheet declares may be wrong (or hostile): read what is there.
+        sheet.reset_dimensions()
+        columns: dict[str, int] | None = None
+        rows: list[tuple[int, list[str]]] = []
+        cells_by_row = sheet.iter_rows(values_only=True, max_col=MAX_SHEET_COLUMNS)
+        for number, values in enumerate(cells_by_row, start=1):
+            if number > MAX_SHEET_ROWS:
+                raise _too_many_rows()
+            cells = [_cell_text(value) for value in values]
+            if not any(cell.strip() for cell in cells):
+                continue
+            if columns is None:  # the first row with anything in it is the header
+                columns = _header_columns(cells)
+                continue
+            rows.append((number, cells))
+            if len(rows) > MAX_ROWS:
+                raise _too_many_rows()
+    except ImportFileError:
+        raise
+    except Exception:  # noqa: BLE001 - a part of the file that does not parse
+        raise _not_a_workbook() from None
+    finally:
+        book.close()
+    if columns is None:
+        raise ImportFileError(_("The file is empty."), code="empty")
+    return columns, rows
+
+
+def read_any(data: bytes, name: str = "") -> tuple[dict, list, list[BrokenRow]]:
+    """The file as read_table reads it, whether a CSV file or an .xlsx workbook.
+
+    What the file holds decides, not its name; a name that promises a workbook the file
+    is not, or an old .xls, is refused with how to save it instead.
+    """
+    if data.startswith(ZIP_MAGIC):
+        columns, rows = read_workbook(data)
+        return columns, rows, []
+    if data.startswith(OLE_MAGIC) or name.lower().endswith((".xlsx", ".xlsm", ".xls")):
+        raise _not_a_workbook()
+    return read_table(decode(data))
 
 
 # --- Checking the rows ----------------------------------------------------------------
@@ -425,11 +547,12 @@ STEERING_SYNONYMS = {"left": "lhd", "right": "rhd", "l": "lhd", "r": "rhd"}
 STATUS_SYNONYMS = {"on the road": "road", "off road": "off_road", "scrapped": "written_off"}
 
 
-def check_file(data: bytes) -> Report:
-    """Read and check every row; raises ImportFileError if the file cannot be read at all."""
+def check_file(data: bytes, name: str = "") -> Report:
+    """Read and check every row; raises ImportFileError if the file cannot be read at all.
+    `name` is the uploaded file's name (see read_any)."""
     if len(data) > MAX_BYTES:
         raise ImportFileError(too_large_message(len(data)), code="too_large")
-    columns, table, broken = read_table(decode(data))
+    columns, table, broken = read_any(data, name)
 
     def cell(cells: list[str], name: str) -> str:
         index = columns.get(name)

@@ -130,6 +130,13 @@ def _check_in(
         )
 
 
+def _closed_note(meet: Meet) -> str:
+    """The days check-in is open, when today is none of them."""
+    if meet.checkin_open_at(timezone.now()):
+        return ""
+    return services.checkin_closed_message(meet)
+
+
 _RSVP_DETAILS = ("meet", "member", "car", "car__model_line", "car__colour", "checked_in_by")
 
 
@@ -186,6 +193,7 @@ def checkin_list(request, slug: str):
         "checkin_form": CheckinForm(initial={"back": "checkin"}),
         "organiser_view": organiser_view,
         "as_role": role,
+        "closed_note": _closed_note(meet),
     }
     return render(request, "meets/checkin/list.html", context)
 
@@ -261,6 +269,7 @@ def checkin_code(request, code: str):
         "asks_questions": bool(asked),
         "checked_in_time": _local_time(rsvp.checked_in_at, meet) if rsvp.checked_in_at else "",
         "plate": plate_for(rsvp.car, request.user, gate_of=meet),
+        "closed_note": "" if rsvp.checked_in_at else _closed_note(meet),
         "other_day": not (
             meet.local_start.date()
             <= timezone.localdate(timezone.now(), meet.tz)

@@ -32,8 +32,13 @@ class DecisionForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label=gettext_lazy("CSV file"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        label=gettext_lazy("Spreadsheet (CSV or Excel)"),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".csv,text/csv,.xlsx,"
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
     )
     skip_rejected = forms.BooleanField(
         label=gettext_lazy("Import the valid rows and skip the rejected ones"),
@@ -48,8 +53,8 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The limits, with the thousands separator of the page's language.
         self.fields["file"].help_text = _(
-            "UTF-8, comma- or semicolon-separated, with a header row; up to %(size)s MB "
-            "and %(rows)s rows."
+            "An Excel workbook (.xlsx, its first sheet) or a CSV file (UTF-8, comma- or "
+            "semicolon-separated), with a header row; up to %(size)s MB and %(rows)s rows."
         ) % {
             "size": importer.MAX_BYTES // 1024 // 1024,
             "rows": number_format(importer.MAX_ROWS, force_grouping=True),
@@ -60,7 +65,7 @@ class ImportForm(forms.Form):
         if upload.size > importer.MAX_BYTES:
             raise forms.ValidationError(importer.too_large_message(upload.size))
         upload.seek(0)
-        self.report = importer.check_file(upload.read())
+        self.report = importer.check_file(upload.read(), upload.name or "")
         return upload
 
 

@@ -41,6 +41,15 @@ class MeetFactory(factory.django.DjangoModelFactory):
             meet.checkin_helpers.add(*extracted)
 
 
+class GateDayMeetFactory(MeetFactory):
+    """A meet starting in two hours: its check-in is open (Meet.checkin_days), its RSVPs
+    too."""
+
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.now() + datetime.timedelta(hours=2)).replace(microsecond=0)
+    )
+
+
 class RSVPFactory(factory.django.DjangoModelFactory):
     """An RSVP by a new member with a car of their own (or the member/car given)."""
 

@@ -1,6 +1,7 @@
 """Check-in at the gate: the list, the QR code's page, and what a second scan does."""
 
 import datetime
+import zoneinfo
 
 import pytest
 from django.contrib.auth.models import Group
@@ -11,7 +12,12 @@ from django.utils import timezone
 from accounts.models import ORGANISERS_GROUP
 from meets.models import RSVP
 from tests.factories import MemberFactory
-from tests.meets.factories import MeetFactory, QuestionFactory, RSVPFactory
+from tests.meets.factories import (
+    GateDayMeetFactory,
+    MeetFactory,
+    QuestionFactory,
+    RSVPFactory,
+)
 from tests.register.factories import CarFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +33,7 @@ def other_organiser(db):
 
 @pytest.fixture
 def meet(organiser, helper):
-    meet = MeetFactory(
+    meet = GateDayMeetFactory(
         title="Nordschleife Summer Meet",
         organisers=[organiser],
         checkin_helpers=[helper],
@@ -238,6 +244,59 @@ def test_the_checkin_list_pins_its_query_count(helper, django_assert_num_queries
     with django_assert_num_queries(9):
         response = client.get(reverse("meets:checkin", args=[meet.slug]))
     assert len(response.context["rsvps"]) == going
+
+
+# --- The check-in days ------------------------------------------------------------------
+
+
+def _meet_at(helper, starts_at: datetime.datetime):
+    return MeetFactory(
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(hours=6),
+        rsvp_opens_at=starts_at - datetime.timedelta(days=60),
+        checkin_helpers=[helper],
+    )
+
+
+@pytest.mark.parametrize(
+    ("days_from_now", "open_"),
+    [(10, False), (1, True), (-1, True), (-3, False)],
+    ids=["a week early", "the day before", "the day after", "days after"],
+)
+def test_a_car_is_checked_in_only_from_the_day_before_the_meet_to_the_day_after(
+    helper, days_from_now, open_
+):
+    # Noon in Berlin, so that "the day before" is one calendar day in the meet's zone.
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    day = timezone.localdate(timezone.now(), berlin) + datetime.timedelta(days=days_from_now)
+    meet = _meet_at(helper, datetime.datetime.combine(day, datetime.time(12), tzinfo=berlin))
+    rsvp = RSVPFactory(meet=meet)
+    client = login(helper)
+
+    page = client.get(rsvp.get_checkin_url()).content.decode()
+    response = client.post(checkin_url(rsvp), follow=True)
+
+    rsvp.refresh_from_db()
+    assert (rsvp.checked_in_at is not None) is open_
+    assert response.status_code == 200
+    closed = "Check-in for this meet is open from"
+    assert (closed in page) is not open_  # said before anyone tries
+    assert (f"Not checked in: {closed}" in response.content.decode()) is not open_
+
+
+def test_the_check_in_days_are_the_meets_own_calendar_days():
+    # 23:30 in Tokyo on 1 June is 14:30 UTC: its day before is 31 May, in Tokyo.
+    tokyo = zoneinfo.ZoneInfo("Asia/Tokyo")
+    start = datetime.datetime(2026, 6, 1, 23, 30, tzinfo=tokyo)
+    meet = MeetFactory.build(
+        time_zone="Asia/Tokyo", starts_at=start, ends_at=start + datetime.timedelta(hours=3)
+    )
+
+    assert meet.checkin_days() == (datetime.date(2026, 5, 31), datetime.date(2026, 6, 3))
+    assert meet.checkin_open_at(datetime.datetime(2026, 5, 30, 15, 0, tzinfo=datetime.UTC))
+    assert not meet.checkin_open_at(datetime.datetime(2026, 5, 30, 14, 59, tzinfo=datetime.UTC))
+    assert meet.checkin_open_at(datetime.datetime(2026, 6, 3, 14, 59, tzinfo=datetime.UTC))
+    assert not meet.checkin_open_at(datetime.datetime(2026, 6, 3, 15, 0, tzinfo=datetime.UTC))
 
 
 # --- Attendance ----------------------------------------------------------------------

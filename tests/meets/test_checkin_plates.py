@@ -11,7 +11,7 @@ from django.urls import reverse
 from meets.models import RSVP
 from register.models import Car
 from tests.factories import MemberFactory
-from tests.meets.factories import MeetFactory, RSVPFactory
+from tests.meets.factories import GateDayMeetFactory, MeetFactory, RSVPFactory
 from tests.register.factories import CarFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def login(user) -> Client:
 
 @pytest.fixture
 def meet(organiser, helper):
-    return MeetFactory(organisers=[organiser], checkin_helpers=[helper], capacity=20)
+    return GateDayMeetFactory(organisers=[organiser], checkin_helpers=[helper], capacity=20)
 
 
 @pytest.fixture

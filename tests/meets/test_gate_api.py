@@ -387,6 +387,60 @@ def test_a_scan_time_is_clamped_to_the_day_before_the_meet_and_now(client, meet,
     assert late.checked_in_at <= timezone.now()
 
 
+def _meet_days_ago(organiser, days: int):
+    start = (timezone.now() - datetime.timedelta(days=days)).replace(microsecond=0)
+    return MeetFactory(
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=6),
+        rsvp_opens_at=start - datetime.timedelta(days=30),
+        organisers=[organiser],
+    )
+
+
+CLOSED = "Scanned outside this meet's check-in days (the day before it to the day after it)."
+
+
+@pytest.mark.parametrize(
+    ("scanned", "result"),
+    [("at the gate", "checked_in"), ("now", "refused")],
+)
+def test_a_scan_counts_by_when_it_was_made_not_when_it_was_synced(organiser, scanned, result):
+    # Through the service: the device's token has expired days after the meet
+    # (GRACE_AFTER_MEET), but a scan kept offline over a long weekend arrives as this one.
+    meet = _meet_days_ago(organiser, 5)
+    rsvp = RSVPFactory(meet=meet)
+    made, _headers = device(meet, organiser)
+    at = meet.starts_at + datetime.timedelta(minutes=10) if scanned == "at the gate" else None
+
+    answer = gate.checkin_apply(
+        device=made, client_id=uuid.uuid4(), scanned_at=at or timezone.now(), rsvp_id=rsvp.pk
+    )
+
+    assert answer["result"] == result
+    rsvp.refresh_from_db()
+    assert rsvp.checked_in_at == at
+    if result == "refused":
+        assert answer["message"] == CLOSED
+
+
+def test_a_scan_or_walk_in_days_before_the_meet_is_refused_and_says_why(client, organiser, member):
+    meet = _meet_days_ago(organiser, -10)
+    rsvp = RSVPFactory(meet=meet)
+    _device, headers = device(meet, organiser)
+    car = CarFactory(owner=member)
+
+    [result] = send(client, headers, scan(rsvp, timezone.now()))
+    walked_in = walk_in(
+        client, headers, membership_number=member.membership_number, car=str(car.plaque_number)
+    )
+
+    assert (result["result"], result["message"]) == ("refused", CLOSED)
+    assert (walked_in["result"], walked_in["message"]) == ("refused", CLOSED)
+    rsvp.refresh_from_db()
+    assert rsvp.checked_in_at is None
+    assert not RSVP.objects.filter(meet=meet, member=member).exists()
+
+
 def test_scans_that_cannot_check_in_are_refused_with_the_reason(client, meet, gate_a):
     waiting = WaitlistedRSVPFactory(meet=meet)
     cancelled = RSVPFactory(meet=meet, status=RSVP.Status.CANCELLED)

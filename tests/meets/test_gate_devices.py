@@ -8,14 +8,14 @@ from django.urls import reverse
 from meets import gate
 from meets.models import GateDevice
 from meets.models_gate import hash_token
-from tests.meets.factories import MeetFactory, RSVPFactory
+from tests.meets.factories import GateDayMeetFactory, MeetFactory, RSVPFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def meet(organiser, helper):
-    return MeetFactory(organisers=[organiser], checkin_helpers=[helper])
+    return GateDayMeetFactory(organisers=[organiser], checkin_helpers=[helper])
 
 
 def devices_url(meet):

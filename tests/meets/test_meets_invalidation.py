@@ -9,7 +9,7 @@ from meets.apps import MeetsConfig
 from meets.cache import meets_cache
 from meets.models import Meet
 from tests.factories import MemberFactory
-from tests.meets.factories import MeetFactory, RSVPFactory
+from tests.meets.factories import GateDayMeetFactory, MeetFactory, RSVPFactory
 from tests.register.factories import CarFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +50,7 @@ def test_an_rsvp_at_one_meet_leaves_another_meet_and_every_car_page_alone(
 
 
 def test_a_check_in_refreshes_the_cars_page_section(django_capture_on_commit_callbacks):
-    meet = MeetFactory()
+    meet = GateDayMeetFactory()
     rsvp = RSVPFactory(meet=meet)
     car_version = MeetsConfig.car_page_version(None, rsvp.car)
 

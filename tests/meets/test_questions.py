@@ -24,7 +24,12 @@ from meets.questions import (
 from meets.questions_demo import seed_questions
 from meets.views.organiser import attendee_table
 from tests.factories import MemberFactory
-from tests.meets.factories import MeetFactory, QuestionFactory, RSVPFactory
+from tests.meets.factories import (
+    GateDayMeetFactory,
+    MeetFactory,
+    QuestionFactory,
+    RSVPFactory,
+)
 from tests.register.factories import CarFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +43,9 @@ def login(user) -> Client:
 
 @pytest.fixture
 def meet(organiser, helper):
-    return MeetFactory(title="Ring weekend", organisers=[organiser], checkin_helpers=[helper])
+    return GateDayMeetFactory(
+        title="Ring weekend", organisers=[organiser], checkin_helpers=[helper]
+    )
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from register.models import Car, CarPhoto, TimelineEntry
 from register.stats import register_stats
 from register.tallies import rebuild_tallies
 from tests.accounts.images import jpeg_bytes
-from tests.meets.factories import MeetFactory, RSVPFactory
+from tests.meets.factories import GateDayMeetFactory, MeetFactory, RSVPFactory
 from tests.register.factories import (
     CarFactory,
     ColourFactory,
@@ -108,9 +108,15 @@ def test_a_transfer_within_the_club_is_evidence(member, other_member):
 
 def test_a_meet_check_in_is_evidence_on_the_meets_local_date(organiser):
     # 23:30 in UTC on 1 June is already 2 June in Tokyo, where the meet is.
-    meet = MeetFactory(time_zone="Asia/Tokyo", organisers=[organiser])
-    rsvp = RSVPFactory(meet=meet)
     moment = datetime.datetime(2024, 6, 1, 23, 30, tzinfo=datetime.UTC)
+    meet = MeetFactory(
+        time_zone="Asia/Tokyo",
+        organisers=[organiser],
+        starts_at=moment,
+        ends_at=moment + datetime.timedelta(hours=6),
+        rsvp_opens_at=moment - datetime.timedelta(days=30),
+    )
+    rsvp = RSVPFactory(meet=meet)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(timezone, "now", lambda: moment)
         rsvp_check_in(rsvp=rsvp, by=organiser)
@@ -118,7 +124,7 @@ def test_a_meet_check_in_is_evidence_on_the_meets_local_date(organiser):
 
 
 def test_a_second_scan_at_the_gate_changes_nothing(organiser):
-    rsvp = RSVPFactory(meet=MeetFactory(organisers=[organiser]))
+    rsvp = RSVPFactory(meet=GateDayMeetFactory(organisers=[organiser]))
     rsvp_check_in(rsvp=rsvp, by=organiser)
     Car.objects.filter(pk=rsvp.car_id).update(last_seen_on=DAY)  # as if older
     _, new = rsvp_check_in(rsvp=rsvp, by=organiser)

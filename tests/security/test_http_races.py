@@ -38,7 +38,12 @@ from meets.models import RSVP, Meet, Message
 from register.models import Car, CarPhoto, Claim, MileageReading, Ownership, TimelineEntry, Transfer
 from tests.accounts.images import jpeg_bytes
 from tests.factories import MemberFactory
-from tests.meets.factories import MeetFactory, RSVPFactory, WaitlistedRSVPFactory
+from tests.meets.factories import (
+    GateDayMeetFactory,
+    MeetFactory,
+    RSVPFactory,
+    WaitlistedRSVPFactory,
+)
 from tests.register.factories import (
     CarFactory,
     ColourFactory,
@@ -597,7 +602,7 @@ def test_cancelling_a_meet_twice_at_once_tells_everyone_once(browser_for):
 
 
 def test_two_helpers_scanning_one_code_at_once_check_the_car_in_once(browser_for):
-    meet = MeetFactory()
+    meet = GateDayMeetFactory()
     rsvp = RSVPFactory(meet=meet)
     helpers = [MemberFactory(), MemberFactory()]
     meet.checkin_helpers.add(*helpers)

@@ -126,6 +126,8 @@ EXPECTED: dict[str, dict[str, dict[str, int]]] = {
     # --- The site ---------------------------------------------------------------------
     "home": {NO_ARGS: EVERYONE},
     "bench_baseline": {NO_ARGS: EVERYONE},
+    # The site's icon, for browsers that ask for /favicon.ico: a redirect to the static file.
+    "favicon": {NO_ARGS: answers(302, 302, 302, 302, 302, 302, 302, 302, 302)},
     "media": {
         "car photo file": EVERYONE,
         # Claim evidence (a registration document) is served by its own staff-only view,
@@ -914,4 +916,9 @@ def test_each_role_gets_the_expected_answer(method, name, variant, role, world, 
 
 
 # Anonymous visitors who get 302 from these are sent somewhere else than the login page.
-ANONYMOUS_SENT_ELSEWHERE = {"account_logout", "account_set_password", "account_confirm_login_code"}
+ANONYMOUS_SENT_ELSEWHERE = {
+    "account_logout",
+    "account_set_password",
+    "account_confirm_login_code",
+    "favicon",
+}

@@ -6,6 +6,7 @@ hides is absent, and what it allows is there (so that a test of an empty page fa
 """
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -289,6 +290,11 @@ def test_a_plain_number_is_a_plaque_not_a_membership_number(meet, greta_rsvp, mo
 
 
 def test_checking_in_a_hidden_member_says_their_number_not_their_name(meet, greta_rsvp, helper):
+    # On the meet's day: check-in is open only around it.
+    start = timezone.now() + datetime.timedelta(hours=2)
+    Meet.objects.filter(pk=meet.pk).update(
+        starts_at=start, ends_at=start + datetime.timedelta(hours=6)
+    )
     response = login(helper).post(
         reverse("meets:checkin_rsvp", args=[meet.slug, greta_rsvp.pk]), follow=True
     )

@@ -1,0 +1,183 @@
+"""Importing the register from an Excel workbook (.xlsx), and files that only pretend to be one."""
+
+import datetime
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
+
+from register import importer
+from register.models import Car
+from tests.register.factories import ColourFactory, ModelLineFactory
+from tests.register.test_import import IMPORT_URL, LINE
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def one_m(db):
+    line = ModelLineFactory(name=LINE)
+    ColourFactory(model_line=line, name="Valencia Orange", paint_code="A76")
+    ColourFactory(model_line=line, name="Alpine White", paint_code="300")
+    return line
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def workbook(*rows, title="Register") -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def post(client, data: bytes, name: str = "old-register.xlsx", **options):
+    upload = SimpleUploadedFile(name, data, content_type=XLSX)
+    return client.post(IMPORT_URL, {"file": upload, **options})
+
+
+def file_error(response) -> str:
+    [error] = response.context["form"].errors["file"]
+    return error
+
+
+def test_a_workbook_imports_with_dates_numbers_and_booleans_as_cells(staff_client, one_m):
+    data = workbook(
+        ["VIN", "Model", "Colour", "Build month", "Plaque", "Verified", "Story"],
+        ["WBSUR9C50BA000101", LINE, "Valencia Orange", datetime.datetime(2011, 5, 1), 12, True],
+        ["WBSUR9C50BA000102", LINE, "300", 2012, None, False, "Stored in a barn."],
+    )
+
+    response = post(staff_client, data)
+
+    assert "Imported 2 cars." in response.content.decode()
+    orange, white = Car.objects.order_by("vin")
+    assert orange.build_date == datetime.date(2011, 5, 1)
+    assert orange.plaque_number == 12  # the cell's 12, not "12.0"
+    assert orange.review_status == Car.Review.VERIFIED
+    assert white.build_date == datetime.date(2012, 1, 1)
+    assert white.review_status == Car.Review.UNVERIFIED
+    assert white.colour.name == "Alpine White"
+    assert white.story == "Stored in a barn."
+
+
+def test_a_formula_is_read_as_its_saved_value_and_never_worked_out(staff_client, one_m):
+    # openpyxl saves a formula without a value: a spreadsheet program would save both.
+    data = workbook(
+        ["vin", "model_line", "story"],
+        ["WBSUR9C50BA000101", LINE, '=HYPERLINK("http://evil.example/","Click")'],
+        ["WBSUR9C50BA000102", LINE, "=1+1"],
+    )
+
+    response = post(staff_client, data)
+
+    assert "Imported 2 cars." in response.content.decode()
+    assert list(Car.objects.order_by("vin").values_list("story", flat=True)) == ["", ""]
+
+
+def test_rows_are_named_by_their_row_in_the_sheet(staff_client, one_m):
+    data = workbook(
+        [],
+        ["vin", "model_line"],
+        ["WBSUR9C50BA000101", LINE],
+        [],
+        ["NOT-A-VIN", LINE],
+    )
+
+    response = post(staff_client, data)
+
+    [rejected] = response.context["report"].rejected
+    assert rejected.line == 5
+    assert Car.objects.count() == 0
+
+
+def test_a_text_file_named_xlsx_is_refused_with_how_to_save_it(staff_client, one_m):
+    response = post(staff_client, b"vin,model_line\nWBSUR9C50BA000101,x\n")
+
+    assert response.status_code == 200
+    assert "not an Excel workbook" in file_error(response)
+    assert Car.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"PK\x03\x04 and then nothing of a zip",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100,  # an old .xls
+    ],
+)
+def test_a_broken_or_old_workbook_is_refused(staff_client, one_m, data):
+    response = post(staff_client, data, name="register.xls")
+
+    assert response.status_code == 200
+    assert "not an Excel workbook" in file_error(response)
+
+
+def test_a_zip_that_is_no_workbook_is_refused(staff_client, one_m):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("hello.txt", "not a spreadsheet")
+
+    response = post(staff_client, out.getvalue())
+
+    assert "not an Excel workbook" in file_error(response)
+
+
+def test_a_workbook_that_unpacks_too_large_is_refused_before_it_is_read(staff_client, one_m):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (importer.MAX_WORKBOOK_UNPACKED + 1))
+    assert len(out.getvalue()) < importer.MAX_BYTES  # small on the way in
+
+    response = post(staff_client, out.getvalue())
+
+    assert "unpacks to more than 50 MB" in file_error(response)
+
+
+def test_a_sheet_with_too_many_rows_is_refused(staff_client, one_m, monkeypatch):
+    monkeypatch.setattr(importer, "MAX_ROWS", 2)
+    data = workbook(["vin", "model_line"], *[[f"WBSUR9C50BA00010{i}", LINE] for i in range(3)])
+
+    response = post(staff_client, data)
+
+    assert "more than 2 rows" in file_error(response)
+    assert Car.objects.count() == 0
+
+
+def test_a_far_away_cell_does_not_make_the_reader_walk_a_million_rows(
+    staff_client, one_m, monkeypatch
+):
+    monkeypatch.setattr(importer, "MAX_SHEET_ROWS", 50)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["vin", "model_line"])
+    sheet["A1000000"] = "far away"
+    out = io.BytesIO()
+    book.save(out)
+
+    response = post(staff_client, out.getvalue())
+
+    assert "Please split it into smaller ones." in file_error(response)
+    assert Car.objects.count() == 0
+
+
+def test_an_empty_workbook_is_refused(staff_client, one_m):
+    response = post(staff_client, workbook())
+
+    assert "The file is empty." in file_error(response)
+
+
+def test_a_workbook_without_a_vin_column_is_refused(staff_client, one_m):
+    response = post(staff_client, workbook(["model_line", "colour"], [LINE, "300"]))
+
+    assert file_error(response).startswith("Line 1: the header has no vin column.")
