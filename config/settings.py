@@ -183,7 +183,7 @@ SITE_ID = 1
 # django-allauth 65
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # Sign-up hashes the password also for a registered address: same answer, same time.
-ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm", "signup": "accounts.forms.SignupForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
