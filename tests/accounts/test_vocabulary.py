@@ -11,12 +11,14 @@ import re
 import pytest
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from django.conf import settings
-from django.test import Client
+from django.core import mail
+from django.test import Client, TestCase
 from django.urls import reverse
 
 from tests.factories import TEST_PASSWORD, MemberFactory, PendingMemberFactory
 
 pytestmark = pytest.mark.django_db
+NEW_PASSWORD = "valencia-orange-2011"
 
 # allauth's words for what the site calls "Join the club" and "Log in".
 ENGLISH = ["Sign Up", "Sign In", "sign in", "sign up", "Signup", "Sign Out", "sign out"]
@@ -178,3 +180,29 @@ def test_a_forged_or_unknown_link_still_says_it_is_not_valid(client):
     for text in (forged, unknown):
         assert "has expired or is not valid" in text
         assert "already confirmed" not in text
+
+
+# --- allauth's e-mails about accounts -----------------------------------------------------
+
+
+def test_the_emails_about_an_unknown_or_taken_address_use_the_sites_words(client):
+    member = MemberFactory()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
+        client.post(
+            reverse("account_signup"),
+            {"email": member.email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        )
+
+    unknown, taken = mail.outbox
+    assert unknown.to == ["nobody@example.org"]
+    assert "join the club here:" in unknown.body
+    assert "/accounts/signup/" in unknown.body
+    assert taken.to == [member.email]
+    assert "asked to join the club" in taken.body
+    assert "/accounts/password/reset/" in taken.body
+    assert unknown.subject == "No account uses this e-mail address"
+    assert taken.subject == "You already have an account"
+    for message in (unknown, taken):
+        words = re.sub(r"https?://\S+", " ", message.body)  # /accounts/signup/ is no word
+        assert [word for word in ENGLISH if word.lower() in words.lower()] == []
