@@ -112,7 +112,9 @@ def test_a_visitor_joins_fills_in_their_profile_and_after_approval_finds_themsel
 
     # The member follows the link in the e-mail and presses Confirm.
     page.goto(live_server.url + confirmation_path(mail.outbox[0]))
-    expect(page.get_by_role("heading", name=re.compile("confirm your e-?mail", re.I))).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile("confirm your e-?mail", re.I))
+    ).to_be_visible()
     page.get_by_role("button", name="Confirm").click()
 
     # Logged in straight away (ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION), on their profile.
