@@ -106,6 +106,16 @@ def test_every_account_page_says_log_in_and_join_the_club(language, words):
     assert site["signup"] in visible_text(pages["signup"]).split("·")[0]
     assert site["login"] in visible_text(pages["signup"])
     assert visible_text(pages["logout"]).count(site["logout"]) >= 3  # title, heading, button
+    if language == "en":
+        assert "Keep me logged in" in visible_text(pages["login"])
+
+
+def test_a_member_asking_for_a_reset_is_told_they_are_logged_in():
+    member = MemberFactory(display_name="Lena Logged")
+
+    html = client_in("en", member).get(reverse("account_reset_password")).content.decode()
+
+    assert "You are logged in as Lena Logged." in visible_text(html)
 
 
 @pytest.mark.parametrize("language, words", [("en", ENGLISH), ("de", GERMAN)])
