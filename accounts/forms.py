@@ -1,3 +1,4 @@
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout, Submit
@@ -15,6 +16,15 @@ AVATAR_SIDE = 512
 # Longest password the delete form checks: longer than any real one, short enough that
 # no one can make the server hash a megabyte.
 PASSWORD_MAX_LENGTH = 1024
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's log-in, in the site's words ("Keep me logged in", not "Remember Me")."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "remember" in self.fields:
+            self.fields["remember"].label = _("Keep me logged in")
 
 
 class SignupForm(AllauthSignupForm):

@@ -1,10 +1,14 @@
 import json
 
+from allauth.account import app_settings as allauth_settings
+from allauth.account import views as allauth_views
+from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
@@ -142,3 +146,36 @@ def set_language(request):
             samesite="Lax",
         )
     return response
+
+
+class ConfirmEmailView(allauth_views.ConfirmEmailView):
+    """allauth's confirmation page, which also knows a link that was already used.
+
+    allauth finds a confirmation only for an address that is not yet verified, so a link
+    clicked twice said it had "expired or is invalid". A link whose signature is good and
+    whose address is verified was used before: the page says so and offers to log in.
+    """
+
+    def post(self, *args, **kwargs):
+        if self._already_confirmed():
+            return self.get(*args, **kwargs)  # the form sent twice (or a second tab)
+        return super().post(*args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if not self.object:
+            context["already_confirmed"] = self._already_confirmed()
+            context["login_url"] = reverse("account_login")
+            context["profile_url"] = reverse("accounts:profile")
+        return context
+
+    def _already_confirmed(self) -> bool:
+        try:
+            pk = signing.loads(
+                self.kwargs["key"],
+                max_age=60 * 60 * 24 * allauth_settings.EMAIL_CONFIRMATION_EXPIRE_DAYS,
+                salt=allauth_settings.SALT,
+            )
+        except signing.BadSignature:  # SignatureExpired too
+            return False
+        return EmailAddress.objects.filter(pk=pk, verified=True).exists()

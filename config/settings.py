@@ -183,7 +183,7 @@ SITE_ID = 1
 # django-allauth 65
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # Sign-up hashes the password also for a registered address: same answer, same time.
-ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm", "signup": "accounts.forms.SignupForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -333,10 +333,23 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # The club this site runs for.
 PADDOCK_CLUB_NAME = os.environ.get("PADDOCK_CLUB_NAME", "BMW 1 Series M Register")
 PADDOCK_CLUB_SHORT_NAME = os.environ.get("PADDOCK_CLUB_SHORT_NAME", "1M Register")
-PADDOCK_CLUB_TAGLINE = os.environ.get(
-    "PADDOCK_CLUB_TAGLINE",
-    "Every 1 Series M Coupé, chassis by chassis — and the people who drive them.",
-)
+# The line under the club's name, in English: a language without its own line shows it.
+_TAGLINE_EN = "Every 1 Series M Coupé, chassis by chassis — and the people who drive them."
+PADDOCK_CLUB_TAGLINE = os.environ.get("PADDOCK_CLUB_TAGLINE", _TAGLINE_EN)
+# The same line in the site's other languages: PADDOCK_CLUB_TAGLINE_DE for German. The
+# German default goes only with the English default: a club that words its own English
+# line is not shown ours in German.
+_TAGLINE_DEFAULTS = {
+    "de": "Jedes 1er M Coupé, Fahrgestell für Fahrgestell – und die Menschen, die es fahren."
+}
+PADDOCK_CLUB_TAGLINES = {
+    code: os.environ.get(
+        f"PADDOCK_CLUB_TAGLINE_{code.upper()}",
+        "" if "PADDOCK_CLUB_TAGLINE" in os.environ else _TAGLINE_DEFAULTS.get(code, ""),
+    ).strip()
+    for code, _name in LANGUAGES
+    if code != LANGUAGE_CODE
+}
 
 # The club's office (membership/): dues, invoices, SEPA direct debit, bank statements.
 # Money is integer cents in this currency (SEPA: euro only).

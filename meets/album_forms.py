@@ -89,7 +89,7 @@ class AlbumUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         limit = settings.PADDOCK_MAX_UPLOAD_BYTES / (1024 * 1024)
         self.fields["photos"].help_text = gettext(
-            "JPEG, PNG or WebP, up to %(limit)s MB each; at most %(most)s photos per member. "
+            "JPEG, PNG, WebP or GIF, up to %(limit)s MB each; at most %(most)s photos per member. "
             "We remove location and camera data."
         ) % {"limit": floatformat(limit, -2), "most": settings.PADDOCK_ALBUM_PER_MEMBER}
         self.helper = FormHelper()

@@ -354,7 +354,7 @@ class PhotoForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The limit is configurable (PADDOCK_MAX_UPLOAD_MB): say the one that applies.
         limit = settings.PADDOCK_MAX_UPLOAD_BYTES / (1024 * 1024)
-        self.fields["image"].help_text = gettext("JPEG, PNG or WebP, up to %(limit)s MB.") % {
+        self.fields["image"].help_text = gettext("JPEG, PNG, WebP or GIF, up to %(limit)s MB.") % {
             "limit": floatformat(limit, -2)
         }
         self.helper = FormHelper()

@@ -112,7 +112,8 @@ class SightingForm(forms.Form):
             del self.fields["reporter_email"]
         limit = settings.PADDOCK_MAX_UPLOAD_BYTES / (1024 * 1024)
         self.fields["photo"].help_text = gettext(
-            "JPEG, PNG or WebP, up to %(limit)s MB. Where it was taken is removed from the file."
+            "JPEG, PNG, WebP or GIF, up to %(limit)s MB. "
+            "Where it was taken is removed from the file."
         ) % {"limit": floatformat(limit, -2)}
         self.fields["seen_on"].widget.attrs.update(
             {"min": EARLIEST_SIGHTING.isoformat(), "max": timezone.localdate().isoformat()}

@@ -13,6 +13,7 @@ import warnings
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.template.defaultfilters import floatformat
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -24,6 +25,11 @@ def _human_size(n: int) -> str:
     # One decimal: a 10.4 MB file must not be reported as "10 MB; the limit is 10 MB".
     # In the request's language: 10.4 MB in English, 10,4 MB in German.
     return f"{number_format(round(n / (1024 * 1024), 1), decimal_pos=1)} MB"
+
+
+def _megapixels(n: int) -> str:
+    # 40 for 40,000,000 pixels; one decimal only when the limit needs it (25.5), localised.
+    return floatformat(n / 1_000_000, -1)
 
 
 def open_image(upload) -> Image.Image:
@@ -48,16 +54,28 @@ def open_image(upload) -> Image.Image:
             width, height = image.size
             if width * height > settings.PADDOCK_MAX_IMAGE_PIXELS:
                 raise ValidationError(
-                    _("This image is %(width)d×%(height)d pixels, which is too large to process."),
+                    _(
+                        "This image is %(width)d×%(height)d pixels, which is too large to "
+                        "process: the limit is %(limit)s megapixels. Please upload a smaller photo."
+                    ),
                     code="too_many_pixels",
-                    params={"width": width, "height": height},
+                    params={
+                        "width": width,
+                        "height": height,
+                        "limit": _megapixels(settings.PADDOCK_MAX_IMAGE_PIXELS),
+                    },
                 )
             image.load()
     except ValidationError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ValidationError(
-            _("This image is too large to process."), code="too_many_pixels"
+            _(
+                "This image is too large to process: the limit is %(limit)s megapixels. "
+                "Please upload a smaller photo."
+            ),
+            code="too_many_pixels",
+            params={"limit": _megapixels(settings.PADDOCK_MAX_IMAGE_PIXELS)},
         ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ValidationError(

@@ -81,6 +81,10 @@ def _list_body(request) -> SafeString:
         "filter_fields": fields,
         "page": page,
         "querystring": params.urlencode(),
+        # "checked by the registrar" is true of every car listed only when just the
+        # verified ones are (the register also lists accepted, unverified cars).
+        "verified_only": car_filter.form.is_valid()
+        and car_filter.form.cleaned_data.get("verified") == "yes",
     }
     return render_to_string("register/includes/_list_body.html", context)
 

@@ -184,6 +184,17 @@ def test_approval_sends_the_welcome_email_with_the_number(db, django_capture_on_
     assert f"Your membership number is {member.membership_number}." in message.body
 
 
+def test_the_welcome_email_links_back_to_the_members_profile_on_the_site(
+    db, django_capture_on_commit_callbacks, settings
+):
+    settings.PADDOCK_SITE_URL = "https://club.example.org"
+    with django_capture_on_commit_callbacks(execute=True):
+        member_approve(member=PendingMemberFactory())
+
+    body = mail.outbox[0].body
+    assert "https://club.example.org/accounts/profile/" in body
+
+
 def test_re_approval_says_the_membership_is_active_again(
     lapsed_member, django_capture_on_commit_callbacks
 ):

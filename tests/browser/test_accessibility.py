@@ -406,7 +406,7 @@ def test_no_serious_accessibility_violation_in_german(live_server, page: Page, c
 def test_a_visitor_signs_up_with_the_keyboard_only(live_server, page: Page, screenshot):
     mail.outbox.clear()
     page.goto(live_server.url + "/accounts/signup/")
-    expect(page.get_by_role("heading", name="Sign Up")).to_be_visible()
+    expect(page.get_by_role("heading", name="Join the club", exact=True)).to_be_visible()
 
     # The first Tab stop is the skip link: visible when focused, and it jumps to the form.
     page.keyboard.press("Tab")
@@ -430,7 +430,7 @@ def test_a_visitor_signs_up_with_the_keyboard_only(live_server, page: Page, scre
     page.keyboard.type("Valencia-Orange-2011")
     screenshot("a11y-keyboard-signup-filled")
     # The submit button is the next stop and shows its focus too.
-    tab_to(page, lambda ring: ring["tag"] == "button" and ring["text"] == "Sign Up", most=5)
+    tab_to(page, lambda ring: ring["tag"] == "button" and ring["text"] == "Join the club", most=5)
     page.keyboard.press("Shift+Tab")
     assert focus_ring(page)["name"] == "password2"
     page.keyboard.press("Enter")

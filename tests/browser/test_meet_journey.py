@@ -38,10 +38,10 @@ def shoot(page: Page, name: str) -> None:
 
 def log_in(page: Page, user: User) -> None:
     """Fill in and send the log-in form the page is on."""
-    expect(page.get_by_role("heading", name="Sign In")).to_be_visible()
+    expect(page.get_by_role("heading", name="Log in", exact=True)).to_be_visible()
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
 
 
 def qr_code(page: Page):

@@ -97,12 +97,12 @@ def test_a_visitor_joins_fills_in_their_profile_and_after_approval_finds_themsel
     hero.get_by_role("link", name="Join the club").click()
 
     # Sign up with e-mail and password.
-    expect(page.get_by_role("heading", name="Sign Up")).to_be_visible()
+    expect(page.get_by_role("heading", name="Join the club", exact=True)).to_be_visible()
     page.get_by_label("Email").fill(NEW_EMAIL)
     page.get_by_label(re.compile(r"^\s*Password\W*$")).fill(NEW_PASSWORD)  # label: "Password*"
     page.get_by_label("Password (again)").fill(NEW_PASSWORD)
     screenshot("journey-01-signup")
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Join the club", exact=True).click()
 
     # "Verify your e-mail": not logged in yet, a confirmation e-mail is on its way.
     verify = page.get_by_role("heading", name=re.compile("verify your e-?mail", re.I))
@@ -112,7 +112,9 @@ def test_a_visitor_joins_fills_in_their_profile_and_after_approval_finds_themsel
 
     # The member follows the link in the e-mail and presses Confirm.
     page.goto(live_server.url + confirmation_path(mail.outbox[0]))
-    expect(page.get_by_role("heading", name=re.compile("confirm e-?mail", re.I))).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile("confirm your e-?mail", re.I))
+    ).to_be_visible()
     page.get_by_role("button", name="Confirm").click()
 
     # Logged in straight away (ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION), on their profile.
@@ -215,7 +217,7 @@ def test_on_a_phone_the_menu_folds_away_and_opens_to_reach_the_directory(
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/members/$"))
     page.get_by_label("Email").fill(member.email)
     page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
 
     expect(page.get_by_role("heading", name="Members' directory")).to_be_visible()
     expect(page.get_by_role("link", name="Anna Achterberg")).to_be_visible()

@@ -63,7 +63,7 @@ def test_a_new_member_is_approved_from_the_inbox_gives_a_mandate_and_pays_their_
     page.get_by_label("Email").fill(NEW_EMAIL)
     page.get_by_label(re.compile(r"^\s*Password\W*$")).fill(NEW_PASSWORD)
     page.get_by_label("Password (again)").fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Join the club", exact=True).click()
     expect(
         page.get_by_role("heading", name=re.compile("verify your e-?mail", re.I))
     ).to_be_visible()

@@ -106,7 +106,7 @@ def test_a_member_registers_their_car_with_a_photo_and_after_verification_anyone
     page.get_by_label("Email").fill(member.email)
     page.get_by_label("Password").fill(TEST_PASSWORD)
     screenshot("register-00-login")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
     expect(page.get_by_role("button", name="Mara Monte")).to_be_visible()
     page.goto(f"{live_server.url}/register/")
     page.get_by_role("link", name="Register your car").click()

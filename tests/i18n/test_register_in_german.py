@@ -69,7 +69,9 @@ def test_the_register_list_and_its_filters_are_in_german():
     html = german_client().get(reverse("register:list")).content.decode()
 
     assert "<title>Das Register" in html
-    assert "2 Fahrzeuge gefunden – jedes ein echtes Chassis, geprüft vom Registerführer." in html
+    # The lead's catalogue gives these two (the claim is made of verified cars alone).
+    assert "2 Fahrzeuge gefunden." in html
+    assert "Ein vom Registerführer geprüftes Fahrzeug ist mit „✓ Verifiziert“ markiert." in html
     for label in ["Modell", "Baujahr", "Fahrzeugstatus", "Verifizierung", "Sortieren nach"]:
         assert f">{label}</label>" in html
     assert "Alle Modelle" in html

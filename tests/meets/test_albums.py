@@ -170,7 +170,7 @@ def test_a_member_can_add_no_more_than_the_limit(client_for, meet, attendee, set
     [
         (b"just text, not a picture", UNREADABLE),
         (b"", "The submitted file is empty."),
-        (png_bomb_bytes(), "This image is too large to process."),
+        (png_bomb_bytes(), "This image is too large to process: the limit is 40 megapixels."),
     ],
     ids=["text file named .jpg", "empty file", "decompression bomb"],
 )

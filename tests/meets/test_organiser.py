@@ -254,6 +254,20 @@ def test_the_organiser_publishes_a_draft(organiser):
     assert "Only a draft can be published." in response.content.decode()
 
 
+def test_the_cancel_page_names_the_waiting_list_only_when_someone_waits(meet, organiser):
+    RSVPFactory(meet=meet)
+    url = reverse("meets:cancel", args=[meet.slug])
+    client = login(organiser)
+
+    nobody_waits = " ".join(client.get(url).content.decode().split())
+    RSVPFactory(meet=meet, status=RSVP.Status.WAITLISTED)
+    one_waits = " ".join(client.get(url).content.decode().split())
+
+    assert "We e-mail <strong>1 member going</strong>, with a calendar update" in nobody_waits
+    assert "waiting list" not in nobody_waits
+    assert "<strong>1 on the waiting list</strong>" in one_waits
+
+
 def test_cancelling_emails_everyone_going_and_waiting_with_a_calendar_update(
     meet, organiser, django_capture_on_commit_callbacks
 ):

@@ -70,6 +70,20 @@ def test_the_list_says_when_a_meet_is_full(client, card_for):
     assert "Full · 1 waiting" in card_for(client.get(LIST), "Ring day")
 
 
+def test_a_full_meet_nobody_waits_for_says_full_alone(client, card_for, settings):
+    meet = MeetFactory(title="Ring day", capacity=2)
+    RSVPFactory.create_batch(2, meet=meet)
+
+    card = card_for(client.get(LIST), "Ring day")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    german = card_for(client.get(LIST), "Ring day")
+
+    assert "Full" in card
+    assert "waiting" not in card
+    assert "Voll" in german
+    assert "Warteliste" not in german
+
+
 def test_a_cancelled_meet_stays_listed_and_is_flagged(client, card_for):
     MeetFactory(title="Ring day", status=Meet.Status.CANCELLED)
     MeetFactory(title="Eifel drive")

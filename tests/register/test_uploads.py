@@ -158,6 +158,10 @@ def test_deleting_the_last_photo_leaves_the_car_without_photos_or_files(
     assert media_files() == set()
 
 
+# The decompression bomb against the default limit of 40,000,000 pixels.
+TOO_MANY_PIXELS = "This image is too large to process: the limit is 40 megapixels."
+
+
 def truncated_jpeg() -> bytes:
     whole = jpeg_bytes(size=(640, 480))
     return whole[: len(whole) // 2]
@@ -168,7 +172,7 @@ def truncated_jpeg() -> bytes:
     [
         (b"Dear registrar, here is my car.\n", "car.jpg", UNREADABLE),
         (truncated_jpeg(), "car.jpg", UNREADABLE),
-        (png_bomb_bytes(), "bomb.png", "This image is too large to process."),
+        (png_bomb_bytes(), "bomb.png", TOO_MANY_PIXELS),
         (b"", "empty.jpg", "The submitted file is empty."),
     ],
     ids=["text file named .jpg", "truncated JPEG", "decompression bomb", "empty file"],
@@ -212,7 +216,22 @@ def test_the_photo_form_states_the_configured_size_limit(client_for, member, set
 
     html = client_for(member).get(reverse("register:photo_add", args=[car.pk])).content.decode()
 
-    assert "JPEG, PNG or WebP, up to 4 MB." in html
+    assert "JPEG, PNG, WebP or GIF, up to 4 MB." in html
+
+
+def test_a_photo_with_too_many_pixels_is_refused_with_the_limit(
+    client_for, member, media_files, settings
+):
+    settings.PADDOCK_MAX_IMAGE_PIXELS = 1_500_000
+    car = CarFactory(owner=member)
+
+    response = post_photo(client_for(member), car, jpeg_bytes(size=(1600, 1000)))
+
+    assert (
+        "This image is too large to process: the limit is 1.5 megapixels. "
+        "Please upload a smaller photo."
+    ) in response.content.decode()
+    assert not CarPhoto.objects.exists()
 
 
 def test_a_claim_with_a_photo_of_the_papers_stores_it_without_its_location(
