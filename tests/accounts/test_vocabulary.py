@@ -23,6 +23,9 @@ NEW_PASSWORD = "valencia-orange-2011"
 # allauth's words for what the site calls "Join the club" and "Log in".
 ENGLISH = ["Sign Up", "Sign In", "sign in", "sign up", "Signup", "Sign Out", "sign out"]
 GERMAN = [
+    # "Anmeldung" is an RSVP to a meet: logging out is "Ausloggen", never "Abmelden".
+    "Abmeld",
+    "abmeld",
     "Anmeld",
     "anmeld",
     "Angemeldet",
@@ -35,7 +38,7 @@ GERMAN = [
 # The site's own words, as the German catalogue gives them.
 SITE_WORDS = {
     "en": {"login": "Log in", "signup": "Join the club", "logout": "Log out"},
-    "de": {"login": "Einloggen", "signup": "Mitglied werden", "logout": "Abmelden"},
+    "de": {"login": "Einloggen", "signup": "Mitglied werden", "logout": "Ausloggen"},
 }
 
 

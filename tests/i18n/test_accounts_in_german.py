@@ -147,7 +147,7 @@ def test_a_member_whose_profile_says_german_gets_german_whatever_the_browser_ask
 
     assert '<html lang="de"' in html
     assert "Mein Profil" in html
-    assert "Abmelden" in html
+    assert "Ausloggen" in html
 
 
 # --- Pages --------------------------------------------------------------------------------
