@@ -40,8 +40,6 @@ from register.plates import plate_for
 
 # A device keeps working this long after its meet ends (late syncs), then answers 401.
 GRACE_AFTER_MEET = datetime.timedelta(days=2)
-# A scan's time is trusted back to this long before the meet starts, and never after now.
-EARLIEST_SCAN_BEFORE_START = datetime.timedelta(days=1)
 # last_seen_at is written at most this often per device.
 SEEN_EVERY = datetime.timedelta(minutes=1)
 # The most devices a meet can have that are not revoked.
@@ -352,11 +350,13 @@ def _local_time(value: datetime.datetime, meet: Meet) -> str:
 
 
 def clamp_scanned_at(scanned_at: datetime.datetime, meet: Meet) -> datetime.datetime:
-    """A device's clock is trusted between a day before the meet starts and now."""
+    """A device's clock is trusted up to now. A scan dated before the meet's check-in days
+    keeps its date, and is refused ("closed"): raised into the days, a code tried out at
+    home a week before would check the car in.
+    """
     if timezone.is_naive(scanned_at):
         scanned_at = timezone.make_aware(scanned_at, datetime.UTC)
-    earliest = meet.starts_at - EARLIEST_SCAN_BEFORE_START
-    return min(max(scanned_at, earliest), timezone.now())
+    return min(scanned_at, timezone.now())
 
 
 def _answer(scan: GateScan, meet: Meet) -> dict:

@@ -477,11 +477,15 @@ def rsvp_check_in(
             if rsvp.status == RSVP.Status.WAITLISTED:
                 raise RSVPError(_("This RSVP is on the waiting list, not going."))
             raise RSVPError(_("This RSVP is cancelled, not going."))
+        # Only around the meet: a scan on another day is a mistake (the wrong meet's gate,
+        # a code tried out at home). A device's scan counts by when it was made, so one
+        # made at the gate and synced days later still checks in.
+        meet = Meet.objects.only("time_zone", "title", "starts_at", "ends_at").get(pk=rsvp.meet_id)
         if rsvp.checked_in_at is not None:
             if answers:
                 rsvp.answers = {**(rsvp.answers or {}), **answers}
                 rsvp.save(update_fields=["answers"])
-            if scanned_at is None or at >= rsvp.checked_in_at:
+            if scanned_at is None or at >= rsvp.checked_in_at or not meet.checkin_open_at(at):
                 return rsvp, False
             # An earlier scan synced late: the earliest wins, nothing else is added.
             rsvp.checked_in_at = at
@@ -489,10 +493,6 @@ def rsvp_check_in(
             rsvp.checked_in_device = device
             rsvp.save(update_fields=["checked_in_at", "checked_in_by", "checked_in_device"])
             return rsvp, True
-        # Only around the meet: a scan on another day is a mistake (the wrong meet's gate,
-        # a code tried out at home). A device's scan counts by when it was made, so one
-        # made at the gate and synced days later still checks in.
-        meet = Meet.objects.only("time_zone", "title", "starts_at", "ends_at").get(pk=rsvp.meet_id)
         if not meet.checkin_open_at(at):
             raise CheckInClosed(checkin_closed_message(meet))
         rsvp.answers = {**(rsvp.answers or {}), **(answers or {})}

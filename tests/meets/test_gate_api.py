@@ -373,18 +373,51 @@ def test_two_scans_in_the_same_second_make_one_check_in(client, meet, gate_a, ga
     assert second["checked_in_by"] == "Gate A"
 
 
-def test_a_scan_time_is_clamped_to_the_day_before_the_meet_and_now(client, meet, gate_a):
-    early, late = RSVPFactory(meet=meet), RSVPFactory(meet=meet)
-    send(
-        client,
-        gate_a[1],
-        scan(early, meet.starts_at - datetime.timedelta(days=30)),
-        scan(late, timezone.now() + datetime.timedelta(days=30)),
+def test_a_scan_is_trusted_up_to_now_and_only_on_the_check_in_days(client, organiser):
+    # The meet starts in 12 hours: its check-in days began yesterday, local time.
+    start = (timezone.now() + datetime.timedelta(hours=12)).replace(microsecond=0)
+    meet = MeetFactory(
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=8),
+        rsvp_opens_at=start - datetime.timedelta(days=30),
+        organisers=[organiser],
     )
-    early.refresh_from_db()
-    late.refresh_from_db()
-    assert early.checked_in_at == meet.starts_at - datetime.timedelta(days=1)
+    _device, headers = device(meet, organiser)
+    early, late, first_day = (RSVPFactory(meet=meet) for _ in range(3))
+    opens = datetime.datetime.combine(meet.checkin_days()[0], datetime.time(0, 5), meet.tz)
+
+    results = send(
+        client,
+        headers,
+        # A code tried out at home a week before, synced now the gate is open.
+        scan(early, timezone.now() - datetime.timedelta(days=7)),
+        # A device clock ahead of the server's.
+        scan(late, timezone.now() + datetime.timedelta(days=30)),
+        # Five minutes into the day before: at its own time, not moved.
+        scan(first_day, opens),
+    )
+
+    assert [r["result"] for r in results] == ["refused", "checked_in", "checked_in"]
+    assert results[0]["message"] == str(gate.REASONS["closed"])
+    for rsvp in (early, late, first_day):
+        rsvp.refresh_from_db()
+    assert early.checked_in_at is None
     assert late.checked_in_at <= timezone.now()
+    assert first_day.checked_in_at == opens
+
+
+def test_an_earlier_scan_from_before_the_check_in_days_moves_nothing(client, meet, gate_a, gate_b):
+    rsvp = RSVPFactory(meet=meet)
+    at = timezone.now() - datetime.timedelta(minutes=5)
+    send(client, gate_a[1], scan(rsvp, at))
+    rsvp.refresh_from_db()
+    first = rsvp.checked_in_at
+
+    result = send(client, gate_b[1], scan(rsvp, meet.starts_at - datetime.timedelta(days=9)))[0]
+
+    rsvp.refresh_from_db()
+    assert result["result"] == "already"
+    assert (rsvp.checked_in_at, rsvp.checked_in_device) == (first, gate_a[0])
 
 
 def _meet_days_ago(organiser, days: int):
