@@ -141,3 +141,21 @@ def test_the_focus_script_is_on_every_page_and_allowed_by_the_policy(client):
     script = (Path(settings.BASE_DIR) / "static" / "js" / "form-errors.js").read_text()
     assert "[data-error-summary]" in script
     assert '[aria-invalid="true"]' in script
+
+
+def test_a_choice_of_radio_buttons_or_boxes_is_linked_to_its_first_one():
+    from django import forms
+    from django.template.loader import render_to_string
+
+    class Choices(forms.Form):
+        size = forms.ChoiceField(choices=[("s", "Small"), ("l", "Large")], widget=forms.RadioSelect)
+        extras = forms.MultipleChoiceField(
+            choices=[("a", "A"), ("b", "B")], widget=forms.CheckboxSelectMultiple
+        )
+
+    html = render_to_string("includes/_form_errors.html", {"form": Choices({"x": "1"})})
+
+    # Each error's link leads to a field that exists: the group's first button or box.
+    assert 'href="#id_size_0"' in html
+    assert 'href="#id_extras_0"' in html
+    assert 'href="#"' not in html
