@@ -6,6 +6,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.internal import ratelimit
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from config.lib.site import absolute_url, site_domain
 from config.lib.urls import is_local_path
@@ -15,6 +16,29 @@ LOGIN_FAILED_ACCOUNT = "login_failed_account"
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # allauth's messages in the site's words ("e-mail", "log in"), so its German is ours too:
+    # formal, and "Einloggen" where allauth's catalogue says "Anmelden" and "du".
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "account_inactive": _("This account is not active."),
+        "cannot_remove_primary_email": _("You cannot remove your main e-mail address."),
+        "duplicate_email": _("This e-mail address already belongs to your account."),
+        "email_password_mismatch": _("The e-mail address or the password is not right."),
+        "email_taken": _("This e-mail address already belongs to an account."),
+        "enter_current_password": _("Please give your current password."),
+        "incorrect_code": _("That code is not right."),
+        "incorrect_password": _("That password is not right."),
+        "invalid_or_expired_key": _("This link has expired or is not valid."),
+        "invalid_login": _("That did not log you in."),
+        "invalid_password_reset": _("This link to reset your password is not valid."),
+        "max_email_addresses": _("You cannot add more than %d e-mail addresses."),
+        "too_many_login_attempts": _("Too many failed attempts to log in. Try again later."),
+        "unknown_email": _("No account uses this e-mail address."),
+        "unverified_primary_email": _("Your main e-mail address must be confirmed first."),
+        "same_as_current": _("The new value must be different from the current one."),
+        "rate_limited": _("Too many requests at once: please wait a moment and try again."),
+    }
+
     def save_user(self, request, user, form, commit=True):
         # A new member keeps the language they signed up in, for their e-mails too.
         language = translation.get_language()

@@ -51,12 +51,12 @@ def test_failed_log_ins_are_stopped_after_five_tries_on_one_address(client, memb
         for n in range(6)
     ]
 
-    assert not any("Too many failed login attempts" in page for page in pages[:5])
-    assert "Too many failed login attempts. Try again later." in pages[5]
+    assert not any("Too many failed attempts to log in" in page for page in pages[:5])
+    assert "Too many failed attempts to log in. Try again later." in pages[5]
     # Even the right password is refused while the limit holds.
     right = client.post(url, {"login": member.email, "password": TEST_PASSWORD})
     assert right.status_code == 200
-    assert "Too many failed login attempts" in right.content.decode()
+    assert "Too many failed attempts to log in" in right.content.decode()
     assert "_auth_user_id" not in client.session
 
 
@@ -66,7 +66,7 @@ def log_in(client, email, password, ip):
     )
 
 
-TOO_MANY = "Too many failed login attempts. Try again later."
+TOO_MANY = "Too many failed attempts to log in. Try again later."
 
 
 @pytest.mark.django_db

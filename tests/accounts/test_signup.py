@@ -118,9 +118,7 @@ def test_logging_in_refuses_a_wrong_password(client, member):
     response = client.post(LOGIN, {"login": member.email, "password": "wrong-password"})
 
     assert response.status_code == 200
-    assert "The email address and/or password you specified are not correct." in (
-        response.content.decode()
-    )
+    assert "The e-mail address or the password is not right." in (response.content.decode())
     assert logged_in_as(client) is None
 
 

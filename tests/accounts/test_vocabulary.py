@@ -219,3 +219,22 @@ def test_the_emails_about_an_unknown_or_taken_address_use_the_sites_words(client
     for message in (unknown, taken):
         words = re.sub(r"https?://\S+", " ", message.body)  # /accounts/signup/ is no word
         assert [word for word in ENGLISH if word.lower() in words.lower()] == []
+
+
+def test_allauths_own_messages_speak_the_sites_words_in_both_languages():
+    from django.utils import translation
+
+    from accounts.adapter import AccountAdapter
+
+    adapter = AccountAdapter()
+    # Those a member can meet on this site (no usernames, no phone numbers).
+    reachable = [k for k in adapter.error_messages if not k.startswith(("username", "phone"))]
+    for language, words in (("en", ENGLISH), ("de", GERMAN)):
+        with translation.override(language):
+            messages = [str(adapter.error_messages[k]) for k in reachable]
+        for message in messages:
+            assert not [w for w in words if w in message], (language, message)
+            assert "email" not in message.lower().replace("e-mail", ""), message
+    with translation.override("de"):
+        assert str(adapter.error_messages["too_many_login_attempts"]).startswith("Zu viele")
+        assert "Sie" in str(adapter.error_messages["enter_current_password"])
