@@ -1,6 +1,7 @@
 """Meets' writes: RSVPs under a lock, the waiting list, check-in, messages."""
 
 import datetime
+import functools
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -164,14 +165,7 @@ def rsvp_create(
             # the places taken — counted from the RSVPs themselves, never from a counter a
             # bulk delete past the services could have left behind. A place held by an
             # open waiting-list offer (meets/offers.py) is taken.
-            live = Q(status__in=RSVP.LIVE)
-            counts = RSVP.objects.filter(meet=meet).aggregate(
-                mine=Count("pk", filter=live & Q(member=member), distinct=True),
-                this_car=Count("pk", filter=live & Q(car=car), distinct=True),
-                going=Count("pk", filter=Q(status=RSVP.Status.GOING), distinct=True),
-                waiting=Count("pk", filter=Q(status=RSVP.Status.WAITLISTED), distinct=True),
-                held=held_places(),
-            )
+            counts = _rsvp_counts(meet.pk, member.pk, car.pk)
             if counts["mine"]:
                 raise AlreadyRSVPd(_("You already have an RSVP for this meet."))
             if counts["this_car"]:
@@ -199,6 +193,49 @@ def rsvp_create(
         # A double submit that slipped past the checks: the constraints said no.
         raise AlreadyRSVPd(_("You already have an RSVP for this meet.")) from exc
     return rsvp
+
+
+@functools.cache
+def _rsvp_counts_sql() -> str:
+    rsvp, offer = RSVP._meta, Offer._meta
+    q = connection.ops.quote_name
+    col = {name: q(rsvp.get_field(name).column) for name in ("meet", "member", "car", "status")}
+    held_rsvp, held_state = (q(offer.get_field(name).column) for name in ("rsvp", "state"))
+    live = f"r.{col['status']} IN (%s, %s)"
+    return (
+        f"SELECT COUNT(*) FILTER (WHERE {live} AND r.{col['member']} = %s),"  # noqa: S608  # nosec B608
+        f" COUNT(*) FILTER (WHERE {live} AND r.{col['car']} = %s),"
+        f" COUNT(*) FILTER (WHERE r.{col['status']} = %s),"
+        f" COUNT(*) FILTER (WHERE r.{col['status']} = %s),"
+        f" (SELECT COUNT(*) FROM {q(offer.db_table)} o"
+        f"  JOIN {q(rsvp.db_table)} h ON h.{q(rsvp.pk.column)} = o.{held_rsvp}"
+        f"  WHERE h.{col['meet']} = %s AND o.{held_state} = %s)"
+        f" FROM {q(rsvp.db_table)} r WHERE r.{col['meet']} = %s"
+    )
+
+
+def _rsvp_counts(meet_id: int, member_id: int, car_id: int) -> dict[str, int]:
+    """The meet's RSVPs as rsvp_create needs them, under the meet's lock: this member's and
+    this car's live ones, those going and waiting, and the places held by open offers.
+
+    The statement is written out once (_rsvp_counts_sql): built from five filtered
+    Counts, the ORM compiled it on every RSVP, about a tenth of a POST's time in a burst.
+    Same meaning on SQLite and PostgreSQL (COUNT … FILTER), the same rows as RSVP.LIVE and
+    held_places().
+    """
+    going, waiting = RSVP.Status.GOING, RSVP.Status.WAITLISTED
+    params = [*RSVP.LIVE, member_id, *RSVP.LIVE, car_id, going, waiting]
+    params += [meet_id, Offer.State.OPEN, meet_id]
+    with connection.cursor() as cursor:
+        cursor.execute(_rsvp_counts_sql(), params)
+        mine, this_car, going_n, waiting_n, held = cursor.fetchone()
+    return {
+        "mine": mine,
+        "this_car": this_car,
+        "going": going_n,
+        "waiting": waiting_n,
+        "held": held,
+    }
 
 
 def taken_places(meet: Meet) -> dict[str, int]:
