@@ -57,7 +57,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sites",
     "allauth",
-    "allauth.account",
+    # allauth's e-mail addresses, named as the admin groups them (accounts/apps.py).
+    "accounts.apps.AllauthAccountConfig",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_countries",

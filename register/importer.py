@@ -40,9 +40,12 @@ from register.validators import normalise_vin, validate_vin
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
 # A workbook is a zip file: 5 MB of it may unpack to gigabytes of XML (a "zip bomb").
-# Its parts may unpack to this much in all, and its sheet may run to this many rows,
-# blank ones included (a cell on row 1,000,000 makes a million blank rows), and columns.
-MAX_WORKBOOK_UNPACKED = 50 * 1024 * 1024
+# Its parts may unpack to this much in all (a register of 20,000 cars in 15 columns is
+# about 12 MB), its shared strings (all read before the first row) to this much, and its
+# sheet may run to this many rows, blank ones included (a cell on row 1,000,000 would
+# make a million blank rows), and its header to this many columns.
+MAX_WORKBOOK_UNPACKED = 16 * 1024 * 1024
+MAX_SHARED_STRINGS = 4 * 1024 * 1024
 MAX_SHEET_ROWS = 5 * MAX_ROWS
 MAX_SHEET_COLUMNS = 100
 REQUIRED_COLUMNS = ("vin", "model_line")
@@ -304,7 +307,13 @@ def _csv_error(line: int, exc: csv.Error) -> str:
 # --- Reading a workbook ---------------------------------------------------------------
 
 ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # an old Excel .xls (or any Office 97 file)
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # an old Excel .xls, or a workbook saved with a password
+# A workbook saved with a password is an OLE file holding the encrypted workbook in a
+# stream of this name (its directory spells names in UTF-16).
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_ROW, _CELL, _VALUE = f"{_SHEET_NS}row", f"{_SHEET_NS}c", f"{_SHEET_NS}v"
+_INLINE, _TEXT, _RUN = f"{_SHEET_NS}is", f"{_SHEET_NS}t", f"{_SHEET_NS}r"
 
 
 def _not_a_workbook() -> ImportFileError:
@@ -314,6 +323,16 @@ def _not_a_workbook() -> ImportFileError:
             "as “Excel Workbook (.xlsx)” or “CSV UTF-8 (comma delimited)” and upload it again."
         ),
         code="not_a_workbook",
+    )
+
+
+def _password_protected() -> ImportFileError:
+    return ImportFileError(
+        _(
+            "This workbook is protected with a password: save a copy without one, or as "
+            "“CSV UTF-8 (comma delimited)”, and upload that."
+        ),
+        code="password",
     )
 
 
@@ -333,17 +352,164 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def read_workbook(data: bytes) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
-    """An .xlsx file's first sheet as read_table reads a CSV file: the header's column
-    positions and every non-blank row with its row number.
+class _CellError(ValueError):
+    """A cell that holds no value the import can use: the reason, in the request's language."""
 
-    Cells are read as values: a formula gives the value the spreadsheet saved with it and
-    is never worked out here (one saved without a value reads as blank). The XML is read
-    by defusedxml (openpyxl uses it when it is installed), row by row.
+
+class _SheetReader:
+    """Reads the cells of a sheet's XML that the import uses, and nothing else.
+
+    openpyxl's own reader turns every cell of every row into a dictionary and then a tuple:
+    about half a millisecond a row, ten seconds for a register of 20,000 cars. Here each
+    row's cells are looked at only for the columns the header names, and only those
+    cells' values are worked out. The XML is parsed by openpyxl's parser (defusedxml's,
+    which refuses entities); the workbook's shared strings, date formats and epoch come
+    from openpyxl, which has read them already.
+    """
+
+    def __init__(self, strings, book):
+        self.strings = strings
+        # openpyxl keeps which cell styles are dates on the workbook; it has no public name.
+        self.date_formats = book._date_formats
+        self.timedelta_formats = book._timedelta_formats
+        self.epoch = book.epoch
+        self.letters: dict[str, int] = {}
+        from openpyxl.cell.cell import ERROR_CODES
+        from openpyxl.utils.cell import column_index_from_string
+        from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+        self.error_codes = frozenset(ERROR_CODES)
+        self.from_excel, self.from_iso8601 = from_excel, from_ISO8601
+        self.column_index = column_index_from_string
+
+    def column(self, reference: str) -> int:
+        """The column index (from 0) of a cell reference such as "AB12"."""
+        letters = reference.rstrip("0123456789")
+        index = self.letters.get(letters)
+        if index is None:
+            index = self.letters[letters] = self.column_index(letters) - 1
+        return index
+
+    def value(self, element) -> str:
+        """A cell's value as text (see _cell_text); raises _CellError for an error value
+        or a date no calendar holds."""
+        kind = element.get("t", "n")
+        if kind == "inlineStr":
+            node = element.find(_INLINE)
+            if node is None:
+                return ""
+            text = (node.findtext(_TEXT) or "") + "".join(
+                run.findtext(_TEXT) or "" for run in node.iterfind(_RUN)
+            )
+        else:
+            text = element.findtext(_VALUE) or ""
+            if not text:
+                return ""
+            if kind == "n":
+                number = float(text) if any(c in text for c in ".eE") else int(text)
+                style = element.get("s")
+                if style and int(style) in self.date_formats:
+                    try:
+                        day = self.from_excel(
+                            number, self.epoch, timedelta=int(style) in self.timedelta_formats
+                        )
+                    except (OverflowError, ValueError):
+                        raise _CellError(
+                            _("the cell is a date outside the calendar (%(value)s)")
+                            % {"value": text}
+                        ) from None
+                    return _cell_text(day)
+                return _cell_text(number)
+            if kind == "s":
+                text = self.strings[int(text)]
+            elif kind == "b":
+                return _cell_text(text.strip() in ("1", "true"))
+            elif kind == "d":
+                try:
+                    return _cell_text(self.from_iso8601(text))
+                except ValueError:
+                    raise _CellError(
+                        _("the cell is a date outside the calendar (%(value)s)") % {"value": text}
+                    ) from None
+            elif kind == "e":
+                raise _CellError(_("the cell holds the error %(error)s") % {"error": text})
+        if text.strip() in self.error_codes:
+            raise _CellError(_("the cell holds the error %(error)s") % {"error": text.strip()})
+        return text
+
+    def rows(self, xml: bytes):
+        """Each row element of the sheet, as it is parsed, with its row number.
+
+        Parsed by the standard library's (C) parser, more than twice as fast as the
+        pure-Python one defusedxml wraps: what defusedxml guards against is refused here
+        first. A sheet declaring a DTD (the only way to entities, and to a "billion
+        laughs") or an encoding other than UTF-8 (which could spell one differently) is
+        refused; Excel writes neither.
+        """
+        import xml.etree.ElementTree as ET
+
+        declaration = _XML_DECLARATION.match(xml)
+        if b"<!DOCTYPE" in xml or (
+            declaration and declaration.group("encoding").lower() not in (b"utf-8", b"utf8")
+        ):
+            raise _not_a_workbook()
+        cells_seen = cells_in_rows = 0
+        number = 0
+        for _event, element in ET.iterparse(io.BytesIO(xml)):  # noqa: S314 - checked above
+            tag = element.tag
+            if tag == _CELL:
+                cells_seen += 1
+            elif tag == _ROW:
+                cells_in_rows += len(element)
+                if cells_seen != cells_in_rows:
+                    raise _cells_outside_rows()
+                number = int(element.get("r") or number + 1)
+                if number > MAX_SHEET_ROWS:
+                    raise _too_many_rows()
+                yield number, element
+                element.clear()
+        if cells_seen != cells_in_rows:
+            raise _cells_outside_rows()
+
+
+_XML_DECLARATION = re.compile(rb'^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding=["\'](?P<encoding>[^"\']*)')
+
+
+def _cells_outside_rows() -> ImportFileError:
+    return ImportFileError(
+        _(
+            "The workbook's first sheet has cells that belong to no row, so it cannot be "
+            "read. Open it in your spreadsheet, save it as “Excel Workbook (.xlsx)” or "
+            "“CSV UTF-8 (comma delimited)” and upload it again."
+        ),
+        code="cells_outside_rows",
+    )
+
+
+def _workbook_too_large(limit: int) -> ImportFileError:
+    # Python's zipfile reads no more than the sizes it declares, so they are the limit.
+    return ImportFileError(
+        _(
+            "The workbook unpacks to more than %(limit)s MB. Save it as "
+            "“CSV UTF-8 (comma delimited)”, or split it into smaller ones."
+        )
+        % {"limit": limit // 1024 // 1024},
+        code="too_large",
+    )
+
+
+def _open_workbook(data: bytes) -> tuple[_SheetReader, bytes | None]:
+    """The workbook read by openpyxl but for its sheets, once its sizes are checked, and
+    its first sheet's XML (None if it has none).
+
+    openpyxl's read-only sheet would walk the whole sheet once only to find its size (a
+    sheet saved without a <dimension>), in its pure-Python parser: not used here.
     """
     import zipfile
 
-    from openpyxl import load_workbook
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+    from openpyxl.xml.constants import SHARED_STRINGS
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -351,36 +517,89 @@ def read_workbook(data: bytes) -> tuple[dict[str, int], list[tuple[int, list[str
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
         raise _not_a_workbook() from None
     if unpacked > MAX_WORKBOOK_UNPACKED:
-        # Python's zipfile reads no more than the sizes it declares, so they are the limit.
-        raise ImportFileError(
-            _(
-                "The workbook unpacks to more than %(limit)s MB. Save it as "
-                "“CSV UTF-8 (comma delimited)”, or split it into smaller ones."
-            )
-            % {"limit": MAX_WORKBOOK_UNPACKED // 1024 // 1024},
-            code="too_large",
-        )
+        raise _workbook_too_large(MAX_WORKBOOK_UNPACKED)
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+        reader.read_manifest()
+        # Every shared string is read before the first row: about a second for each MB.
+        part = reader.package.find(SHARED_STRINGS)
+        strings = reader.archive.getinfo(part.PartName[1:]).file_size if part else 0
     except Exception:  # noqa: BLE001 - any of the many ways a broken zip or XML fails
         raise _not_a_workbook() from None
+    if strings > MAX_SHARED_STRINGS:
+        raise _workbook_too_large(MAX_SHARED_STRINGS)
     try:
-        if not book.worksheets:
-            raise ImportFileError(_("The file is empty."), code="empty")
-        sheet = book.worksheets[0]
-        # The size a sheet declares may be wrong (or hostile): read what is there.
-        sheet.reset_dimensions()
-        columns: dict[str, int] | None = None
-        rows: list[tuple[int, list[str]]] = []
-        cells_by_row = sheet.iter_rows(values_only=True, max_col=MAX_SHEET_COLUMNS)
-        for number, values in enumerate(cells_by_row, start=1):
-            if number > MAX_SHEET_ROWS:
-                raise _too_many_rows()
-            cells = [_cell_text(value) for value in values]
-            if not any(cell.strip() for cell in cells):
-                continue
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        sheets = [
+            rel.target
+            for _sheet, rel in reader.parser.find_sheets()
+            if rel.target in reader.valid_files and "chartsheet" not in rel.Type
+        ]
+        xml = reader.archive.read(sheets[0]) if sheets else None
+    except Exception:  # noqa: BLE001
+        raise _not_a_workbook() from None
+    finally:
+        reader.archive.close()
+    return _SheetReader(reader.shared_strings, reader.wb), xml
+
+
+def read_workbook(
+    data: bytes,
+) -> tuple[dict[str, int], list[tuple[int, list[str]]], dict[int, list[str]]]:
+    """An .xlsx file's first sheet as read_table reads a CSV file: the header's column
+    positions and every non-blank row with its row number; and, by row number, the cells
+    that hold an error (#N/A, a date no calendar holds), each reported as the row's fault.
+
+    Cells are read as values: a formula gives the value the spreadsheet saved with it and
+    is never worked out here (one saved without a value reads as blank). Only the header
+    row is read whole; the other rows only in the columns the header names.
+    """
+    reader, xml = _open_workbook(data)
+    if xml is None:
+        raise ImportFileError(_("The file is empty."), code="empty")
+    columns: dict[str, int] | None = None
+    wanted: dict[int, str] = {}  # column index: the import's name for it
+    width = 0
+    rows: list[tuple[int, list[str]]] = []
+    errors: dict[int, list[str]] = {}
+    try:
+        for number, row in reader.rows(xml):
             if columns is None:  # the first row with anything in it is the header
-                columns = _header_columns(cells)
+                header = [""] * MAX_SHEET_COLUMNS
+                index = -1
+                for element in row:
+                    if element.tag != _CELL:
+                        continue
+                    ref = element.get("r")
+                    index = reader.column(ref) if ref else index + 1
+                    if index < MAX_SHEET_COLUMNS:
+                        with contextlib.suppress(_CellError):
+                            header[index] = reader.value(element)
+                if not any(cell.strip() for cell in header):
+                    continue
+                columns = _header_columns(header)
+                wanted = {index: name for name, index in columns.items()}
+                width = max(wanted) + 1
+                continue
+            cells = [""] * width
+            index = -1
+            for element in row:
+                if element.tag != _CELL:
+                    continue
+                ref = element.get("r")
+                index = reader.column(ref) if ref else index + 1
+                if index not in wanted:
+                    continue
+                try:
+                    cells[index] = reader.value(element)
+                except _CellError as exc:
+                    errors.setdefault(number, []).append(
+                        _("Column %(column)s (%(cell)s): %(reason)s.")
+                        % {"column": wanted[index], "cell": ref or "", "reason": exc}
+                    )
+            if not any(cell.strip() for cell in cells) and number not in errors:
                 continue
             rows.append((number, cells))
             if len(rows) > MAX_ROWS:
@@ -389,25 +608,27 @@ def read_workbook(data: bytes) -> tuple[dict[str, int], list[tuple[int, list[str
         raise
     except Exception:  # noqa: BLE001 - a part of the file that does not parse
         raise _not_a_workbook() from None
-    finally:
-        book.close()
     if columns is None:
         raise ImportFileError(_("The file is empty."), code="empty")
-    return columns, rows
+    return columns, rows, errors
 
 
-def read_any(data: bytes, name: str = "") -> tuple[dict, list, list[BrokenRow]]:
-    """The file as read_table reads it, whether a CSV file or an .xlsx workbook.
+def read_any(data: bytes, name: str = "") -> tuple[dict, list, list[BrokenRow], dict]:
+    """The file as read_table reads it, whether a CSV file or an .xlsx workbook, and the
+    workbook's cells that hold errors (see read_workbook).
 
     What the file holds decides, not its name; a name that promises a workbook the file
     is not, or an old .xls, is refused with how to save it instead.
     """
     if data.startswith(ZIP_MAGIC):
-        columns, rows = read_workbook(data)
-        return columns, rows, []
+        columns, rows, errors = read_workbook(data)
+        return columns, rows, [], errors
+    if data.startswith(OLE_MAGIC) and ENCRYPTED_PACKAGE in data:
+        raise _password_protected()
     if data.startswith(OLE_MAGIC) or name.lower().endswith((".xlsx", ".xlsm", ".xls")):
         raise _not_a_workbook()
-    return read_table(decode(data))
+    columns, rows, broken = read_table(decode(data))
+    return columns, rows, broken, {}
 
 
 # --- Checking the rows ----------------------------------------------------------------
@@ -552,7 +773,7 @@ def check_file(data: bytes, name: str = "") -> Report:
     `name` is the uploaded file's name (see read_any)."""
     if len(data) > MAX_BYTES:
         raise ImportFileError(too_large_message(len(data)), code="too_large")
-    columns, table, broken = read_any(data, name)
+    columns, table, broken, cell_errors = read_any(data, name)
 
     def cell(cells: list[str], name: str) -> str:
         index = columns.get(name)
@@ -587,7 +808,7 @@ def check_file(data: bytes, name: str = "") -> Report:
     first_line_of_vin: dict[str, int] = {}
     first_line_of_plaque: dict[int, int] = {}
     for (line, cells), vin in zip(table, vins, strict=True):
-        reasons: list[str] = []
+        reasons: list[str] = list(cell_errors.get(line, ()))
 
         def attempt(parse, *args, default=None, reasons=reasons):
             try:

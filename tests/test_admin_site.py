@@ -122,3 +122,36 @@ def test_a_date_and_time_field_says_the_club_time_zone_and_the_browser_warning_i
 def test_a_superuser_still_reaches_the_sequences_by_their_address(staff_client):
     assert staff_client.get("/admin/accounts/sequence/").status_code == 200
     assert User.objects.filter(is_superuser=True).exists()
+
+
+class _Breadcrumbs(HTMLParser):
+    """The text of the admin page's breadcrumbs (<div class="breadcrumbs">)."""
+
+    def __init__(self):
+        super().__init__()
+        self.text = ""
+        self._depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        if self._depth:
+            self._depth += tag == "div"
+        elif tag == "div" and "breadcrumbs" in (dict(attrs).get("class") or "").split():
+            self._depth = 1
+
+    def handle_endtag(self, tag):
+        if self._depth and tag == "div":
+            self._depth -= 1
+
+    def handle_data(self, data):
+        if self._depth:
+            self.text += data
+
+
+def test_the_e_mail_addresses_breadcrumbs_name_them_as_the_index_does(staff_client):
+    # staff is a superuser.
+    response = staff_client.get("/admin/account/emailaddress/")
+
+    assert response.status_code == 200
+    parser = _Breadcrumbs()
+    parser.feed(response.content.decode())
+    assert " ".join(parser.text.split()) == "Home › Members › E-mail addresses"

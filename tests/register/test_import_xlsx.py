@@ -41,6 +41,22 @@ def workbook(*rows, title="Register") -> bytes:
     return out.getvalue()
 
 
+def _with_part(data: bytes, name: str, change, added=None) -> bytes:
+    """The workbook with its part `name` changed by `change`, and the parts `added`."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            target.writestr(info, change(body) if info.filename == name else body)
+        for added_name, body in (added or {}).items():
+            target.writestr(added_name, body)
+    return out.getvalue()
+
+
+def _with_sheet_xml(data: bytes, change) -> bytes:
+    return _with_part(data, "xl/worksheets/sheet1.xml", change)
+
+
 def post(client, data: bytes, name: str = "old-register.xlsx", **options):
     upload = SimpleUploadedFile(name, data, content_type=XLSX)
     return client.post(IMPORT_URL, {"file": upload, **options})
@@ -133,7 +149,10 @@ def test_a_zip_that_is_no_workbook_is_refused(staff_client, one_m):
     assert "not an Excel workbook" in file_error(response)
 
 
-def test_a_workbook_that_unpacks_too_large_is_refused_before_it_is_read(staff_client, one_m):
+def test_a_workbook_that_unpacks_too_large_is_refused_before_it_is_read(
+    staff_client, one_m, monkeypatch
+):
+    monkeypatch.setattr(importer, "MAX_WORKBOOK_UNPACKED", 2 * 1024 * 1024)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/worksheets/sheet1.xml", b" " * (importer.MAX_WORKBOOK_UNPACKED + 1))
@@ -141,7 +160,36 @@ def test_a_workbook_that_unpacks_too_large_is_refused_before_it_is_read(staff_cl
 
     response = post(staff_client, out.getvalue())
 
-    assert "unpacks to more than 50 MB" in file_error(response)
+    assert "unpacks to more than 2 MB" in file_error(response)
+
+
+def test_the_unpacked_limit_is_what_a_worker_reads_in_seconds():
+    assert importer.MAX_WORKBOOK_UNPACKED <= 16 * 1024 * 1024
+    assert importer.MAX_SHARED_STRINGS <= 4 * 1024 * 1024
+
+
+def test_shared_strings_past_their_limit_are_refused_before_they_are_read(
+    staff_client, one_m, monkeypatch
+):
+    monkeypatch.setattr(importer, "MAX_SHARED_STRINGS", 1024 * 1024)
+    data = workbook(["vin", "model_line"], ["WBSUR9C50BA000101", LINE])
+    # openpyxl writes text into the cells: add the shared strings a spreadsheet program writes.
+    strings = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    strings += b"<si><t>x</t></si>" * 70_000 + b"</sst>"
+    data = _with_part(
+        data,
+        "[Content_Types].xml",
+        lambda xml: xml.replace(
+            b"</Types>",
+            b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+            b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml" /></Types>',
+        ),
+        added={"xl/sharedStrings.xml": strings},
+    )
+
+    response = post(staff_client, data)
+
+    assert "unpacks to more than 1 MB" in file_error(response)
 
 
 def test_a_sheet_with_too_many_rows_is_refused(staff_client, one_m, monkeypatch):
@@ -181,3 +229,111 @@ def test_a_workbook_without_a_vin_column_is_refused(staff_client, one_m):
     response = post(staff_client, workbook(["model_line", "colour"], [LINE, "300"]))
 
     assert file_error(response).startswith("Line 1: the header has no vin column.")
+
+
+def test_only_the_columns_the_import_knows_are_read(monkeypatch):
+    read = []
+    value = importer._SheetReader.value
+
+    def spy(self, element):
+        read.append(element.get("r"))
+        return value(self, element)
+
+    monkeypatch.setattr(importer._SheetReader, "value", spy)
+    data = workbook(["notes", "vin", "x", "model_line", "y"], ["a", "WBS1", "b", LINE, "c"])
+
+    columns, rows, errors = importer.read_workbook(data)
+
+    assert read[5:] == ["B2", "D2"]  # the header's five cells, then two of row 2
+    assert rows == [(2, ["", "WBS1", "", LINE])]
+    assert columns == {"vin": 1, "model_line": 3}
+
+
+def test_reading_stops_after_the_most_rows_an_import_takes(monkeypatch):
+    monkeypatch.setattr(importer, "MAX_ROWS", 3)
+    parsed = []
+    rows = importer._SheetReader.rows
+
+    def spy(self, xml):
+        for number, row in rows(self, xml):
+            parsed.append(number)
+            yield number, row
+
+    monkeypatch.setattr(importer._SheetReader, "rows", spy)
+    data = workbook(["vin", "model_line"], *[[f"WBS{i}", LINE] for i in range(50)])
+
+    with pytest.raises(importer.ImportFileError, match="more than 3 rows"):
+        importer.read_workbook(data)
+    assert parsed == [1, 2, 3, 4, 5]
+
+
+def test_cells_outside_any_row_are_refused_not_read_as_an_empty_sheet(staff_client, one_m):
+    data = workbook(["vin", "model_line"], ["WBSUR9C50BA000101", LINE])
+    stray = _with_sheet_xml(
+        data, lambda xml: xml.replace(b"<row", b"<x").replace(b"</row>", b"</x>")
+    )
+
+    response = post(staff_client, stray)
+
+    assert "cells that belong to no row" in file_error(response)
+
+
+def test_a_sheet_with_a_dtd_is_refused(staff_client, one_m):
+    data = workbook(["vin", "model_line"], ["WBSUR9C50BA000101", LINE])
+    with_dtd = _with_sheet_xml(data, lambda xml: b'<!DOCTYPE x [<!ENTITY a "aaaa">]>' + xml)
+
+    response = post(staff_client, with_dtd)
+
+    assert "not an Excel workbook" in file_error(response)
+
+
+def test_a_cell_holding_an_error_is_reported_on_its_row(staff_client, one_m):
+    data = workbook(
+        ["vin", "model_line", "build_month"],
+        ["WBSUR9C50BA000101", LINE, "#DIV/0!"],  # openpyxl saves it as an error cell
+        ["WBSUR9C50BA000102", LINE, "2011-05"],
+    )
+    assert b't="e"' in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+
+    response = post(staff_client, data)
+
+    [rejected] = response.context["report"].rejected
+    assert rejected.line == 2
+    assert rejected.reasons == ["Column build_month (C2): the cell holds the error #DIV/0!."]
+    assert Car.objects.count() == 0
+
+
+def test_a_date_outside_the_calendar_is_reported_on_its_row(staff_client, one_m):
+    data = workbook(
+        ["vin", "model_line", "build_month"],
+        ["WBSUR9C50BA000101", LINE, datetime.datetime(2011, 5, 1)],
+        ["WBSUR9C50BA000102", LINE, datetime.datetime(2012, 5, 1)],
+    )
+    # The second date's serial number (41030) made far too large for any calendar.
+    data = _with_sheet_xml(data, lambda xml: xml.replace(b"<v>41030</v>", b"<v>99999999</v>"))
+
+    response = post(staff_client, data)
+
+    [rejected] = response.context["report"].rejected
+    assert rejected.line == 3
+    assert rejected.reasons == [
+        "Column build_month (C3): the cell is a date outside the calendar (99999999)."
+    ]
+
+
+def test_a_workbook_with_a_password_is_named_as_such(staff_client, one_m):
+    # A workbook saved with a password is an OLE file with an EncryptedPackage stream.
+    data = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\x00" * 500
+        + "EncryptionInfo".encode("utf-16-le")
+        + b"\x00" * 50
+        + "EncryptedPackage".encode("utf-16-le")
+        + b"\x00" * 500
+    )
+
+    response = post(staff_client, data)
+
+    assert file_error(response).startswith(
+        "This workbook is protected with a password: save a copy without one, or as "
+    )
