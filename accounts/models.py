@@ -6,9 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
-from simple_history.models import HistoricalRecords
 
 from accounts import privacy
+from config.lib.history import HistoricalRecords
 
 
 class MemberQuerySet(models.QuerySet):

@@ -10,7 +10,10 @@ three counts from the (meet, status) index, and a counter can never drift.
 `recount_meets()` (manage.py recount_meets) repairs every meet after a bulk load.
 """
 
-from django.db.models import Count, OuterRef, Subquery
+import functools
+
+from django.db import connections, router
+from django.db.models import Count, OuterRef, Subquery, sql
 from django.db.models.functions import Coalesce
 
 from meets.models import RSVP, Meet
@@ -35,6 +38,21 @@ def count_expressions() -> dict:
     }
 
 
+@functools.cache
+def _refresh_statement(using: str, vendor: str) -> tuple[str, tuple]:
+    """`Meet.objects.filter(pk=…).update(**count_expressions())`, compiled once.
+
+    The statement never changes but the meet's id, its last parameter; compiling its three
+    subqueries took the ORM about 7 ms of CPU on every RSVP.
+    """
+    query = Meet.objects.filter(pk=0).query.chain(sql.UpdateQuery)
+    query.add_update_values(count_expressions())
+    statement, params = query.get_compiler(using).as_sql()
+    if not statement.endswith(" = %s") or params[-1] != 0:
+        raise RuntimeError(f"The meet's id is not the last parameter of: {statement}")
+    return statement, tuple(params[:-1])
+
+
 def counts_refresh(meet_id: int) -> None:
     """Recount one meet's counters. The caller holds the meet's lock (or is its only writer).
 
@@ -43,7 +61,11 @@ def counts_refresh(meet_id: int) -> None:
     """
     from meets.cache import meets_cache
 
-    Meet.objects.filter(pk=meet_id).update(**count_expressions())
+    using = router.db_for_write(Meet)
+    connection = connections[using]
+    statement, params = _refresh_statement(using, connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, (*params, meet_id))
     meets_cache.bump_on_commit(scopes=(f"meet:{meet_id}", "list"))
 
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
-from simple_history.models import HistoricalRecords
 
+from config.lib.history import HistoricalRecords
 from register.models import Car
 
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})

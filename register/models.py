@@ -12,8 +12,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
-from simple_history.models import HistoricalRecords
 
+from config.lib.history import HistoricalRecords
 from register.validators import VIN_SHORT_LENGTH, normalise_vin, validate_vin
 
 
