@@ -57,8 +57,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sites",
     "allauth",
-    # allauth's e-mail addresses, named as the admin groups them (accounts/apps.py).
-    "accounts.apps.AllauthAccountConfig",
+    # allauth's e-mail addresses, named as the admin groups them (accounts/allauth_app.py).
+    "accounts.allauth_app.AllauthAccountConfig",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_countries",

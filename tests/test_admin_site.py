@@ -155,3 +155,14 @@ def test_the_e_mail_addresses_breadcrumbs_name_them_as_the_index_does(staff_clie
     parser = _Breadcrumbs()
     parser.feed(response.content.decode())
     assert " ".join(parser.text.split()) == "Home › Members › E-mail addresses"
+
+
+def test_the_accounts_app_starts_with_its_own_config_beside_allauths():
+    from django.apps import apps
+
+    from accounts.apps import AccountsConfig
+
+    # Two AppConfigs in one module left Django starting the accounts app with a bare one:
+    # none of its signals, inbox items or checks connected.
+    assert type(apps.get_app_config("accounts")) is AccountsConfig
+    assert str(apps.get_app_config("account").verbose_name) == "Members"

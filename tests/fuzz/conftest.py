@@ -15,7 +15,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from meets.models import Meet, Question
 from tests.factories import MemberFactory
-from tests.meets.factories import MeetFactory, RSVPFactory
+from tests.meets.factories import GateDayMeetFactory, MeetFactory, RSVPFactory
 from tests.register.factories import (
     CarFactory,
     ClaimFactory,
@@ -51,7 +51,8 @@ def world(db, member, other_member, organiser, staff):
     helper = MemberFactory(display_name="Hanna Helper")
     waiting_member = MemberFactory(display_name="Walter Waiting")
 
-    meet = MeetFactory(
+    # On its check-in days (Meet.checkin_days): the check-in forms can check a car in.
+    meet = GateDayMeetFactory(
         title="Spring drive",
         organisers=[organiser],
         checkin_helpers=[helper],
