@@ -1,3 +1,4 @@
+from allauth.account.fields import PasswordField
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from crispy_forms.helper import FormHelper
@@ -19,7 +20,15 @@ PASSWORD_MAX_LENGTH = 1024
 
 
 class LoginForm(AllauthLoginForm):
-    """allauth's log-in, in the site's words ("Keep me logged in", not "Remember Me")."""
+    """allauth's log-in, in the site's words ("Keep me logged in", not "Remember Me"), with
+    a password as long as anywhere else on the site: a megabyte's would be hashed."""
+
+    password = PasswordField(
+        show_reset_help=True,
+        label=_("Password"),
+        autocomplete="current-password",
+        max_length=PASSWORD_MAX_LENGTH,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
