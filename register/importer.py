@@ -543,6 +543,18 @@ def _open_workbook(data: bytes) -> tuple[_SheetReader, bytes | None]:
     return _SheetReader(reader.shared_strings, reader.wb), xml
 
 
+def _row_cells(reader, row):
+    """Each cell of a sheet's row as (column index, its reference, the element): by its
+    reference ("C7"), or the one after the last where a cell names none."""
+    index = -1
+    for element in row:
+        if element.tag != _CELL:
+            continue
+        ref = element.get("r")
+        index = reader.column(ref) if ref else index + 1
+        yield index, ref, element
+
+
 def read_workbook(
     data: bytes,
 ) -> tuple[dict[str, int], list[tuple[int, list[str]]], dict[int, list[str]]]:
@@ -566,12 +578,7 @@ def read_workbook(
         for number, row in reader.rows(xml):
             if columns is None:  # the first row with anything in it is the header
                 header = [""] * MAX_SHEET_COLUMNS
-                index = -1
-                for element in row:
-                    if element.tag != _CELL:
-                        continue
-                    ref = element.get("r")
-                    index = reader.column(ref) if ref else index + 1
+                for index, _ref, element in _row_cells(reader, row):
                     if index < MAX_SHEET_COLUMNS:
                         with contextlib.suppress(_CellError):
                             header[index] = reader.value(element)
@@ -582,12 +589,7 @@ def read_workbook(
                 width = max(wanted) + 1
                 continue
             cells = [""] * width
-            index = -1
-            for element in row:
-                if element.tag != _CELL:
-                    continue
-                ref = element.get("r")
-                index = reader.column(ref) if ref else index + 1
+            for index, ref, element in _row_cells(reader, row):
                 if index not in wanted:
                     continue
                 try:
