@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,7 +28,7 @@ from meets.cache import meets_cache
 from meets.counts import counts_refresh
 from meets.models import RSVP, Meet
 from meets.models_gate import GateDevice, GateScan, hash_token
-from meets.offer_models import Offer, held_places
+from meets.offer_models import Offer
 from meets.questions import Question, checkin_questions, validate_answers
 from membership import rights
 from membership.card import card_version, read_token
@@ -688,8 +688,7 @@ def walk_in_apply(
 
 def _walk_in_locked(*, device, meet, member, car, at, km, answers) -> tuple[RSVP | None, str, str]:
     """The walk-in's decision under the meet's lock: (rsvp, result, reason)."""
-    live = Q(status__in=RSVP.LIVE)
-    theirs = RSVP.objects.filter(meet=meet, member=member).filter(live).first()
+    theirs = RSVP.objects.filter(meet=meet, member=member).live().first()
     if theirs is not None:
         if theirs.status != RSVP.Status.GOING:
             return theirs, GateScan.Result.REFUSED, "waitlisted"
@@ -697,12 +696,8 @@ def _walk_in_locked(*, device, meet, member, car, at, km, answers) -> tuple[RSVP
             device=device, rsvp=theirs, at=at, odometer_km=km, answers=answers
         )
         return theirs, result, reason
-    # A place held by an open waiting-list offer (meets/offers.py) is taken.
-    counts = RSVP.objects.filter(meet=meet).aggregate(
-        this_car=Count("pk", filter=live & Q(car=car), distinct=True),
-        going=Count("pk", filter=Q(status=RSVP.Status.GOING), distinct=True),
-        held=held_places(),
-    )
+    # Counted as an RSVP counts them; a place held by an open waiting-list offer is taken.
+    counts = services.rsvp_counts(meet.pk, member.pk, car.pk)
     if counts["this_car"]:
         return None, GateScan.Result.REFUSED, "car_taken"
     if not meet.checkin_open_at(at):

@@ -165,7 +165,7 @@ def rsvp_create(
             # the places taken — counted from the RSVPs themselves, never from a counter a
             # bulk delete past the services could have left behind. A place held by an
             # open waiting-list offer (meets/offers.py) is taken.
-            counts = _rsvp_counts(meet.pk, member.pk, car.pk)
+            counts = rsvp_counts(meet.pk, member.pk, car.pk)
             if counts["mine"]:
                 raise AlreadyRSVPd(_("You already have an RSVP for this meet."))
             if counts["this_car"]:
@@ -214,9 +214,10 @@ def _rsvp_counts_sql() -> str:
     )
 
 
-def _rsvp_counts(meet_id: int, member_id: int, car_id: int) -> dict[str, int]:
-    """The meet's RSVPs as rsvp_create needs them, under the meet's lock: this member's and
-    this car's live ones, those going and waiting, and the places held by open offers.
+def rsvp_counts(meet_id: int, member_id: int, car_id: int) -> dict[str, int]:
+    """A meet's RSVPs as an RSVP or a gate walk-in needs them, under the meet's lock: this
+    member's and this car's live ones, those going and waiting, and the places held by
+    open offers.
 
     The statement is written out once (_rsvp_counts_sql): built from five filtered
     Counts, the ORM compiled it on every RSVP, about a tenth of a POST's time in a burst.
