@@ -69,9 +69,15 @@ def jpeg(colour=(31, 78, 156), size=(640, 480)) -> ContentFile:
     return ContentFile(buffer.getvalue(), name="photo.jpg")
 
 
-def log_in_as(page: Page, live_server, user: User | None) -> None:
-    """Switch the page's browser to `user` (None: an anonymous visitor) without the form."""
-    page.context.clear_cookies()
+def log_in_as(page: Page, live_server, user: User | None, *, keep_language: bool = False) -> None:
+    """Switch the page's browser to `user` (None: an anonymous visitor) without the form.
+
+    Every cookie goes first, or only the session's with `keep_language` (the page's
+    language, chosen by its cookie, stays)."""
+    if keep_language:
+        page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+    else:
+        page.context.clear_cookies()
     if user is None:
         return
     client = Client()

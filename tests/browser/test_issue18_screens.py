@@ -12,9 +12,9 @@ static/js/form-errors.js puts it. And a date-and-time field keeps its focus ring
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser.test_accessibility import log_in_as
 from tests.conftest import SCREENSHOTS
 from tests.meets.factories import MeetFactory, RSVPFactory
 from tests.register.factories import CarFactory, ClaimFactory, PhotoFactory
@@ -25,16 +25,8 @@ WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "he
 
 
 def sign_in(page: Page, live_server, user) -> None:
-    """The page's browser context as `user` (None: a visitor), without the log-in form."""
-    page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
-    if user is None:
-        return
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
-    )
+    """The page's browser context as `user` (None: a visitor), in the language it has."""
+    log_in_as(page, live_server, user, keep_language=True)
 
 
 def focused(page: Page) -> dict:

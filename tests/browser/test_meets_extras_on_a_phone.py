@@ -7,8 +7,6 @@ each as the person who uses it sees it, with content in it (long names, photos, 
 import datetime
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page
@@ -19,6 +17,7 @@ from meets.models import Meet
 from meets.offer_models import Offer
 from meets.series import series_create
 from tests.accounts.images import jpeg_bytes, upload
+from tests.browser.test_accessibility import log_in_as
 from tests.factories import MemberFactory
 from tests.meets.factories import (
     MeetFactory,
@@ -31,16 +30,6 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 LONG_NAME = "Maximiliane Wilhelmine von Hohenzollern-Sigmaringen"
-
-
-def log_in_as(page: Page, live_server, user) -> None:
-    page.context.clear_cookies()
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
-    )
 
 
 def too_wide(page: Page, live_server, paths) -> dict[str, int]:
