@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from register.cache import register_cache
+from register.invalidation import SEARCH_MIN_END, plaque_scope, vin_scope
 from register.lastseen import years_ago
 from register.models import PLAQUE_ORDER, Car, Colour, ModelLine
 from register.tallies import counts_by
@@ -62,22 +63,52 @@ def without_plaque_prefix(value: str) -> str:
     return PLAQUE_PREFIX.sub("", value.strip()).strip()
 
 
+def _search_terms(value: str) -> tuple[str, str | int] | None:
+    """What a search asks for: ("plaque", 12), ("vin", "…the end typed…"), ("none", "")
+    for too short a VIN's end, or None for no search."""
+    raw = without_plaque_prefix(value)
+    if not raw:
+        return None
+    if raw.isdecimal() and len(raw) <= 6:  # not isdigit(): int("²") fails
+        return ("plaque", int(raw))
+    vin = normalise_vin(raw)
+    return ("vin", vin) if len(vin) >= SEARCH_MIN_END else ("none", "")
+
+
 def search_cars(queryset, value: str):
     """Cars by plaque number ("#12", "No. 12"), last 7 of the VIN, the whole VIN or its end.
 
     The register's one search rule: the list page, the API and the gate's walk-ins ask it.
     """
-    raw = without_plaque_prefix(value)
-    if not raw:
+    terms = _search_terms(value)
+    if terms is None:
         return queryset
-    if raw.isdecimal() and len(raw) <= 6:  # not isdigit(): int("²") fails
-        return queryset.filter(plaque_number=int(raw))
-    vin = normalise_vin(raw)
-    if len(vin) == VIN_SHORT_LENGTH:
-        return queryset.filter(vin_tail=vin)
-    if len(vin) == 17:
-        return queryset.filter(vin=vin)
-    return queryset.filter(vin__endswith=vin) if len(vin) > 3 else queryset.none()
+    kind, term = terms
+    if kind == "plaque":
+        return queryset.filter(plaque_number=term)
+    if kind == "none":
+        return queryset.none()
+    if len(term) == VIN_SHORT_LENGTH:
+        return queryset.filter(vin_tail=term)
+    if len(term) == 17:
+        return queryset.filter(vin=term)
+    return queryset.filter(vin__endswith=term)
+
+
+def search_scope(value: str) -> str | None:
+    """The cache scope of every car a search for `value` can find (None: no search).
+
+    A search finds a plaque number or a VIN by its end, so the cars it can find all share
+    the plaque or the VIN's last SEARCH_MIN_END characters: a change to any other car
+    leaves its cached result alone (register/invalidation.py bumps these scopes).
+    """
+    terms = _search_terms(value)
+    if terms is None:
+        return None
+    kind, term = terms
+    if kind == "plaque":
+        return plaque_scope(term)
+    return vin_scope(term) if kind == "vin" else "find:nothing"
 
 
 class CarFilter(django_filters.FilterSet):

@@ -13,7 +13,7 @@ from register import cache as register_cache
 from register.access import get_car_for_viewer, is_owner
 from register.cache import cached
 from register.facts import fact_rows, facts_of
-from register.filters import SORTS, CarFilter
+from register.filters import SORTS, CarFilter, search_scope
 from register.listing import CappedPage
 from register.models import Car, CarPhoto, Claim, Listing, Transfer
 from register.plates import plate_for
@@ -41,8 +41,12 @@ CARD_FIELDS = (
 def car_list(request):
     query = request.GET.urlencode()
     key = "list:" + hashlib.sha256(query.encode()).hexdigest()
-    # Any car a list could show, or a field its card shows, bumps "cars" (register/apps.py).
-    scopes = ("cars", "lastseen") if request.GET.get("not_seen") else ("cars",)
+    # Any car a list could show, or a field its card shows, bumps "cars"; a search's list
+    # hangs only on the cars it can find (register/invalidation.py).
+    found = search_scope(request.GET.get("q", ""))
+    scopes = ("search", found) if found else ("cars",)
+    if request.GET.get("not_seen"):
+        scopes += ("lastseen",)
     body = cached(key, lambda: _list_body(request), scopes=scopes)
     return render(request, "register/car_list.html", {"body": body})
 

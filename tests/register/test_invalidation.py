@@ -1,5 +1,7 @@
 """A change to one car refreshes what shows that car, and leaves every other page warm."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.apps import apps
 from django.urls import reverse
@@ -136,4 +138,109 @@ def test_a_cover_photo_refreshes_the_list_and_another_photo_does_not(
     with django_capture_on_commit_callbacks(execute=True):
         PhotoFactory(car=b, is_cover=True)
     assert html(client.get(LIST)).count('class="card-img-top car-thumb"') == 1
+    assert builds["list"] == 1
+
+
+def search(query: str) -> str:
+    return f"{LIST}?{urlencode({'q': query})}"
+
+
+def shows(response, car) -> bool:
+    """The list links to `car` (its VIN's end alone may be the search box's own value)."""
+    return f'href="{car.get_absolute_url()}"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_new_car_leaves_the_searches_for_other_cars_warm(
+    client, warm, builds, django_capture_on_commit_callbacks
+):
+    a, b = warm
+    assert shows(client.get(search(a.vin_short)), a)
+    assert shows(client.get(search(b.vin[-8:])), b)
+    assert shows(client.get(search(str(a.plaque_number))), a)
+    builds.update(list=0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        new = CarFactory(vin="WBSUR9C50BZZ" + a.vin[-5:-4] + "9999")
+
+    client.get(search(a.vin_short))
+    client.get(search(b.vin[-8:]))
+    client.get(search(str(a.plaque_number)))
+    assert builds["list"] == 0
+    # A search that can find the new car is built again, and finds it.
+    assert shows(client.get(search(new.vin[-6:])), new)
+    assert shows(client.get(search(new.vin_short)), new)
+    assert builds["list"] == 2
+
+
+@pytest.mark.django_db
+def test_a_car_is_found_under_its_new_vin_and_no_longer_under_its_old_one(
+    client, warm, builds, django_capture_on_commit_callbacks
+):
+    a, b = warm
+    old_tail = a.vin_short
+    assert shows(client.get(search(old_tail)), a)
+    assert shows(client.get(search(b.vin_short)), b)
+    builds.update(list=0)
+
+    a.refresh_from_db()
+    a.vin = "WBSUR9C50BX777777"
+    with django_capture_on_commit_callbacks(execute=True):
+        a.save(update_fields=["vin"])
+
+    assert shows(client.get(search("X777777")), a)
+    assert not shows(client.get(search(old_tail)), a)
+    client.get(search(b.vin_short))
+    assert builds["list"] == 2
+
+
+@pytest.mark.django_db
+def test_a_search_by_plaque_follows_the_car_that_takes_the_number(
+    client, warm, builds, django_capture_on_commit_callbacks
+):
+    a, b = warm
+    wanted = a.plaque_number + 1000
+    assert not shows(client.get(search(f"#{wanted}")), b)
+
+    b.refresh_from_db()
+    b.plaque_number = wanted
+    with django_capture_on_commit_callbacks(execute=True):
+        b.save(update_fields=["plaque_number"])
+
+    assert shows(client.get(search(f"No. {wanted}")), b)
+
+
+@pytest.mark.django_db
+def test_a_cover_photo_refreshes_the_searches_that_show_its_car(
+    client, warm, builds, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    a, b = warm
+    client.get(search(a.vin_short))
+    builds.update(list=0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        PhotoFactory(car=a, is_cover=True)
+
+    assert html(client.get(search(a.vin_short))).count('class="card-img-top car-thumb"') == 1
+    assert builds["list"] == 1
+
+
+@pytest.mark.django_db
+def test_a_car_saved_without_its_vin_loaded_refreshes_every_search(
+    client, warm, builds, django_capture_on_commit_callbacks
+):
+    """only() without the VIN: which searches found the car is unknown, so all are."""
+    from register.models import Car
+
+    a, b = warm
+    client.get(search(b.vin_short))
+    builds.update(list=0)
+
+    car = Car.objects.only("pk", "status").get(pk=a.pk)
+    car.status = "stolen"
+    with django_capture_on_commit_callbacks(execute=True):
+        car.save(update_fields=["status"])
+
+    client.get(search(b.vin_short))
     assert builds["list"] == 1
