@@ -224,10 +224,10 @@ def test_the_download_asks_a_constant_number_of_queries(
             RSVPFactory(meet=meet)
         client.get(MEET_URL, **gate_a[1])  # its "last seen" is written, once a minute
         cache.clear()
-        # The device (with its meet), the RSVPs with member, car, model line, colour and
-        # who checked them in, the meet's check-in questions, the members' cards (with seat
-        # and membership).
-        with django_assert_num_queries(4) as captured:
+        # The device (with its meet), the RSVPs' values with car, model line, colour and
+        # device, the people they name, the meet's check-in questions, the members' cards
+        # (with seat and membership).
+        with django_assert_num_queries(5) as captured:
             assert len(client.get(MEET_URL, **gate_a[1]).json()["rsvps"]) == n
         return len(captured)
 
