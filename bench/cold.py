@@ -74,6 +74,7 @@ def main() -> None:
     args = parser.parse_args()
     global CPU
     CPU = args.cpu
+    from bench.fixtures import GATE_PAGE, _gate_token
     from meets.management.commands.seed_large import BENCH_EMAIL
 
     anonymous = Client(HTTP_HOST="127.0.0.1")
@@ -82,10 +83,17 @@ def main() -> None:
     found = pages()
     base = {}
     print(f"{'page':<22} {'who':<6} {'ms':>8} {'× bare':>7} {'queries':>7} {'KB':>7}  url")
+    if not args.pages or GATE_PAGE in args.pages:
+        # The check-in app's download: a device's token, not a session (bench/fixtures.py).
+        device = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Device {_gate_token()}")
+        found[GATE_PAGE] = "/api/checkin/v1/meet"
     for name, url in found.items():
         if args.pages and name not in args.pages and name != "baseline":
             continue
-        for who, client in (("anon", anonymous), ("member", member)):
+        viewers = (("anon", anonymous), ("member", member))
+        if name == GATE_PAGE:
+            viewers = (("anon", device),)
+        for who, client in viewers:
             ms, queries, size, status = measure(client, url, args.repeat)
             if name == "baseline":
                 base[who] = ms
