@@ -187,8 +187,9 @@ def meet_detail(request, slug: str):
         "going_count": going,
         "waitlist_count": waiting,
         "places_left": max(meet.capacity - going - meet.held_count, 0),
-        # The shared part: the same for every viewer of a kind (public, member, staff).
-        "cars_html": _meet_cars_shared(request, meet, may_see=may_see),
+        # The shared part, the same for every viewer of a kind (public, member, staff):
+        # the meet's head and who's coming.
+        "shared": _meet_shared(request, meet, may_see=may_see, roles=roles),
         "mine": mine,
         # The personal part: their own car's card, with their own name.
         "mine_card": (mine, user.name_for(user)) if going_mine else None,
@@ -221,16 +222,28 @@ def _membership_refusal(user, blocker: str | None) -> rights.Refusal | None:
     return refusal if refusal is not None and refusal.reason == blocker else None
 
 
-def _meet_cars_shared(request, meet: Meet, *, may_see: bool) -> str:
-    """Who's coming, cached per meet, kind of viewer and whether they see the cars: every
-    member's page is built from this copy, their own part added (meet_detail)."""
+def _meet_shared(request, meet: Meet, *, may_see: bool, roles) -> dict[str, str]:
+    """The meet page's parts that are the same for every viewer of a kind, in one cached
+    copy per meet: its breadcrumb and status, title, time, place and buttons (organisers
+    and helpers get their own), cover and description, and who's coming. Every member's
+    page is built from this copy, their own part added (meet_detail)."""
     kind = _viewer_kind(request.user)
-    key = f"meet:{meet.pk}:cars:{kind}:{may_see}:{meet.has_started}:{meet.is_past}"
-    return meets_cache.cached(
-        key,
-        lambda: _meet_cars_html(request, meet, may_see=may_see, kind=kind),
-        scopes=(f"meet:{meet.pk}",),
+    organiser, helper = roles.organiser, roles.helper
+    key = (
+        f"meet:{meet.pk}:shared:{kind}:{may_see}:{meet.has_started}:{meet.is_past}"
+        f":{organiser}:{helper}"
     )
+
+    def build() -> dict[str, str]:
+        context = {"meet": meet, "organiser_view": organiser, "helper_view": helper}
+        parts = {
+            part: render_to_string(f"meets/includes/_meet_{part}.html", context)
+            for part in ("top", "title", "intro")
+        }
+        parts["cars"] = _meet_cars_html(request, meet, may_see=may_see, kind=kind)
+        return parts
+
+    return meets_cache.cached(key, build, scopes=(f"meet:{meet.pk}",))
 
 
 def _car_page(meet: Meet, page: int, *, kind: str, may_see: bool):

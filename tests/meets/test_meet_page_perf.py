@@ -70,3 +70,26 @@ def test_the_pages_of_cars_are_hidden_as_the_meet_page_hides_them(client, client
     RSVPFactory(meet=meet)
     assert client.get(f"/meets/{meet.slug}/cars/").status_code == 404
     assert client_for(member).get(f"/meets/{meet.slug}/cars/").status_code == 404
+
+
+def test_the_meets_head_comes_from_the_shared_copy_and_follows_an_edit(
+    client, client_for, member, organiser, django_capture_on_commit_callbacks
+):
+    meet = MeetFactory(description="Bring a jacket.", organisers=[organiser])
+    url = meet.get_absolute_url()
+    with mock.patch.object(public, "render_to_string", wraps=public.render_to_string) as render:
+        first = client.get(url).content.decode()
+        client.get(url)
+        client_for(member).get(url)
+    # The head's three parts and the cars, once for visitors and once for members.
+    assert render.call_count == 8
+    assert "Bring a jacket." in first and "Organiser tools" not in first
+
+    organisers_page = client_for(organiser).get(url).content.decode()
+    assert "Organiser tools" in organisers_page  # their own copy, with their buttons
+
+    meet.description = "Bring a raincoat."
+    with django_capture_on_commit_callbacks(execute=True):
+        meet.save()
+    again = client.get(url).content.decode()
+    assert "Bring a raincoat." in again and "Bring a jacket." not in again
