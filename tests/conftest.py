@@ -34,14 +34,18 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
-    if not config.getoption("--database-tests-only"):
-        return
+    from django.db import connection
+
+    database_only = config.getoption("--database-tests-only")
+    on_postgresql = connection.vendor == "postgresql"
     keep, drop = [], []
     for item in items:
         uses_database = item.get_closest_marker("django_db") is not None or bool(
             DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
         )
-        (keep if uses_database else drop).append(item)
+        # A test about PostgreSQL itself has nothing to test on SQLite: not run, not skipped.
+        wanted = on_postgresql or item.get_closest_marker("postgresql") is None
+        (keep if wanted and (uses_database or not database_only) else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -182,9 +182,7 @@ def test_postgresql_prepares_common_queries_unless_the_club_turns_it_off():
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
-)
+@pytest.mark.postgresql
 def test_postgresql_prepares_a_query_the_site_sends_again_and_again():
     from accounts.models import User
 

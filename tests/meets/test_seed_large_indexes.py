@@ -15,9 +15,7 @@ from tests.register.factories import CarFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the indexes are set aside on PostgreSQL only"
-)
+@pytest.mark.postgresql
 def test_the_indexes_set_aside_for_the_load_come_back_as_they_were():
     def indexes():
         with connection.cursor() as cursor:
