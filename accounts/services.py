@@ -8,8 +8,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
@@ -20,11 +19,21 @@ from config.lib.email import send_templated
 
 
 def sequence_next(*, name: str) -> int:
-    """The next number of the named sequence; never hands out the same number twice."""
-    with transaction.atomic():
-        Sequence.objects.get_or_create(name=name)
-        Sequence.objects.filter(name=name).update(last_value=F("last_value") + 1)
-        return Sequence.objects.get(name=name).last_value
+    """The next number of the named sequence; never hands out the same number twice.
+
+    One statement: the row is made at 1 or moved on by one, under its row lock until the
+    caller's transaction ends, so numbers are handed out in commit order without gaps (a
+    rolled-back transaction takes its number back). SQLite (3.35+) and PostgreSQL both
+    speak INSERT … ON CONFLICT … RETURNING.
+    """
+    table = connection.ops.quote_name(Sequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (name, last_value) VALUES (%s, 1) ON CONFLICT (name) "  # noqa: S608  # nosec B608
+            f"DO UPDATE SET last_value = {table}.last_value + 1 RETURNING last_value",
+            [name],
+        )
+        return cursor.fetchone()[0]
 
 
 def member_approve(*, member: User, approved_by: User | None = None, notify: bool = True) -> User:
