@@ -108,7 +108,10 @@ def search_scope(value: str) -> str | None:
     kind, term = terms
     if kind == "plaque":
         return plaque_scope(term)
-    return vin_scope(term) if kind == "vin" else "find:nothing"
+    if kind == "vin" and term.isascii() and term.isalnum():
+        return vin_scope(term)
+    # Too short, or characters no VIN has (a NUL, a space): it finds nothing, ever.
+    return "find:nothing"
 
 
 class CarFilter(django_filters.FilterSet):

@@ -244,3 +244,13 @@ def test_a_car_saved_without_its_vin_loaded_refreshes_every_search(
 
     client.get(search(b.vin_short))
     assert builds["list"] == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["000\x08", "¢\x04`A", "12 34 é5", "WBSUR9C50B\u200b0000001"])
+def test_a_search_no_vin_can_match_finds_nothing_and_is_answered(client, warm, query):
+    """The fuzzer's finds: characters no VIN has once made a cache key no cache takes."""
+    response = client.get(search(query))
+
+    assert response.status_code == 200
+    assert not shows(response, warm[0]) and not shows(response, warm[1])
