@@ -25,7 +25,7 @@ LOCK_DIR := requirements
 COMPILE := $(UV) pip compile pyproject.toml --quiet --generate-hashes --universal \
 	--python-version 3.11 --custom-compile-command "make lock"
 
-.PHONY: run test lint setup messages makemessages test-deps migrate static demo clean bench \
+.PHONY: run test lint setup messages makemessages test-deps test-deps-postgresql migrate static demo clean bench \
 	lock upgrade check-lock vendor
 
 # uv itself, from its lock file, with pip (which checks its hashes too).
@@ -115,20 +115,25 @@ run: demo
 	@echo "Serving the demo club on http://$(HOST):$(PORT)/"
 	DJANGO_DEBUG=1 PADDOCK_SITE_URL=$(RUN_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# What the tests need from Debian, in one apt-get before anything runs side by side: Chromium
-# for the browser tests, gettext for the test that runs makemessages, PostgreSQL's server and
-# Redis for the suites that start their own (tests/with_postgres.sh, tests/with_redis.sh).
-test-deps:
-	@missing=""; \
-	[ -x "$${PADDOCK_CHROMIUM:-/usr/bin/chromium}" ] || missing="$$missing chromium"; \
-	command -v xgettext >/dev/null || missing="$$missing gettext"; \
-	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
-	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
-	if [ -z "$$missing" ]; then :; \
+# What the tests need from Debian: PostgreSQL's server first (the PostgreSQL lane starts
+# at once), then in one apt-get while that lane runs: Chromium for the browser tests,
+# gettext for the test that runs makemessages, Redis for the two-server test
+# (tests/with_postgres.sh, tests/with_redis.sh start their own servers).
+define apt_install
+	if [ -z "$(1)" ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-	  echo "Installing$$missing for the tests…"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	else echo "Missing:$$missing. Run: sudo apt-get install$$missing"; exit 1; fi
+	  echo "Installing $(strip $(1)) for the tests…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(1) >/dev/null; \
+	else echo "Missing: $(strip $(1)). Run: sudo apt-get install $(strip $(1))"; exit 1; fi
+endef
+test-deps-postgresql:
+	@$(call apt_install,$(shell ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || echo " postgresql"))
+
+test-deps: test-deps-postgresql
+	@$(call apt_install,$(strip \
+	  $(shell [ -x "$${PADDOCK_CHROMIUM:-/usr/bin/chromium}" ] || echo " chromium") \
+	  $(shell command -v xgettext >/dev/null || echo " gettext") \
+	  $(shell command -v redis-server >/dev/null || echo " redis-server")))
 
 lint: setup check-lock
 	$(BIN)/ruff check .
@@ -140,37 +145,49 @@ lint: setup check-lock
 	@# reachable it can audit nothing and says so; it still fails on any vulnerability it sees.
 	$(BIN)/pip-audit --disable-pip --require-hashes -r $(LOCK_DIR)/bench.txt --progress-spinner off
 
-# The suite on SQLite (with the browser tests) and on PostgreSQL run side by side, one a core;
-# each writes its log to test-output/, printed whole when both are done (short tracebacks, so
-# a failure's message survives a CI log cut in the middle). Work that would only repeat itself
-# runs once, where it means most: the fuzzing of every form with hostile examples (8 a form
-# and role) and the crawling fuzzer (700 mutated requests over HTTP) on PostgreSQL, what
-# production runs on, whose NUL bytes and strict types SQLite would let through; the
-# permission matrix (who may open what: decided in Python, the same on any database) and the
-# pages' words, markup and calendar files (templates and Python only) on SQLite.
+# The suite runs on PostgreSQL and on SQLite side by side, one a core, each writing its log
+# to test-output/, printed whole when both are done (short tracebacks, so a failure's
+# message survives a CI log cut in the middle). The PostgreSQL lane starts as soon as lint
+# has passed; the SQLite lane waits for apt-get (Chromium), then runs the browser tests and
+# the two-server test. Work that would only repeat itself runs once:
+# - on PostgreSQL, what production runs on, whose NUL bytes and strict types SQLite would
+#   let through: the fuzzing of every form with hostile examples (8 a form and role), the
+#   crawling fuzzer (700 mutated requests over HTTP), and the tests that reach no
+#   database (settings, logging, parsers: the same on either);
+# - on SQLite: the permission matrix (who may open what: decided in Python, the same on
+#   any database) and the pages' words, markup and calendar files (templates and Python).
 # A longer hunt: PADDOCK_FUZZ_EXAMPLES=500 PADDOCK_FUZZ_REQUESTS=5000 pytest tests/fuzz
 SUITES := test-output/suites
-SQLITE_ONLY := --ignore=tests/i18n --ignore=tests/test_accessibility_markup.py \
-	--ignore=tests/test_form_errors.py --ignore=tests/accounts/test_vocabulary.py \
-	--ignore=tests/meets/test_calendar_zones.py --ignore=tests/test_form_renderer.py
-test: lint test-deps
+SQLITE_ONLY := tests/i18n tests/test_accessibility_markup.py tests/test_form_errors.py \
+	tests/accounts/test_vocabulary.py tests/meets/test_calendar_zones.py \
+	tests/test_form_renderer.py tests/security/test_permission_matrix.py
+test: lint test-deps-postgresql
 	@mkdir -p $(SUITES)
-	@echo "== pytest on SQLite (with the browser tests in Chromium) and on a throwaway PostgreSQL, side by side =="
-	@( $(BIN)/pytest -q --tb=short --durations=15 -m "not multiserver and not crawl" \
-	   --ignore=tests/fuzz/test_forms.py \
-	   > $(SUITES)/sqlite.log 2>&1; \
-	   echo $$? > $(SUITES)/sqlite.rc ) & \
-	( PADDOCK_FUZZ_REQUESTS=700 PADDOCK_FUZZ_SEED=13 PADDOCK_FUZZ_EXAMPLES=8 \
-	   tests/with_postgres.sh $(BIN)/pytest -q --tb=short --durations=15 -m "not browser and not multiserver" \
-	   --database-tests-only --ignore=tests/security/test_permission_matrix.py $(SQLITE_ONLY) \
-	   > $(SUITES)/postgresql.log 2>&1; echo $$? > $(SUITES)/postgresql.rc ) & \
-	wait; \
+	@rm -f $(SUITES)/*.rc
+	@echo "== pytest on a throwaway PostgreSQL (in the background) and on SQLite, side by side =="
+	@setsid bash -c 'PADDOCK_FUZZ_REQUESTS=700 PADDOCK_FUZZ_SEED=13 PADDOCK_FUZZ_EXAMPLES=8 \
+	   tests/with_postgres.sh $(BIN)/pytest -q --tb=short --durations=15 \
+	   -m "not browser and not multiserver" $(addprefix --ignore=,$(SQLITE_ONLY)) \
+	   > $(SUITES)/postgresql.log 2>&1; echo $$? > $(SUITES)/postgresql.rc' & \
+	pg=$$!; \
+	trap 'kill -- -$$pg 2>/dev/null' INT TERM; \
+	if $(MAKE) --no-print-directory test-deps; then \
+	  $(BIN)/pytest -q --tb=short --durations=15 -m "not multiserver and not crawl" \
+	    --ignore=tests/fuzz/test_forms.py --database-tests-only \
+	    $(addprefix --every-test-of=,$(SQLITE_ONLY)) > $(SUITES)/sqlite.log 2>&1; \
+	  echo $$? > $(SUITES)/sqlite.rc; \
+	  echo "== two gunicorn servers over one PostgreSQL and one Redis =="; \
+	  tests/with_postgres.sh tests/with_redis.sh $(BIN)/pytest -q -m multiserver \
+	    tests/multiserver; echo $$? > $(SUITES)/multiserver.rc; \
+	else kill -- -$$pg 2>/dev/null; fi; \
+	wait $$pg; \
 	for db in sqlite postgresql; do \
-	  echo "== pytest on $$db (exit $$(cat $(SUITES)/$$db.rc)) =="; cat $(SUITES)/$$db.log; \
+	  echo "== pytest on $$db (exit $$(cat $(SUITES)/$$db.rc 2>/dev/null || echo none)) =="; \
+	  cat $(SUITES)/$$db.log 2>/dev/null; \
 	done; \
-	[ "$$(cat $(SUITES)/sqlite.rc)" = 0 ] && [ "$$(cat $(SUITES)/postgresql.rc)" = 0 ]
-	@echo "== two gunicorn servers over one PostgreSQL and one Redis =="
-	tests/with_postgres.sh tests/with_redis.sh $(BIN)/pytest -q -m multiserver tests/multiserver
+	for lane in sqlite postgresql multiserver; do \
+	  [ "$$(cat $(SUITES)/$$lane.rc 2>/dev/null)" = 0 ] || { echo "make test: $$lane failed"; exit 1; }; \
+	done
 
 # Load test under production settings on SQLite and PostgreSQL (about 7 minutes; not part of
 # make test). BENCH_QUICK=1 for a short try. Report: test-output/bench/report.md.

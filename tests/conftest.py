@@ -28,8 +28,15 @@ def pytest_addoption(parser):
     parser.addoption(
         "--database-tests-only",
         action="store_true",
-        help="Run only the tests that reach the database (make test's PostgreSQL lane: "
-        "the others do not depend on the database and already ran on SQLite).",
+        help="Run only the tests that reach the database (make test's SQLite lane: the "
+        "others do not depend on the database and run in its PostgreSQL lane).",
+    )
+    parser.addoption(
+        "--every-test-of",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="With --database-tests-only: run every test under PATH all the same.",
     )
 
 
@@ -37,6 +44,7 @@ def pytest_collection_modifyitems(config, items):
     from django.db import connection
 
     database_only = config.getoption("--database-tests-only")
+    every_test_of = tuple(config.getoption("--every-test-of"))
     on_postgresql = connection.vendor == "postgresql"
     keep, drop = [], []
     for item in items:
@@ -45,7 +53,9 @@ def pytest_collection_modifyitems(config, items):
         )
         # A test about PostgreSQL itself has nothing to test on SQLite: not run, not skipped.
         wanted = on_postgresql or item.get_closest_marker("postgresql") is None
-        (keep if wanted and (uses_database or not database_only) else drop).append(item)
+        if database_only and not uses_database:
+            wanted = wanted and item.nodeid.startswith(every_test_of)
+        (keep if wanted else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
