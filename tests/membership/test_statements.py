@@ -212,9 +212,7 @@ ANY_TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=
     st.one_of(
         st.binary(max_size=400),
         ANY_TEXT.map(lambda t: (":20:X\n:25:Y\n:61:" + t).encode()),
-        ANY_TEXT.map(
-            lambda t: camt(f"<Ntry><Sts>BOOK</Sts>{t}</Ntry>").replace(b"&", b"")
-        ),
+        ANY_TEXT.map(lambda t: camt(f"<Ntry><Sts>BOOK</Sts>{t}</Ntry>").replace(b"&", b"")),
         st.sampled_from([read(CAMT), read(MT940)]).map(
             lambda data: data[: len(data) // 2]  # cut short
         ),
