@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
@@ -29,6 +30,8 @@ from register.models import (
 class ProductionFigureInline(admin.TabularInline):
     model = ProductionFigure
     extra = 0
+    # A source typed without its scheme is a web address: https (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class ColourInline(admin.TabularInline):
