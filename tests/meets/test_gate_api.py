@@ -536,10 +536,12 @@ def test_an_odometer_at_the_gate_becomes_a_reading_a_timeline_entry_and_last_see
     client, meet, gate_a
 ):
     rsvp = RSVPFactory(meet=meet)
-    send(client, gate_a[1], scan(rsvp, timezone.now(), odometer_km=123_456))
+    scanned_at = timezone.now()
+    send(client, gate_a[1], scan(rsvp, scanned_at, odometer_km=123_456))
     car = rsvp.car
     car.refresh_from_db()
-    local_day = timezone.localtime(rsvp.meet.starts_at, meet.tz).date()
+    # The day of the scan at the venue (after midnight there, not the day the meet began).
+    local_day = timezone.localtime(scanned_at, meet.tz).date()
     reading = car.mileage_readings.get()
     assert (reading.kilometres, reading.read_on, reading.flagged) == (123_456, local_day, False)
     entry = car.timeline.get()
