@@ -32,7 +32,7 @@ from meets.models import RSVP, Meet
 from meets.models_gate import GateDevice, GateScan, hash_token
 from meets.questions import Question, checkin_questions, validate_answers
 from membership import rights
-from membership.card import NO_SEAT_VERSION, card_version, read_token
+from membership.card import card_version, read_token, version_of
 from membership.models import Invoice
 from membership.standing import grace_last_day, last_day_of
 from register.filters import search_cars, without_plaque_prefix
@@ -285,8 +285,7 @@ def cards_for_gate(*, meet=None, today: datetime.date | None = None) -> list[dic
     ):
         row = {
             "number": number,
-            # membership/card.py: card_version, for a member with or without a seat.
-            "version": version if seat_id is not None else NO_SEAT_VERSION,
+            "version": version_of(version),
             "state": "valid",
             "last_day": None,
         }

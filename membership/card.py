@@ -34,7 +34,12 @@ NO_SEAT_VERSION = 0
 
 
 def card_version(member: User, seat: Seat | None) -> int:
-    return seat.card_version if seat is not None else NO_SEAT_VERSION
+    return version_of(seat.card_version if seat is not None else None)
+
+
+def version_of(seat_version: int | None) -> int:
+    """A card's version from its seat's, read as a plain value (None: no seat)."""
+    return NO_SEAT_VERSION if seat_version is None else seat_version
 
 
 def _signer() -> signing.Signer:
