@@ -40,11 +40,17 @@ def make_jpeg(path, *, size=(1200, 800), colour=(31, 78, 156)):
 
 def wait_until_loaded(page: Page, selector: str) -> None:
     """Wait until the picture at `selector` has arrived and decoded (fails after 10 s)."""
-    page.wait_for_function(
-        "selector => { const img = document.querySelector(selector);"
-        " return img !== null && img.complete && img.naturalWidth > 0; }",
-        arg=selector,
+    # A promise in one evaluate, not wait_for_function: its polling evaluates a string in
+    # the page, which the site's CSP refuses whenever the picture is not there at once.
+    page.wait_for_selector(selector, state="attached")
+    loaded = page.evaluate(
+        """(selector) => { const img = document.querySelector(selector);
+            return img.complete ? img.naturalWidth > 0 : new Promise((done) => {
+                img.onload = () => done(img.naturalWidth > 0); img.onerror = () => done(false);
+                setTimeout(() => done(img.complete && img.naturalWidth > 0), 10000); }); }""",
+        selector,
     )
+    assert loaded, f"the picture at {selector} did not load"
 
 
 def shoot(page: Page, name: str, *, full_page: bool = False) -> None:
